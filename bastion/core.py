@@ -1,0 +1,319 @@
+"""The vocabulary every part of Bastion speaks: Item, Signal, Verdict, Case, Bank.
+
+This module imports nothing from storage, the API, the web UI or workers; they
+all import it. The JSON shapes of Item and Verdict are the public contract
+documented in the README: extend them, never rename a field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Any, ClassVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+MAX_ID_LENGTH = 256
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    VIDEO = "video"
+    URL = "url"
+    PROFILE = "profile"
+
+
+class Action(StrEnum):
+    """What a verdict asks the platform to do, from mildest to strictest."""
+
+    ALLOW = "allow"
+    REVIEW = "review"
+    REMOVE = "remove"
+
+    @property
+    def severity(self) -> int:
+        return _ACTION_SEVERITY[self]
+
+    @classmethod
+    def strictest(cls, actions: list[Action]) -> Action:
+        return max(actions, key=lambda a: a.severity, default=cls.ALLOW)
+
+
+_ACTION_SEVERITY = {Action.ALLOW: 0, Action.REVIEW: 1, Action.REMOVE: 2}
+
+
+class Category(StrEnum):
+    """One taxonomy across detectors, rules, UI and reports (see DESIGN.md)."""
+
+    # Violating, after the EU TCO Regulation Art. 2(7).
+    INCITEMENT = "incitement"
+    GLORIFICATION = "glorification"
+    RECRUITMENT = "recruitment"
+    INSTRUCTION = "instruction"
+    THREAT = "threat"
+    PROPAGANDA = "propaganda"
+    ATTACK_FOOTAGE = "attack_footage"
+    # Context that must not be removed for being about terrorism (TCO Art. 1(3)).
+    NEWS = "news"
+    RESEARCH_EDUCATION = "research_education"
+    COUNTER_SPEECH = "counter_speech"
+    ART = "art"
+    RELIGIOUS = "religious"
+    # Other policies' business, or nothing at all.
+    HATE_NOT_TVEC = "hate_not_tvec"
+    BENIGN = "benign"
+
+    @property
+    def is_violating(self) -> bool:
+        return self in VIOLATING
+
+    @property
+    def is_protected(self) -> bool:
+        return self in PROTECTED
+
+
+VIOLATING: frozenset[Category] = frozenset(
+    {
+        Category.INCITEMENT,
+        Category.GLORIFICATION,
+        Category.RECRUITMENT,
+        Category.INSTRUCTION,
+        Category.THREAT,
+        Category.PROPAGANDA,
+        Category.ATTACK_FOOTAGE,
+    }
+)
+PROTECTED: frozenset[Category] = frozenset(
+    {
+        Category.NEWS,
+        Category.RESEARCH_EDUCATION,
+        Category.COUNTER_SPEECH,
+        Category.ART,
+        Category.RELIGIOUS,
+    }
+)
+
+
+class Priority(IntEnum):
+    """Queue order: higher is more urgent. Legal orders outrank everything."""
+
+    NONE = 0
+    LOW = 10
+    REPORT = 20
+    HIGH_SCORE = 40
+    HASH_MATCH = 60
+    LEGAL_ORDER = 100
+
+
+class Media(BaseModel):
+    """Media bytes attached to an item.
+
+    The API accepts `{"base64": ...}`; `bastion scan` accepts `{"path": ...}`,
+    which the reader resolves to bytes before the item reaches the pipeline.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    base64: str | None = None
+    path: str | None = None
+    content_type: str | None = None
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Media:
+        if not (self.base64 or self.path or self.url):
+            raise ValueError("media needs one of 'base64', 'path' or 'url'")
+        return self
+
+    @field_validator("base64")
+    @classmethod
+    def _decodable(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise ValueError(f"media.base64 is not valid base64: {error}") from None
+        return value
+
+    def data(self) -> bytes | None:
+        """The media bytes, when they were sent inline."""
+        return base64.b64decode(self.base64) if self.base64 else None
+
+
+class Item(BaseModel):
+    """One piece of content. Unknown top-level fields are kept in `metadata`."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    kind: Kind = Kind.TEXT
+    text: str | None = None
+    media: Media | None = None
+    author: str | None = Field(default=None, max_length=MAX_ID_LENGTH)
+    surface: str | None = Field(default=None, max_length=64)
+    lang: str | None = Field(default=None, max_length=16)
+    created_at: datetime | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"id", "kind", "text", "media", "author", "surface", "lang", "created_at", "metadata"}
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _extra_fields_to_metadata(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        extra = {k: v for k, v in data.items() if k not in cls.FIELDS}
+        if not extra:
+            return data
+        known = {k: v for k, v in data.items() if k in cls.FIELDS}
+        metadata = known.get("metadata") or {}
+        if not isinstance(metadata, dict):
+            return data  # let field validation report the wrong type
+        known["metadata"] = {**extra, **metadata}
+        return known
+
+    @field_validator("id", "author")
+    @classmethod
+    def _printable_id(cls, value: str | None) -> str | None:
+        if value is not None and not value.isprintable():
+            raise ValueError("must contain only printable characters")
+        return value
+
+    @model_validator(mode="after")
+    def _has_content(self) -> Item:
+        if self.text is None and self.media is None and not self.metadata.get("url"):
+            raise ValueError("an item needs 'text', 'media' or a 'url' field")
+        return self
+
+
+class Signal(BaseModel):
+    """What one detector says about one item.
+
+    `evidence` is detector-specific but uses these keys where they apply:
+    `spans` ([{field, start, end, text}] offsets into the original text),
+    `match` (bank entry: bank, entry_id, labels, distance, hash),
+    `url`, `ocr_text`, `lang`, `model_version`.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    detector: str
+    version: str
+    category: Category
+    score: float = Field(ge=0.0, le=1.0)
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def is_tvec(self) -> bool:
+        """True when the detector judged the item TVEC (past its own threshold)."""
+        return self.category.is_violating
+
+
+class RuleRef(BaseModel):
+    """A rule that fired, named with the version that fired."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: int
+    action: Action
+    shadow: bool = False
+
+
+class Verdict(BaseModel):
+    """What the rules decided about one item, with everything behind it."""
+
+    id: str
+    action: Action
+    score: float = Field(ge=0.0, le=1.0)
+    categories: list[Category] = Field(default_factory=list)
+    priority: int = Priority.NONE
+    signals: list[Signal] = Field(default_factory=list)
+    rules: list[RuleRef] = Field(default_factory=list)
+    shadow_rules: list[RuleRef] = Field(default_factory=list)
+    lang: str | None = None
+    policy_version: str | None = None
+    decided_at: datetime | None = None
+
+
+def tvec_score(signals: list[Signal]) -> float:
+    """The verdict's score: the highest TVEC likelihood over the signals.
+
+    Every signal's score is a TVEC likelihood, whatever its category: a text
+    model that calls a post `news` still says how likely it is to be TVEC.
+    """
+    return max((s.score for s in signals), default=0.0)
+
+
+class CaseState(StrEnum):
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    DECIDED = "decided"
+    APPEALED = "appealed"
+    REDECIDED = "redecided"
+
+
+class Case(BaseModel):
+    """An item waiting for, or having had, human review."""
+
+    id: int | None = None
+    item_id: str
+    state: CaseState = CaseState.OPEN
+    priority: int = Priority.NONE
+    categories: list[Category] = Field(default_factory=list)
+    assignee: str | None = None
+    opened_at: datetime | None = None
+    deadline: datetime | None = None
+
+
+class BankKind(StrEnum):
+    """What a bank's entries are: a hash type or a URL/domain."""
+
+    PDQ = "pdq"
+    VPDQ = "vpdq"
+    MD5 = "md5"
+    SHA256 = "sha256"
+    URL = "url"
+    DOMAIN = "domain"
+
+
+class BankEntry(BaseModel):
+    """One known piece of content, with where it came from."""
+
+    bank: str
+    kind: BankKind
+    value: str
+    labels: list[str] = Field(default_factory=list)
+    source: str | None = None
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    added_by: str | None = None
+    added_at: datetime | None = None
+
+
+class Bank(BaseModel):
+    """A named set of known-content entries."""
+
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    enabled: bool = True
+    benign: bool = False  # an allow bank: its matches veto other banks' matches
+
+
+class ContentError(ValueError):
+    """The item cannot be checked as sent (undecodable media, over a limit).
+
+    Detectors and extractors raise it; the API answers 422 with its message and
+    `bastion scan` reports the row, so bad input never becomes a stack trace.
+    """

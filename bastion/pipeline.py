@@ -1,0 +1,78 @@
+"""normalise → detect → decide: the one path every item takes (API, CLI, workers).
+
+Everything here is a plain function of the item plus versioned configuration,
+so a stored item can be replayed and its verdict explained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bastion.core import ContentError, Item, Signal, Verdict, tvec_score
+from bastion.detectors.base import Content, Detector, Extractor, TextField
+from bastion.plugins import load_detectors, load_extractors
+from bastion.rules import Policy
+from bastion.settings import Settings
+from bastion.text.normalise import normalise
+
+
+@dataclass
+class Pipeline:
+    detectors: Sequence[Detector]
+    extractors: Sequence[Extractor]
+    policy: Policy
+    max_text_chars: int = 100_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Pipeline:
+        return cls(
+            detectors=load_detectors(settings),
+            extractors=load_extractors(settings),
+            policy=Policy.load(settings.policy_dir),
+            max_text_chars=settings.max_text_chars,
+        )
+
+    def check(self, item: Item, now: datetime | None = None) -> Verdict:
+        content = self.prepare(item)
+        signals = self.detect(content)
+        decision = self.policy.decide(item, signals, content.lang)
+        return Verdict(
+            id=item.id,
+            action=decision.action,
+            score=tvec_score(signals),
+            categories=decision.categories,
+            priority=decision.priority,
+            signals=signals,
+            rules=decision.fired,
+            shadow_rules=decision.shadow,
+            lang=content.lang,
+            policy_version=self.policy.version,
+            decided_at=now or datetime.now(UTC),
+        )
+
+    def prepare(self, item: Item) -> Content:
+        media = item.media.data() if item.media else None
+        texts: dict[str, str] = {}
+        if item.text:
+            texts["text"] = item.text
+        for key in ("title", "bio", "name"):
+            value = item.metadata.get(key)
+            if isinstance(value, str) and value:
+                texts[key] = value
+        if media:
+            for extractor in self.extractors:
+                texts.update(extractor.extract(item, media))
+        for name, value in texts.items():
+            if len(value) > self.max_text_chars:
+                raise ContentError(f"{name} is {len(value)} characters; the limit is {self.max_text_chars}")
+        fields = tuple(TextField(name, value, normalise(value)) for name, value in texts.items())
+        return Content(item=item, texts=fields, lang=item.lang, media=media)
+
+    def detect(self, content: Content) -> list[Signal]:
+        signals: list[Signal] = []
+        for detector in self.detectors:
+            if detector.applies_to(content):
+                signals.extend(detector.detect(content))
+        return signals

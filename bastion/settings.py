@@ -1,0 +1,40 @@
+"""All configuration, read once from the environment (BASTION_*) and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PACKAGE_DATA = Path(__file__).parent / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BASTION_", extra="ignore")
+
+    data_dir: Path = Path("./bastion-data")
+    database_url: str | None = None
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_text_chars: int = Field(default=100_000, gt=0)
+
+    policy_dir: Path = _PACKAGE_DATA / "policies"
+    term_lists_dir: Path = _PACKAGE_DATA / "termlists"
+    url_lists_dir: Path = _PACKAGE_DATA / "urllists"
+    # Detector entry-point names to run; empty means every installed detector.
+    detectors: list[str] = Field(default_factory=list)
+
+    # Rule firing alerts: a rule firing more than `factor` times its usual rate.
+    rule_alert_factor: float = 5.0
+    rule_alert_min_fires: int = 20
+
+    @field_validator("data_dir", "policy_dir", "term_lists_dir", "url_lists_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'bastion.db').resolve()}"

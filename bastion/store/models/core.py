@@ -1,0 +1,107 @@
+"""Tables of the spine: items, verdicts, cases, API keys and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bastion.store.base import Base, JSONType, UTCDateTime, utcnow
+
+
+class ItemRow(Base):
+    """An item as received (media kept only as its hashes; the bytes are not stored)."""
+
+    __tablename__ = "items"
+
+    id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(256), index=True)
+    surface: Mapped[str | None] = mapped_column(String(64))
+    lang: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    media: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # content type, size, hashes
+    item_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    platform: Mapped[str | None] = mapped_column(String(128))
+
+
+class VerdictRow(Base):
+    """The latest verdict on an item; earlier ones live on in the audit log."""
+
+    __tablename__ = "verdicts"
+
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    categories: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType)  # the verdict JSON as returned
+    policy_version: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class CaseRow(Base):
+    """An item waiting for or having had human review. One live case per item."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_queue", "state", "priority", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    categories: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    source: Mapped[str] = mapped_column(String(32), default="detection")  # detection, report, legal, retro
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock for claims
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ApiKeyRow(Base):
+    """A platform's API key, stored as a SHA-256 of the secret (keys are long random)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditRow(Base):
+    """One append-only, hash-chained audit record."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("seq"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str] = mapped_column(String(256), index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class RuleFireRow(Base):
+    """How often each rule fired per hour, live or in shadow, for alerts and dashboards."""
+
+    __tablename__ = "rule_fires"
+
+    rule: Mapped[str] = mapped_column(String(128), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    shadow: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    fires: Mapped[int] = mapped_column(Integer, default=0)
+    checked: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,138 @@
+"""Fold the tricks people use to dodge text filters, keeping a map back to the original.
+
+Every text is normalised before any detector reads it. The map lets evidence
+spans found in normalised text be shown on the original in the review UI.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Characters that render as nothing or reorder text: zero-width, bidi controls,
+# soft hyphen, variation selectors, Arabic tatweel (a stretcher, not a letter).
+_INVISIBLE = {0x00AD, 0x034F, 0x061C, 0x0640, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF}
+# Arabic harakat, superscript alef and Quranic marks: optional in ordinary writing.
+_ARABIC_MARKS = set(range(0x0610, 0x061B)) | set(range(0x064B, 0x0660)) | {0x0670} | set(range(0x06D6, 0x06EE))
+
+# Latin look-alikes from Cyrillic and Greek, folded only inside words that also
+# use Latin letters, so that Russian or Greek text is left as it is.
+_HOMOGLYPHS = str.maketrans(
+    {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
+        "ѕ": "s", "к": "k", "м": "m", "т": "t", "н": "h", "в": "b", "ԁ": "d", "ɡ": "g",
+        "α": "a", "ο": "o", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ρ": "p", "τ": "t", "υ": "u",
+    }
+)
+# Digits and symbols standing for letters, folded only inside words with letters.
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+
+_WORD = re.compile(r"[\w@$!]+")
+_LATIN = re.compile(r"[a-z]")
+_LETTER = re.compile(r"[^\W\d_]")
+# Three or more single letters separated by one space, dot, dash or underscore: "i s i s".
+_SPACED = re.compile(r"(?<![\w])(?:[^\W\d_][ .\-_]){2,}[^\W\d_](?![\w])")
+_REPEATS = re.compile(r"(.)\1{2,}")
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """Normalised text and, for each of its characters, the index it came from."""
+
+    text: str
+    source: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that produced text[start:end]."""
+        if not self.source or start >= end:
+            return (0, 0)
+        return (self.source[start], self.source[end - 1] + 1)
+
+
+def normalise(text: str) -> Normalised:
+    """Normalise text for matching; idempotent, total, linear in the length."""
+    chars, source = _fold_characters(text)
+    chars, source = _fold_words(chars, source)
+    chars, source = _join_spaced_letters(chars, source)
+    chars, source = _collapse_repeats(chars, source)
+    return Normalised("".join(chars), tuple(source))
+
+
+def normalise_text(text: str) -> str:
+    """Just the normalised string."""
+    return normalise(text).text
+
+
+def _fold_characters(text: str) -> tuple[list[str], list[int]]:
+    chars: list[str] = []
+    source: list[int] = []
+    for index, char in enumerate(text):
+        for folded in unicodedata.normalize("NFKC", char).casefold():
+            if _is_dropped(folded):
+                continue
+            if folded.isspace():
+                folded = " "
+                if chars and chars[-1] == " ":
+                    continue
+            chars.append(folded)
+            source.append(index)
+    while chars and chars[-1] == " ":
+        chars.pop()
+        source.pop()
+    while chars and chars[0] == " ":
+        chars.pop(0)
+        source.pop(0)
+    return chars, source
+
+
+def _is_dropped(char: str) -> bool:
+    code = ord(char)
+    if code in _INVISIBLE or code in _ARABIC_MARKS or 0xFE00 <= code <= 0xFE0F:
+        return True
+    category = unicodedata.category(char)
+    if category == "Cf" or (category == "Cc" and not char.isspace()):
+        return True
+    # Combining marks on Latin letters ("ķ ï ḽ ḽ" tricks); NFKC already composed
+    # the ordinary accented letters, so what remains here is decoration.
+    return category == "Mn" and code < 0x0370
+
+
+def _fold_words(chars: list[str], source: list[int]) -> tuple[list[str], list[str | int]]:
+    text = "".join(chars)
+    out = list(chars)
+    for word in _WORD.finditer(text):
+        token = word.group()
+        if not _LETTER.search(token):
+            continue
+        folded = token.translate(_HOMOGLYPHS) if _LATIN.search(token) else token
+        if _LATIN.search(folded):
+            folded = folded.translate(_LEET)
+        out[word.start() : word.end()] = list(folded)
+    return out, source  # type: ignore[return-value]
+
+
+def _join_spaced_letters(chars: list[str], source: list[int]) -> tuple[list[str], list[int]]:
+    text = "".join(chars)
+    keep = [True] * len(chars)
+    for run in _SPACED.finditer(text):
+        for offset in range(run.start(), run.end()):
+            if text[offset] in " .-_":
+                keep[offset] = False
+    return _select(chars, source, keep)
+
+
+def _collapse_repeats(chars: list[str], source: list[int]) -> tuple[list[str], list[int]]:
+    text = "".join(chars)
+    keep = [True] * len(chars)
+    for run in _REPEATS.finditer(text):
+        for offset in range(run.start() + 1, run.end()):
+            keep[offset] = False
+    return _select(chars, source, keep)
+
+
+def _select(chars: list[str], source: list[int], keep: list[bool]) -> tuple[list[str], list[int]]:
+    return (
+        [c for c, k in zip(chars, keep, strict=True) if k],
+        [s for s, k in zip(source, keep, strict=True) if k],
+    )
