@@ -30,3 +30,10 @@ class Policy:
     def decide(self, item: Item, signals: list[Signal], lang: str | None) -> Decision:
         violating = sorted({s.category for s in signals if s.is_tvec})
         return Decision(action=Action.REVIEW if violating else Action.ALLOW, categories=violating)
+
+
+def record_fires(session: object, verdict: object, now: object) -> None:
+    """Called by bastion.service after every verdict (session, Verdict, datetime).
+
+    (Stub: the rules engine counts live and shadow fires per rule and hour here.)
+    """

@@ -28,7 +28,7 @@ _HOMOGLYPHS = str.maketrans(
 # Digits and symbols standing for letters, folded only inside words with letters.
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 
-_WORD = re.compile(r"[\w@$!]+")
+_WORD = re.compile(r"[\w@$!]*\w")  # a trailing "!" is punctuation, not a leet "i"
 _LATIN = re.compile(r"[a-z]")
 _LETTER = re.compile(r"[^\W\d_]")
 # Three or more single letters separated by one space, dot, dash or underscore: "i s i s".

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bastion.store.base import Base, JSONType, UTCDateTime, utcnow
@@ -82,7 +82,6 @@ class AuditRow(Base):
     """One append-only, hash-chained audit record."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (UniqueConstraint("seq"),)
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,96 @@
+"""`POST /v1/check`: an item in, a verdict out."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from bastion.api.auth import require_platform
+from bastion.api.errors import BadRequest, field_errors, parse_json
+from bastion.core import Item, Verdict
+
+router = APIRouter(tags=["check"])
+
+_ITEM_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": Item.model_json_schema(ref_template="#/components/schemas/{model}")},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["item"],
+                    "properties": {
+                        "item": {"type": "string", "description": "the item as JSON, without media"},
+                        "media": {"type": "string", "format": "binary"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+@router.post("/v1/check", response_model=Verdict, openapi_extra=_ITEM_BODY,
+             summary="Check one item and return the verdict with its evidence")
+async def check(request: Request, platform: Annotated[str, Depends(require_platform)]) -> Verdict:
+    item = await _item_from_request(request)
+    return await run_in_threadpool(request.app.state.service.check, item, platform)
+
+
+async def read_limited(request: Request) -> bytes:
+    """The request body, refusing anything over the configured limit (413)."""
+    limit = request.app.state.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BadRequest(413, "body_too_large", f"the body is {declared} bytes; the limit is {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest(413, "body_too_large", f"the body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # lets request.form() parse what was already read
+    return body
+
+
+async def _item_from_request(request: Request) -> Item:
+    body = await read_limited(request)
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        fields = await _multipart_fields(request)
+    elif content_type.startswith("application/json") or not content_type:
+        fields = parse_json(body)
+    else:
+        raise BadRequest(415, "unsupported_media_type",
+                         f"send application/json or multipart/form-data, not {content_type!r}")
+    if not isinstance(fields, dict):
+        raise BadRequest(422, "invalid_item", f"an item is a JSON object, not {type(fields).__name__}")
+    try:
+        return Item.model_validate(fields)
+    except ValidationError as error:
+        details = field_errors(error)
+        raise BadRequest(422, "invalid_item", "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5]),
+                         details) from None
+
+
+async def _multipart_fields(request: Request) -> dict[str, Any]:
+    form = await request.form(max_files=1, max_fields=4)
+    raw_item = form.get("item")
+    if not isinstance(raw_item, str):
+        raise BadRequest(422, "invalid_item", "multipart requests need an 'item' field holding the item as JSON")
+    fields = parse_json(raw_item.encode())
+    upload = form.get("media")
+    if isinstance(upload, UploadFile):
+        data = await upload.read()
+        if not data:
+            raise BadRequest(422, "invalid_content", "the uploaded media file is empty")
+        if isinstance(fields, dict):
+            fields["media"] = {"base64": base64.b64encode(data).decode(), "content_type": upload.content_type}
+    return fields

@@ -1,0 +1,78 @@
+"""Every bad request gets a 4xx with a sentence that says what is wrong."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bastion.core import ContentError
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, error: str, message: str, details: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.status, self.error, self.message, self.details = status, error, message, details or []
+
+
+def problem(status: int, error: str, message: str, details: list[dict[str, Any]] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": error, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse(body, status_code=status)
+
+
+def field_errors(error: ValidationError | RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"field": ".".join(str(part) for part in e["loc"] if part != "body") or "(item)", "problem": e["msg"]}
+        for e in error.errors()
+    ]
+
+
+def parse_json(raw: bytes) -> Any:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(400, "invalid_utf8", f"the body is not valid UTF-8 (byte {error.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadRequest(
+            400, "malformed_json", f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(BadRequest)
+    async def _bad_request(_: Request, error: BadRequest) -> JSONResponse:
+        return problem(error.status, error.error, error.message, error.details)
+
+    @app.exception_handler(ValidationError)
+    async def _invalid(_: Request, error: ValidationError) -> JSONResponse:
+        details = field_errors(error)
+        return problem(422, "invalid_item", _summary(details), details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        details = field_errors(error)
+        return problem(422, "invalid_request", _summary(details), details)
+
+    @app.exception_handler(ContentError)
+    async def _bad_content(_: Request, error: ContentError) -> JSONResponse:
+        return problem(422, "invalid_content", str(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        response = problem(error.status_code, "http_error", str(error.detail))
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+
+def _summary(details: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5])

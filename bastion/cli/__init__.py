@@ -1,0 +1,88 @@
+"""The `bastion` command: a thin shell over the same functions the API uses."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bastion.cli import banks, model, rules, users
+from bastion.cli._context import database, err, fail, settings
+from bastion.cli.scan import scan
+from bastion.store.audit import verify_chain
+from bastion.store.keys import create_key, revoke_key
+
+app = typer.Typer(name="bastion", help="Find, review and act on terrorist and violent extremist content.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+keys_app = typer.Typer(help="Per-platform API keys.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+app.command()(scan)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+) -> None:
+    """Serve the HTTP API (and web UI) on HOST:PORT."""
+    import uvicorn
+
+    database()  # migrate once, before workers start
+    uvicorn.run("bastion.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
+
+
+@app.command()
+def demo(
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the API afterwards")] = True,
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+) -> None:
+    """Load the fictional demo data set, print a demo API key, and serve."""
+    from bastion.demo import load_demo
+
+    summary = load_demo(settings(), database())
+    for line in summary:
+        err.print(line, highlight=False)
+    if serve_after:
+        serve(host="127.0.0.1", port=port, workers=1)
+
+
+@keys_app.command("create")
+def keys_create(platform: Annotated[str, typer.Option(help="the platform this key is for")]) -> None:
+    """Create an API key; it is shown once and stored only as a hash."""
+    with database().session() as session:
+        issued = create_key(session, platform)
+    typer.echo(issued.secret)
+    err.print(f"key {issued.prefix} created for platform {platform!r}; store it now, it is not shown again")
+
+
+@keys_app.command("revoke")
+def keys_revoke(prefix: Annotated[str, typer.Argument(help="the key's prefix (second part of the key)")]) -> None:
+    """Revoke an API key by its prefix."""
+    with database().session() as session:
+        if not revoke_key(session, prefix):
+            raise fail(f"no live key with prefix {prefix!r}")
+    err.print(f"key {prefix} revoked")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the whole hash chain; name the first broken record."""
+    with database().reader() as session:
+        report = verify_chain(session)
+    if report.ok:
+        typer.echo(f"audit log intact: {report.records} records")
+        return
+    typer.echo(f"audit log BROKEN at record {report.first_broken}: {report.reason}")
+    raise typer.Exit(1)
+
+
+for _module in (model, banks, rules, users):
+    _module.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,112 @@
+"""`bastion scan`: check a file of items through the same pipeline as the API."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bastion.cli._context import err, fail, service, settings
+from bastion.core import ContentError, Item, Verdict
+from bastion.readers import BadRow, Row, detect_format, read_items
+
+_BATCH = 256
+
+
+def scan(
+    file: Annotated[str, typer.Argument(help="JSONL, CSV or Parquet file of items; '-' reads JSONL from stdin")],
+    output: Annotated[str, typer.Option("-o", "--output", help="where verdicts go as JSONL ('-' = stdout)")] = "-",
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl, csv or parquet (default: from suffix)")] = None,
+    platform: Annotated[str, typer.Option(help="platform name recorded with the items")] = "local",
+) -> None:
+    """Check every item in FILE; write one verdict per valid row, in input order.
+
+    Exit status: 0 when every row was checked, 1 when some rows were malformed
+    (each is reported with its line number and skipped), 2 when the scan could
+    not run at all.
+    """
+    try:
+        fmt = detect_format(file, fmt)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    if file != "-" and not Path(file).is_file():
+        raise fail(f"no such file: {file}")
+    counts: Counter[str] = Counter()
+    bad: list[BadRow] = []
+    out = sys.stdout if output == "-" else Path(output).open("w", encoding="utf-8")
+    try:
+        rows = read_items(file, fmt, sys.stdin.buffer, settings().max_body_bytes)
+        for batch in _batches(_with_progress(rows, file)):
+            for verdict in _check_batch(batch, platform, bad):
+                counts[verdict.action.value] += 1
+                out.write(verdict.model_dump_json() + "\n")
+            out.flush()
+    except ValueError as error:
+        raise fail(str(error)) from None
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    _report(counts, bad, to_stdout=output != "-")
+    if bad:
+        raise typer.Exit(1)
+
+
+def _check_batch(batch: list[Row], platform: str, bad: list[BadRow]) -> list[Verdict]:
+    svc = service()
+    checked: list[tuple[Item, Verdict]] = []
+    for line, row in batch:
+        if isinstance(row, BadRow):
+            _complain(row, bad)
+            continue
+        try:
+            checked.append((row, svc.pipeline.check(row)))
+        except ContentError as error:
+            _complain(BadRow(line, str(error)), bad)
+    svc.record(checked, platform)
+    return [verdict for _, verdict in checked]
+
+
+def _complain(row: BadRow, bad: list[BadRow]) -> None:
+    bad.append(row)
+    err.print(f"[yellow]line {row.line}:[/yellow] skipped: {row.problem}", highlight=False)
+
+
+def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _with_progress(rows: Iterator[Row], file: str) -> Iterator[Row]:
+    if not err.is_terminal:
+        yield from rows
+        return
+    columns = (TextColumn("scanning {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(file, total=None)
+        for row in rows:
+            yield row
+            progress.advance(task)
+
+
+def _report(counts: Counter[str], bad: list[BadRow], to_stdout: bool) -> None:
+    table = Table(title="bastion scan")
+    table.add_column("outcome")
+    table.add_column("items", justify="right")
+    for action in ("allow", "review", "remove"):
+        table.add_row(action, str(counts[action]))
+    table.add_row("skipped (malformed)", str(len(bad)))
+    table.add_row("total rows", str(sum(counts.values()) + len(bad)))
+    (Console() if to_stdout else err).print(table)

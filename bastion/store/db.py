@@ -1,0 +1,116 @@
+"""One database handle for SQLite (embedded default) and PostgreSQL, same code path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bastion.settings import Settings
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        engine = _create_engine(url, writer=True)
+        reader = _create_engine(url, writer=False) if url.startswith("sqlite") else engine
+        return cls(
+            engine,
+            sessionmaker(engine, expire_on_commit=False),
+            sessionmaker(reader, expire_on_commit=False),
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        if not settings.database_url:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls.from_url(settings.resolved_database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A write transaction: committed when the block ends, rolled back on any error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only transaction that never waits for writers (WAL snapshot on SQLite)."""
+        with self.read_sessions() as session, session.begin():
+            yield session
+            session.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self.read_sessions.kw["bind"].dispose()
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision of every branch (idempotent)."""
+        from alembic import command
+
+        with self.engine.begin() as connection:
+            config = alembic_config(self.engine.url.render_as_string(hide_password=False))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "heads")
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # readiness must answer, whatever the driver raises
+            return False
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _create_engine(url: str, writer: bool) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate if writer else _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, issue BEGIN, so writers can take the lock up front.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # BEGIN IMMEDIATE serialises writers at the start of a transaction, so two
+    # writers never read the same audit-chain head and then both append to it.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
