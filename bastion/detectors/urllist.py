@@ -20,7 +20,11 @@ from bastion.core import Category, Signal
 from bastion.detectors.base import Content, Detector
 from bastion.settings import Settings
 
-_URL_IN_TEXT = re.compile(r"(?:h(?:tt|xx)ps?://|www\.)[^\s<>\"')]+|\b[\w.-]+\[\.\][\w.\[\]/-]+", re.IGNORECASE)
+_URL_IN_TEXT = re.compile(
+    r"(?:h(?:tt|xx)ps?://|www\.)[^\s<>\"')]+"  # with a scheme, defanged or not
+    r"|\b[\w-]+(?:(?:\.|\[\.\])[\w-]+)*(?:\.|\[\.\])[a-z]{2,}\b(?:/[^\s<>\"')]*)?",  # bare host, maybe a path
+    re.IGNORECASE,
+)
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|igshid|ref|si)$")
 
 

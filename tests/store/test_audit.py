@@ -1,0 +1,73 @@
+"""The hash-chained audit log, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import delete, update
+
+from bastion.store.audit import append_audit, verify_chain
+from bastion.store.db import Database
+from bastion.store.models.core import AuditRow
+
+
+def _append(db: Database, n: int, actor: str = "tester") -> None:
+    for i in range(n):
+        with db.session() as session:
+            append_audit(session, action="test.event", subject=f"s{i}", actor=actor, payload={"i": i, "f": 0.1})
+
+
+def _verify(db: Database):  # type: ignore[no-untyped-def]
+    with db.reader() as session:
+        return verify_chain(session)
+
+
+def test_an_untouched_chain_verifies(db: Database) -> None:
+    _append(db, 5)
+    report = _verify(db)
+    assert report.ok
+    assert report.records == 5
+
+
+def test_an_edited_payload_is_named_as_the_first_broken_record(db: Database) -> None:
+    _append(db, 5)
+    with db.session() as session:
+        session.execute(update(AuditRow).where(AuditRow.seq == 3).values(payload={"i": 99}))
+    report = _verify(db)
+    assert not report.ok
+    assert report.first_broken == 3
+    assert "edited" in (report.reason or "")
+
+
+def test_a_deleted_record_is_caught(db: Database) -> None:
+    _append(db, 5)
+    with db.session() as session:
+        session.execute(delete(AuditRow).where(AuditRow.seq == 2))
+    report = _verify(db)
+    assert report.first_broken == 3
+    assert "missing" in (report.reason or "")
+
+
+def test_a_rewritten_hash_breaks_the_next_link(db: Database) -> None:
+    _append(db, 4)
+    with db.session() as session:
+        session.execute(update(AuditRow).where(AuditRow.seq == 2).values(actor="someone else", hash="f" * 64))
+    assert _verify(db).first_broken == 2
+
+
+def test_a_failed_transaction_leaves_no_audit_record(db: Database) -> None:
+    try:
+        with db.session() as session:
+            append_audit(session, action="doomed", subject="x", actor="t")
+            raise RuntimeError("crash after the audit append")
+    except RuntimeError:
+        pass
+    assert _verify(db).records == 0
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(db: Database) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda w: _append(db, 10, actor=f"w{w}"), range(4)))
+    report = _verify(db)
+    assert report.ok
+    assert report.records == 40
