@@ -32,8 +32,9 @@ class Policy:
         return Decision(action=Action.REVIEW if violating else Action.ALLOW, categories=violating)
 
 
-def record_fires(session: object, verdict: object, now: object) -> None:
-    """Called by bastion.service after every verdict (session, Verdict, datetime).
+def record_fires(session: object, verdicts: object, now: object) -> None:
+    """Called by bastion.service once per written batch: (session, list[Verdict], datetime).
 
-    (Stub: the rules engine counts live and shadow fires per rule and hour here.)
+    (Stub: the rules engine counts live and shadow fires per rule and hour here,
+    with one upsert per (rule, version, hour, shadow) of the batch, not per item.)
     """
