@@ -15,6 +15,7 @@ from bastion.settings import Settings
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
     settings = settings or Settings()
     service = service or Service.from_settings(settings)
+
     app = FastAPI(
         title="Bastion",
         version=__version__,

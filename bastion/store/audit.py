@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,14 @@ def record_hash(prev_hash: str, seq: int, at: datetime, action: str, subject: st
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    action: str
+    subject: str
+    actor: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
 def append_audit(
     session: Session,
     *,
@@ -47,25 +55,31 @@ def append_audit(
     at: datetime | None = None,
 ) -> AuditRow:
     """Append one record to the chain, in the caller's transaction."""
+    return append_audit_many(session, [AuditEntry(action, subject, actor, payload or {})], at)[0]
+
+
+def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime | None = None) -> list[AuditRow]:
+    """Append records in order with one read of the chain head (batched writes)."""
+    if not entries:
+        return []
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+    session.flush()  # records added earlier in this transaction are part of the chain
     head = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
-    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
+    seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
     at = at or utcnow()
-    clean = json.loads(canonical_json(payload or {}))  # what the database will hand back
-    row = AuditRow(
-        seq=seq,
-        at=at,
-        action=action,
-        subject=subject[:256],
-        actor=actor[:128],
-        payload=clean,
-        prev_hash=prev_hash,
-        hash=record_hash(prev_hash, seq, at, action, subject[:256], actor[:128], clean),
-    )
-    session.add(row)
+    rows = []
+    for entry in entries:
+        seq += 1
+        subject, actor = entry.subject[:256], entry.actor[:128]
+        clean = json.loads(canonical_json(entry.payload))  # exactly what the database will hand back
+        digest = record_hash(prev_hash, seq, at, entry.action, subject, actor, clean)
+        rows.append(AuditRow(seq=seq, at=at, action=entry.action, subject=subject, actor=actor,
+                             payload=clean, prev_hash=prev_hash, hash=digest))
+        prev_hash = digest
+    session.add_all(rows)
     session.flush()
-    return row
+    return rows
 
 
 @dataclass(frozen=True)

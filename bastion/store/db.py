@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,8 +46,24 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back on any error."""
-        with self.sessions() as session, session.begin():
+        with self._writer_lock(), self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        # SQLite admits one writer; processes that find it busy poll with
+        # growing sleeps (seconds of tail latency under load). A file lock
+        # queues them in the kernel instead, and wakes the next one at once.
+        path = self.engine.url.database
+        if not self.is_sqlite or not path or path == ":memory:":
+            yield
+            return
+        with open(f"{path}.writer-lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
     def reader(self) -> Iterator[Session]:

@@ -1,0 +1,160 @@
+"""Write what the pipeline decided: items, verdicts, cases and their audit records.
+
+Writes are batched (one upsert statement per table per batch, one read of the
+audit chain head) because every checked item is written: the write path is
+the throughput limit of the whole service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import Table
+
+from bastion.core import Action, Item, Verdict
+from bastion.store.audit import AuditEntry, append_audit_many
+from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
+
+_ITEMS: Table = ItemRow.__table__  # type: ignore[assignment]
+_VERDICTS: Table = VerdictRow.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class CaseRequest:
+    item_id: str
+    priority: int
+    categories: list[str]
+    source: str
+    deadline: datetime | None = None
+
+
+def write_checked(session: Session, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
+    """Store items and verdicts (re-checks replace), open cases, append audit records."""
+    bodies = [verdict.model_dump(mode="json") for _, verdict in checked]
+    latest = {item.id: (item, verdict, body) for (item, verdict), body in zip(checked, bodies, strict=True)}
+    _upsert(session, _ITEMS, ["id"], [_item_values(i, v, platform, now) for i, v, _ in latest.values()])
+    _upsert(session, _VERDICTS, ["item_id"], [_verdict_values(v, body, now) for _, v, body in latest.values()])
+    actor = f"platform:{platform}"
+    audit = [AuditEntry("verdict", item.id, actor, _audit_view(body)) for (item, _), body in zip(checked, bodies)]
+    requests = [
+        CaseRequest(item.id, verdict.priority, [c.value for c in verdict.categories], "detection")
+        for item, verdict, _ in latest.values()
+        if verdict.action is not Action.ALLOW
+    ]
+    audit.extend(_open_cases(session, requests, now))
+    append_audit_many(session, audit, now)
+
+
+def open_case(session: Session, request: CaseRequest, now: datetime) -> CaseRow:
+    """Open a case for an item, or raise the priority of its live one (idempotent)."""
+    append_audit_many(session, _open_cases(session, [request], now), now)
+    case = session.scalars(select(CaseRow).where(CaseRow.item_id == request.item_id)).one()
+    return case
+
+
+def _open_cases(session: Session, requests: list[CaseRequest], now: datetime) -> list[AuditEntry]:
+    if not requests:
+        return []
+    existing = {
+        case.item_id: case
+        for case in session.scalars(select(CaseRow).where(CaseRow.item_id.in_([r.item_id for r in requests])))
+    }
+    opened = []
+    for request in requests:
+        case = existing.get(request.item_id)
+        if case is None:
+            case = CaseRow(item_id=request.item_id, state="open", priority=request.priority,
+                           categories=sorted(request.categories), source=request.source, opened_at=now,
+                           deadline=request.deadline, updated_at=now)
+            session.add(case)
+            existing[request.item_id] = case
+            opened.append(case)
+        else:
+            _raise_case(case, request)
+    session.flush()
+    return [
+        AuditEntry("case.open", case.item_id, "system", {"case": case.id, "source": case.source,
+                                                           "priority": case.priority})
+        for case in opened
+    ]
+
+
+def _raise_case(case: CaseRow, request: CaseRequest) -> None:
+    if request.priority > case.priority:
+        case.priority = request.priority
+    merged = sorted(set(case.categories) | set(request.categories))
+    if merged != case.categories:
+        case.categories = merged
+    if request.deadline and (case.deadline is None or request.deadline < case.deadline):
+        case.deadline = request.deadline
+
+
+def _upsert(session: Session, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(_upsert_statement(session.get_bind().dialect.name, table, tuple(keys)), rows)
+
+
+@cache
+def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...]) -> Any:
+    # Built once: constructing `excluded` proxies costs more than the insert itself.
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+
+
+def _item_values(item: Item, verdict: Verdict, platform: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": item.kind.value,
+        "text": item.text,
+        "author": item.author,
+        "surface": item.surface,
+        "lang": item.lang or verdict.lang,
+        "created_at": item.created_at,
+        "received_at": now,
+        "media": _media_facts(item, verdict),
+        "metadata": item.metadata,
+        "platform": platform,
+    }
+
+
+def _verdict_values(verdict: Verdict, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {
+        "item_id": verdict.id,
+        "action": verdict.action.value,
+        "score": verdict.score,
+        "priority": verdict.priority,
+        "categories": [c.value for c in verdict.categories],
+        "body": body,
+        "policy_version": verdict.policy_version,
+        "decided_at": now,
+    }
+
+
+def _media_facts(item: Item, verdict: Verdict) -> dict[str, Any] | None:
+    """What is kept of media: its type, size and hashes, never the bytes themselves."""
+    if item.media is None:
+        return None
+    data = item.media.data()
+    hashes: dict[str, Any] = {}
+    for signal in verdict.signals:
+        hashes.update(signal.evidence.get("hashes") or {})
+    return {"content_type": item.media.content_type, "size": len(data) if data else None,
+            "url": item.media.url, "hashes": hashes}
+
+
+_AUDITED = ("action", "score", "categories", "priority", "rules", "shadow_rules", "policy_version", "signals")
+
+
+def _audit_view(body: dict[str, Any]) -> dict[str, Any]:
+    """The verdict as audited: everything that explains it."""
+    return {key: body[key] for key in _AUDITED}
+

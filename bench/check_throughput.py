@@ -1,0 +1,146 @@
+"""Throughput of the spine: items/s in-process and /v1/check over loopback.
+
+    .venv/bin/python bench/check_throughput.py [--seconds 15] [--connections 32] [--workers 2]
+
+Prints items/s through `Service.check_many` (pipeline + SQLite writes) and,
+with wrk (Debian package `wrk`) as the load generator, requests/s and latency
+percentiles for `POST /v1/check` with text items against `bastion serve`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bastion.core import Item
+from bastion.service import Service
+from bastion.settings import Settings
+from bastion.store.db import Database
+from bastion.store.keys import create_key
+
+TEXTS = [
+    "Lovely evening at the lake with friends",
+    "Join the crimson dawn brigade before it is too late",
+    "The council meets on Tuesday to discuss the new library",
+    "Reporters covered the trial of a fictional militia in the novel",
+]
+
+_WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
+counter = 0
+texts = {%s}
+request = function()
+  counter = counter + 1
+  local body = string.format('{"id": "w-%%d-%%d", "text": "%%s"}', math.random(1, 1e9), counter,
+                             texts[(counter %% #texts) + 1])
+  return wrk.format(nil, "/v1/check", nil, body)
+end
+"""
+
+
+def in_process(settings: Settings, n: int) -> float:
+    service = Service.from_settings(settings)
+    items = [Item(id=f"in-{i}", text=TEXTS[i % len(TEXTS)]) for i in range(n)]
+    service.check_many(items[:100])  # warm up
+    started = time.perf_counter()
+    for start in range(0, n, 256):
+        service.check_many(items[start : start + 256])
+    return n / (time.perf_counter() - started)
+
+
+def over_http(data_dir: Path, seconds: int, connections: int, workers: int) -> dict[str, float]:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+    settings = Settings(data_dir=data_dir)
+    db = Database.from_settings(settings)
+    db.migrate()
+    with db.session() as session:
+        key = create_key(session, "bench").secret
+    port = _free_port()
+    env = {**os.environ, "BASTION_DATA_DIR": str(data_dir)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(port)
+        script = Path(data_dir) / "check.lua"
+        script.write_text(_WRK_SCRIPT % (key, ", ".join(json.dumps(t) for t in TEXTS)))
+        subprocess.run(["wrk", "-t1", f"-c{connections}", "-d2s", "-s", str(script), f"http://127.0.0.1:{port}"],
+                       capture_output=True, check=True)  # warm up
+        result = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+             f"http://127.0.0.1:{port}"],
+            capture_output=True, text=True, check=True,
+        )
+        return _parse_wrk(result.stdout)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+
+
+def _parse_wrk(output: str) -> dict[str, float]:
+    def millis(label: str) -> float:
+        match = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", output)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests_per_s": float(rps.group(1)) if rps else float("nan"),
+        "p50_ms": millis("50%"),
+        "p99_ms": millis("99%"),
+        "non_2xx": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit("the server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=5000)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        rate = in_process(Settings(data_dir=Path(tmp) / "in"), args.items)
+        print(f"in-process: {rate:,.0f} items/s (pipeline + SQLite writes, batches of 256)")
+        http = over_http(Path(tmp) / "http", args.seconds, args.connections, args.workers)
+        print(f"HTTP /v1/check ({args.workers} workers, {args.connections} connections, wrk): "
+              f"{http['requests_per_s']:,.0f} req/s, p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms, "
+              f"non-2xx {http['non_2xx']:.0f}")
+
+
+if __name__ == "__main__":
+    main()
