@@ -113,3 +113,15 @@ def test_keys_and_audit_verify(tmp_path: Path) -> None:
     verified = run_bastion(["audit", "verify"], tmp_path)
     assert verified.returncode == 0
     assert "intact: 1 records" in verified.stdout.decode()
+
+
+def test_audit_verify_names_a_tampered_record(tmp_path: Path) -> None:
+    import sqlite3
+
+    for platform in ("one", "two", "three"):
+        assert run_bastion(["keys", "create", "--platform", platform], tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "data" / "bastion.db") as connection:
+        connection.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+    result = run_bastion(["audit", "verify"], tmp_path)
+    assert result.returncode == 1
+    assert "BROKEN at record 2" in result.stdout.decode()
