@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -56,12 +57,9 @@ def _raw_rows(path: str, fmt: str, stdin: IO[bytes]) -> Iterator[tuple[int, dict
             raise ValueError("Parquet cannot be read from stdin; give a file path")
         yield from _parquet_rows(Path(path))
         return
-    stream = stdin if path == "-" else Path(path).open("rb")
-    try:
+    with ExitStack() as stack:
+        stream = stdin if path == "-" else stack.enter_context(Path(path).open("rb"))
         yield from (_jsonl_rows(stream) if fmt == "jsonl" else _csv_rows(stream))
-    finally:
-        if stream is not stdin:
-            stream.close()
 
 
 def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
-from datetime import datetime
 
 from bastion.core import Item, Verdict
 from bastion.pipeline import Pipeline

@@ -72,18 +72,33 @@ def over_http(data_dir: Path, seconds: int, connections: int, workers: int) -> d
     env = {**os.environ, "BASTION_DATA_DIR": str(data_dir)}
     server = subprocess.Popen(
         [sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for(port)
         script = Path(data_dir) / "check.lua"
         script.write_text(_WRK_SCRIPT % (key, ", ".join(json.dumps(t) for t in TEXTS)))
-        subprocess.run(["wrk", "-t1", f"-c{connections}", "-d2s", "-s", str(script), f"http://127.0.0.1:{port}"],
-                       capture_output=True, check=True)  # warm up
+        subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", "-d2s", "-s", str(script), f"http://127.0.0.1:{port}"],
+            capture_output=True,
+            check=True,
+        )  # warm up
         result = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
-             f"http://127.0.0.1:{port}"],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return _parse_wrk(result.stdout)
     finally:
@@ -137,9 +152,11 @@ def main() -> None:
         rate = in_process(Settings(data_dir=Path(tmp) / "in"), args.items)
         print(f"in-process: {rate:,.0f} items/s (pipeline + SQLite writes, batches of 256)")
         http = over_http(Path(tmp) / "http", args.seconds, args.connections, args.workers)
-        print(f"HTTP /v1/check ({args.workers} workers, {args.connections} connections, wrk): "
-              f"{http['requests_per_s']:,.0f} req/s, p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms, "
-              f"non-2xx {http['non_2xx']:.0f}")
+        print(
+            f"HTTP /v1/check ({args.workers} workers, {args.connections} connections, wrk): "
+            f"{http['requests_per_s']:,.0f} req/s, p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms, "
+            f"non-2xx {http['non_2xx']:.0f}"
+        )
 
 
 if __name__ == "__main__":

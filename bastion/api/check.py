@@ -35,8 +35,12 @@ _ITEM_BODY: dict[str, Any] = {
 }
 
 
-@router.post("/v1/check", response_model=Verdict, openapi_extra=_ITEM_BODY,
-             summary="Check one item and return the verdict with its evidence")
+@router.post(
+    "/v1/check",
+    response_model=Verdict,
+    openapi_extra=_ITEM_BODY,
+    summary="Check one item and return the verdict with its evidence",
+)
 async def check(request: Request, platform: Annotated[str, Depends(require_platform)]) -> Response:
     item = await _item_from_request(request)
     # Text is checked in microseconds, where a thread hop would cost more; media
@@ -70,16 +74,18 @@ async def _item_from_request(request: Request) -> Item:
     elif content_type.startswith("application/json") or not content_type:
         fields = parse_json(body)
     else:
-        raise BadRequest(415, "unsupported_media_type",
-                         f"send application/json or multipart/form-data, not {content_type!r}")
+        raise BadRequest(
+            415, "unsupported_media_type", f"send application/json or multipart/form-data, not {content_type!r}"
+        )
     if not isinstance(fields, dict):
         raise BadRequest(422, "invalid_item", f"an item is a JSON object, not {type(fields).__name__}")
     try:
         return Item.model_validate(fields)
     except ValidationError as error:
         details = field_errors(error)
-        raise BadRequest(422, "invalid_item", "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5]),
-                         details) from None
+        raise BadRequest(
+            422, "invalid_item", "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5]), details
+        ) from None
 
 
 async def _multipart_fields(request: Request) -> dict[str, Any]:

@@ -12,8 +12,12 @@ from bastion.cli.scan import scan
 from bastion.store.audit import verify_chain
 from bastion.store.keys import create_key, revoke_key
 
-app = typer.Typer(name="bastion", help="Find, review and act on terrorist and violent extremist content.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    name="bastion",
+    help="Find, review and act on terrorist and violent extremist content.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 keys_app = typer.Typer(help="Per-platform API keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -31,8 +35,7 @@ def serve(
     import uvicorn
 
     database()  # migrate once, before workers start
-    uvicorn.run("bastion.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+    uvicorn.run("bastion.api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
 @app.command()

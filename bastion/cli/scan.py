@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -40,19 +41,17 @@ def scan(
         raise fail(f"no such file: {file}")
     counts: Counter[str] = Counter()
     bad: list[BadRow] = []
-    out = sys.stdout if output == "-" else Path(output).open("w", encoding="utf-8")
-    try:
-        rows = read_items(file, fmt, sys.stdin.buffer, settings().max_body_bytes)
-        for batch in _batches(_with_progress(rows, file)):
-            for verdict in _check_batch(batch, platform, bad):
-                counts[verdict.action.value] += 1
-                out.write(verdict.model_dump_json() + "\n")
-            out.flush()
-    except ValueError as error:
-        raise fail(str(error)) from None
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    with ExitStack() as stack:
+        out = sys.stdout if output == "-" else stack.enter_context(Path(output).open("w", encoding="utf-8"))
+        try:
+            rows = read_items(file, fmt, sys.stdin.buffer, settings().max_body_bytes)
+            for batch in _batches(_with_progress(rows, file)):
+                for verdict in _check_batch(batch, platform, bad):
+                    counts[verdict.action.value] += 1
+                    out.write(verdict.model_dump_json() + "\n")
+                out.flush()
+        except ValueError as error:
+            raise fail(str(error)) from None
     _report(counts, bad, to_stdout=output != "-")
     if bad:
         raise typer.Exit(1)

@@ -47,7 +47,7 @@ class Detector(ABC):
     """Looks at prepared content and says what it sees, as signals."""
 
     name: ClassVar[str]
-    version: ClassVar[str]
+    version: str  # a class default; instances may refine it with their configuration's digest
 
     @classmethod
     @abstractmethod

@@ -113,7 +113,9 @@ class UrlListDetector(Detector):
             if found and found[0] not in signals:
                 matched, entry, list_name = found
                 signals[matched] = Signal(
-                    detector=self.name, version=self.version, category=entry.category,
+                    detector=self.name,
+                    version=self.version,
+                    category=entry.category,
                     score=entry.score if entry.category.is_violating else 0.0,
                     evidence={"url": raw, "matched": matched, "list": list_name, "labels": entry.labels},
                 )

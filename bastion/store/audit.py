@@ -74,8 +74,18 @@ def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime 
         subject, actor = entry.subject[:256], entry.actor[:128]
         clean = json.loads(canonical_json(entry.payload))  # exactly what the database will hand back
         digest = record_hash(prev_hash, seq, at, entry.action, subject, actor, clean)
-        rows.append(AuditRow(seq=seq, at=at, action=entry.action, subject=subject, actor=actor,
-                             payload=clean, prev_hash=prev_hash, hash=digest))
+        rows.append(
+            AuditRow(
+                seq=seq,
+                at=at,
+                action=entry.action,
+                subject=subject,
+                actor=actor,
+                payload=clean,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
         prev_hash = digest
     session.add_all(rows)
     session.flush()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -43,7 +43,10 @@ def write_checked(session: Session, checked: Sequence[tuple[Item, Verdict]], pla
     _upsert(session, _ITEMS, ["id"], [_item_values(i, v, platform, now) for i, v, _ in latest.values()])
     _upsert(session, _VERDICTS, ["item_id"], [_verdict_values(v, body, now) for _, v, body in latest.values()])
     actor = f"platform:{platform}"
-    audit = [AuditEntry("verdict", item.id, actor, _audit_view(body)) for (item, _), body in zip(checked, bodies)]
+    audit = [
+        AuditEntry("verdict", item.id, actor, _audit_view(body))
+        for (item, _), body in zip(checked, bodies, strict=True)
+    ]
     requests = [
         CaseRequest(item.id, verdict.priority, [c.value for c in verdict.categories], "detection")
         for item, verdict, _ in latest.values()
@@ -71,9 +74,16 @@ def _open_cases(session: Session, requests: list[CaseRequest], now: datetime) ->
     for request in requests:
         case = existing.get(request.item_id)
         if case is None:
-            case = CaseRow(item_id=request.item_id, state="open", priority=request.priority,
-                           categories=sorted(request.categories), source=request.source, opened_at=now,
-                           deadline=request.deadline, updated_at=now)
+            case = CaseRow(
+                item_id=request.item_id,
+                state="open",
+                priority=request.priority,
+                categories=sorted(request.categories),
+                source=request.source,
+                opened_at=now,
+                deadline=request.deadline,
+                updated_at=now,
+            )
             session.add(case)
             existing[request.item_id] = case
             opened.append(case)
@@ -81,8 +91,9 @@ def _open_cases(session: Session, requests: list[CaseRequest], now: datetime) ->
             _raise_case(case, request)
     session.flush()
     return [
-        AuditEntry("case.open", case.item_id, "system", {"case": case.id, "source": case.source,
-                                                           "priority": case.priority})
+        AuditEntry(
+            "case.open", case.item_id, "system", {"case": case.id, "source": case.source, "priority": case.priority}
+        )
         for case in opened
     ]
 
@@ -147,8 +158,12 @@ def _media_facts(item: Item, verdict: Verdict) -> dict[str, Any] | None:
     hashes: dict[str, Any] = {}
     for signal in verdict.signals:
         hashes.update(signal.evidence.get("hashes") or {})
-    return {"content_type": item.media.content_type, "size": len(data) if data else None,
-            "url": item.media.url, "hashes": hashes}
+    return {
+        "content_type": item.media.content_type,
+        "size": len(data) if data else None,
+        "url": item.media.url,
+        "hashes": hashes,
+    }
 
 
 _AUDITED = ("action", "score", "categories", "priority", "rules", "shadow_rules", "policy_version", "signals")
@@ -157,4 +172,3 @@ _AUDITED = ("action", "score", "categories", "priority", "rules", "shadow_rules"
 def _audit_view(body: dict[str, Any]) -> dict[str, Any]:
     """The verdict as audited: everything that explains it."""
     return {key: body[key] for key in _AUDITED}
-

@@ -23,7 +23,11 @@ def run_bastion(args: list[str], tmp_path: Path, stdin: bytes | None = None) -> 
     env = {**os.environ, "BASTION_DATA_DIR": str(tmp_path / "data")}
     env.pop("BASTION_DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "bastion", *args], input=stdin, capture_output=True, env=env, timeout=120,
+        [sys.executable, "-m", "bastion", *args],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        timeout=120,
         cwd=tmp_path,
     )
 
@@ -88,9 +92,12 @@ def test_media_paths_resolve_relative_to_the_input_file(tmp_path: Path) -> None:
     (tmp_path / "media" / "a.bin").write_bytes(b"some bytes")
     source = tmp_path / "media.jsonl"
     source.write_text(
-        json.dumps({"id": "m1", "text": "x", "media": {"path": "media/a.bin"}}) + "\n"
-        + json.dumps({"id": "m2", "text": "x", "media": {"path": "../../etc/passwd"}}) + "\n"
-        + json.dumps({"id": "m3", "text": "x", "media": {"path": "media/missing.bin"}}) + "\n"
+        json.dumps({"id": "m1", "text": "x", "media": {"path": "media/a.bin"}})
+        + "\n"
+        + json.dumps({"id": "m2", "text": "x", "media": {"path": "../../etc/passwd"}})
+        + "\n"
+        + json.dumps({"id": "m3", "text": "x", "media": {"path": "media/missing.bin"}})
+        + "\n"
     )
     result = run_bastion(["scan", str(source), "-o", str(tmp_path / "out.jsonl")], tmp_path)
     assert [v["id"] for v in _verdicts(tmp_path / "out.jsonl")] == ["m1"]

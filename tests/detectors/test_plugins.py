@@ -14,7 +14,7 @@ from bastion.pipeline import Pipeline
 from bastion.plugins import PluginError, available_detectors, load_detectors
 from bastion.settings import Settings
 
-_MODULE = '''
+_MODULE = """
 from bastion.core import Category, Signal
 from bastion.detectors.base import Detector
 
@@ -31,7 +31,7 @@ class ShoutDetector(Detector):
         if any(f.original.isupper() for f in content.texts):
             return [Signal(detector=self.name, version=self.version, category=Category.THREAT, score=0.7)]
         return []
-'''
+"""
 
 
 @pytest.fixture

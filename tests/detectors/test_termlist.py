@@ -25,8 +25,14 @@ def _detector(**overrides: object) -> TermListDetector:
 
 @pytest.mark.parametrize(
     "text",
-    ["March on Varnholm!", "m a r c h on varnholm", "mаrch оn vаrnholm", "m4rch on v4rnholm", "marrrch on varnholm",
-     "march\u200b on varn\u00adholm"],
+    [
+        "March on Varnholm!",
+        "m a r c h on varnholm",
+        "mаrch оn vаrnholm",
+        "m4rch on v4rnholm",
+        "marrrch on varnholm",
+        "march\u200b on varn\u00adholm",
+    ],
 )
 def test_evasions_still_match(text: str) -> None:
     signals = _detector().detect(content_of(text))
@@ -38,10 +44,14 @@ def test_a_word_inside_another_word_does_not_match() -> None:
 
 
 def test_weak_terms_combine_past_the_threshold() -> None:
-    spec = {"name": "w", "threshold": 0.5, "terms": [
-        {"phrase": "alpha", "category": "propaganda", "weight": 0.3},
-        {"phrase": "beta", "category": "propaganda", "weight": 0.3},
-    ]}
+    spec = {
+        "name": "w",
+        "threshold": 0.5,
+        "terms": [
+            {"phrase": "alpha", "category": "propaganda", "weight": 0.3},
+            {"phrase": "beta", "category": "propaganda", "weight": 0.3},
+        ],
+    }
     detector = TermListDetector([TermList.model_validate(spec)])
     assert detector.detect(content_of("alpha only")) == []
     [signal] = detector.detect(content_of("alpha and beta"))
@@ -57,7 +67,7 @@ def test_lists_apply_only_to_their_languages() -> None:
 
 def test_a_broken_list_file_names_itself(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("name: x\nterms:\n  - phrase: a\n    category: nonsense\n    weight: 2\n")
-    with pytest.raises(TermListError, match="bad.yaml"):
+    with pytest.raises(TermListError, match=r"bad\.yaml"):
         load_term_lists(tmp_path)
 
 

@@ -39,10 +39,19 @@ def test_normalise_url_never_raises_and_is_stable(raw: str) -> None:
 
 
 def _detector() -> UrlListDetector:
-    return UrlListDetector([UrlList.model_validate({"name": "l", "entries": [
-        {"domain": "outlet.example", "category": "propaganda"},
-        {"url": "https://drop.test/cdb/", "category": "propaganda", "labels": ["mirror"]},
-    ]})])
+    return UrlListDetector(
+        [
+            UrlList.model_validate(
+                {
+                    "name": "l",
+                    "entries": [
+                        {"domain": "outlet.example", "category": "propaganda"},
+                        {"url": "https://drop.test/cdb/", "category": "propaganda", "labels": ["mirror"]},
+                    ],
+                }
+            )
+        ]
+    )
 
 
 @pytest.mark.parametrize("text", ["see cdn.outlet.example/x", "https://drop.test/cdb/file.zip", "drop[.]test/cdb/"])

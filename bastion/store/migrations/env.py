@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 import bastion.store.models  # noqa: F401  (registers every table)
 from bastion.store.base import Base
@@ -22,7 +22,7 @@ def run_migrations() -> None:
         _run(own_connection)
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -1,3 +1,3 @@
 """All tables, one module per concern. Importing this package registers every table."""
 
-from bastion.store.models import core as core  # noqa: F401
+from bastion.store.models import core as core
