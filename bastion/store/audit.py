@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from bastion.store.base import utcnow
@@ -53,18 +53,18 @@ def append_audit(
     actor: str,
     payload: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> AuditRow:
-    """Append one record to the chain, in the caller's transaction."""
+) -> int:
+    """Append one record to the chain, in the caller's transaction; returns its sequence number."""
     return append_audit_many(session, [AuditEntry(action, subject, actor, payload or {})], at)[0]
 
 
-def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime | None = None) -> list[AuditRow]:
-    """Append records in order with one read of the chain head (batched writes)."""
+def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime | None = None) -> list[int]:
+    """Append records in order with one read of the chain head; returns their sequence numbers."""
     if not entries:
         return []
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-    session.flush()  # records added earlier in this transaction are part of the chain
+    # The select autoflushes, so records added earlier in this transaction are part of the chain.
     head = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
     at = at or utcnow()
@@ -75,21 +75,20 @@ def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime 
         clean = json.loads(canonical_json(entry.payload))  # exactly what the database will hand back
         digest = record_hash(prev_hash, seq, at, entry.action, subject, actor, clean)
         rows.append(
-            AuditRow(
-                seq=seq,
-                at=at,
-                action=entry.action,
-                subject=subject,
-                actor=actor,
-                payload=clean,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
+            {
+                "seq": seq,
+                "at": at,
+                "action": entry.action,
+                "subject": subject,
+                "actor": actor,
+                "payload": clean,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
         )
         prev_hash = digest
-    session.add_all(rows)
-    session.flush()
-    return rows
+    session.execute(insert(AuditRow), rows)
+    return [row["seq"] for row in rows]
 
 
 @dataclass(frozen=True)
