@@ -8,31 +8,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bastion.core import Item, Verdict
 from bastion.pipeline import Pipeline
-from bastion.rules import record_fires
+from bastion.rules import Policy, raise_alerts, record_fires
 from bastion.settings import Settings
+from bastion.store.audit import append_audit
 from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.group_commit import GroupCommitter
+from bastion.store.models.core import AuditRow
 from bastion.store.records import write_checked
+
+_ALERT_EVERY = timedelta(minutes=1)
 
 
 @dataclass
 class Service:
     pipeline: Pipeline
     db: Database
+    settings: Settings = field(default_factory=Settings)
     _committer: GroupCommitter[tuple[Item, Verdict, str]] | None = field(default=None, init=False, repr=False)
+    _alerts_checked: datetime | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Service:
         db = db or Database.from_settings(settings)
         db.migrate()
-        return cls(Pipeline.from_settings(settings), db)
+        service = cls(Pipeline.from_settings(settings), db, settings)
+        with db.session() as session:
+            record_policy(session, service.pipeline.policy)
+        return service
 
     def check(self, item: Item, platform: str = "local") -> Verdict:
         return self.check_many([item], platform)[0]
@@ -68,7 +79,13 @@ class Service:
         with self.db.session() as session:
             for platform, checked in by_platform.items():
                 write_checked(session, checked, platform, now)
-            record_fires(session, [verdict for _, verdict, _ in entries], now)
+            self._count_rules(session, [verdict for _, verdict, _ in entries], now)
+
+    def _count_rules(self, session: Session, verdicts: list[Verdict], now: datetime) -> None:
+        record_fires(session, verdicts, now)
+        if self._alerts_checked is None or now - self._alerts_checked >= _ALERT_EVERY:
+            self._alerts_checked = now
+            raise_alerts(session, now, self.settings.rule_alert_factor, self.settings.rule_alert_min_fires)
 
     def record(self, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime | None = None) -> None:
         """Store items, verdicts, cases and audit records together, or none of them.
@@ -79,4 +96,22 @@ class Service:
         now = now or utcnow()
         with self.db.session() as session:
             write_checked(session, checked, platform, now)
-            record_fires(session, [verdict for _, verdict in checked], now)
+            self._count_rules(session, [verdict for _, verdict in checked], now)
+
+
+def record_policy(session: Session, policy: Policy) -> None:
+    """Audit a policy the first time it is used, so every rule change is on the record."""
+    subject = f"policy:{policy.version}"
+    if session.scalar(select(AuditRow.seq).where(AuditRow.action == "policy.activate", AuditRow.subject == subject)):
+        return
+    rules = [
+        {
+            "name": r.spec.name,
+            "version": r.spec.version,
+            "mode": r.spec.mode,
+            "action": r.spec.action.value,
+            "when": r.spec.when,
+        }
+        for r in policy.rules
+    ]
+    append_audit(session, action="policy.activate", subject=subject, actor="system", payload={"rules": rules})

@@ -1,40 +1,28 @@
-"""Rules: policy as data. YAML files of CEL conditions, versioned, shadowable.
+"""Rules: policy as data. YAML files of CEL conditions, versioned, live or in shadow.
 
-(Interface stub: the full engine lands in bastion/rules/.)
+`Policy.load(dir)` reads and validates every policy file; `Policy.decide(item,
+signals, lang)` returns a `Decision`; `record_fires` counts fires per hour so
+that `rate_alerts` can say when a rule suddenly fires far more than usual;
+`backtest` replays stored items through a candidate policy.
 """
 
-from __future__ import annotations
+from bastion.rules.alerts import RuleAlert, raise_alerts, rate_alerts, record_fires
+from bastion.rules.backtest import BacktestReport, backtest
+from bastion.rules.expressions import Condition, ExpressionError
+from bastion.rules.policy import Decision, Policy, PolicyError, Rule, RuleSpec
 
-from dataclasses import dataclass, field
-from pathlib import Path
-
-from bastion.core import Action, Category, Item, RuleRef, Signal
-
-
-@dataclass(frozen=True)
-class Decision:
-    action: Action
-    categories: list[Category] = field(default_factory=list)
-    priority: int = 0
-    fired: list[RuleRef] = field(default_factory=list)
-    shadow: list[RuleRef] = field(default_factory=list)
-
-
-class Policy:
-    version: str = "stub"
-
-    @classmethod
-    def load(cls, directory: Path) -> Policy:
-        return cls()
-
-    def decide(self, item: Item, signals: list[Signal], lang: str | None) -> Decision:
-        violating = sorted({s.category for s in signals if s.is_tvec})
-        return Decision(action=Action.REVIEW if violating else Action.ALLOW, categories=violating)
-
-
-def record_fires(session: object, verdicts: object, now: object) -> None:
-    """Called by bastion.service once per written batch: (session, list[Verdict], datetime).
-
-    (Stub: the rules engine counts live and shadow fires per rule and hour here,
-    with one upsert per (rule, version, hour, shadow) of the batch, not per item.)
-    """
+__all__ = [
+    "BacktestReport",
+    "Condition",
+    "Decision",
+    "ExpressionError",
+    "Policy",
+    "PolicyError",
+    "Rule",
+    "RuleAlert",
+    "RuleSpec",
+    "backtest",
+    "raise_alerts",
+    "rate_alerts",
+    "record_fires",
+]

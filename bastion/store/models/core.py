@@ -94,7 +94,10 @@ class AuditRow(Base):
 
 
 class RuleFireRow(Base):
-    """How often each rule fired per hour, live or in shadow, for alerts and dashboards."""
+    """How often each rule fired per hour, live or in shadow, for alerts and dashboards.
+
+    The row named `*` counts every item checked in that hour: the denominator of a rule's rate.
+    """
 
     __tablename__ = "rule_fires"
 
@@ -103,4 +106,3 @@ class RuleFireRow(Base):
     hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     shadow: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     fires: Mapped[int] = mapped_column(Integer, default=0)
-    checked: Mapped[int] = mapped_column(Integer, default=0)

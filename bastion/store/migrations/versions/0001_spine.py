@@ -70,7 +70,6 @@ def upgrade() -> None:
         sa.Column("hour", UTCDateTime(), nullable=False),
         sa.Column("shadow", sa.Boolean(), nullable=False),
         sa.Column("fires", sa.Integer(), nullable=False),
-        sa.Column("checked", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("rule", "version", "hour", "shadow", name=op.f("pk_rule_fires")),
     )
     op.create_table(
