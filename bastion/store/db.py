@@ -70,7 +70,6 @@ class Database:
         """A read-only transaction that never waits for writers (WAL snapshot on SQLite)."""
         with self.read_sessions() as session, session.begin():
             yield session
-            session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()
