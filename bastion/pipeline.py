@@ -15,6 +15,7 @@ from bastion.detectors.base import Content, Detector, Extractor, TextField
 from bastion.plugins import load_detectors, load_extractors
 from bastion.rules import Policy
 from bastion.settings import Settings
+from bastion.text.langid import identify_language
 from bastion.text.normalise import normalise
 
 
@@ -68,7 +69,8 @@ class Pipeline:
             if len(value) > self.max_text_chars:
                 raise ContentError(f"{name} is {len(value)} characters; the limit is {self.max_text_chars}")
         fields = tuple(TextField(name, value, normalise(value)) for name, value in texts.items())
-        return Content(item=item, texts=fields, lang=item.lang, media=media)
+        lang = item.lang or (identify_language(" ".join(texts.values())) if texts else None)
+        return Content(item=item, texts=fields, lang=lang, media=media)
 
     def detect(self, content: Content) -> list[Signal]:
         signals: list[Signal] = []
