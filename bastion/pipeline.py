@@ -36,11 +36,22 @@ class Pipeline:
         )
 
     def check(self, item: Item, now: datetime | None = None) -> Verdict:
-        content = self.prepare(item)
-        signals = self.detect(content)
-        decision = self.policy.decide(item, signals, content.lang)
+        return self.check_many([item], now)[0]
+
+    def check_many(self, items: Sequence[Item], now: datetime | None = None) -> list[Verdict]:
+        """Verdicts in item order; detectors see the whole batch, so models score it in one pass."""
+        now = now or datetime.now(UTC)
+        contents = [self.prepare(item) for item in items]
+        found: list[list[Signal]] = [[] for _ in contents]
+        for detector in self.detectors:
+            for signals, more in zip(found, detector.detect_many(contents), strict=True):
+                signals.extend(more)
+        return [self._decide(content, signals, now) for content, signals in zip(contents, found, strict=True)]
+
+    def _decide(self, content: Content, signals: list[Signal], now: datetime) -> Verdict:
+        decision = self.policy.decide(content.item, signals, content.lang)
         return Verdict(
-            id=item.id,
+            id=content.item.id,
             action=decision.action,
             score=tvec_score(signals),
             categories=decision.categories,
@@ -50,7 +61,7 @@ class Pipeline:
             shadow_rules=decision.shadow,
             lang=content.lang,
             policy_version=self.policy.version,
-            decided_at=now or datetime.now(UTC),
+            decided_at=now,
         )
 
     def prepare(self, item: Item) -> Content:
@@ -71,10 +82,3 @@ class Pipeline:
         fields = tuple(TextField(name, value, normalise(value)) for name, value in texts.items())
         lang = item.lang or (identify_language(" ".join(texts.values())) if texts else None)
         return Content(item=item, texts=fields, lang=lang, media=media)
-
-    def detect(self, content: Content) -> list[Signal]:
-        signals: list[Signal] = []
-        for detector in self.detectors:
-            if detector.applies_to(content):
-                signals.extend(detector.detect(content))
-        return signals

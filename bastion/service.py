@@ -55,7 +55,7 @@ class Service:
         before anything is written.
         """
         now = utcnow()
-        verdicts = [self.pipeline.check(item, now) for item in items]
+        verdicts = self.pipeline.check_many(items, now)
         self.record(list(zip(items, verdicts, strict=True)), platform, now)
         return verdicts
 

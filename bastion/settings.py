@@ -21,6 +21,19 @@ class Settings(BaseSettings):
     policy_dir: Path = _PACKAGE_DATA / "policies"
     term_lists_dir: Path = _PACKAGE_DATA / "termlists"
     url_lists_dir: Path = _PACKAGE_DATA / "urllists"
+    text_model_dir: Path = _PACKAGE_DATA / "models" / "text"
+    category_cues: Path = _PACKAGE_DATA / "text" / "category-cues.yaml"
+    # OCR of images (Tesseract language packs joined by "+") and the limits on decoding them.
+    ocr_languages: str = "eng+ara+fra+rus"
+    ocr_timeout: float = Field(default=15.0, gt=0)
+    max_image_pixels: int = Field(default=50_000_000, gt=0)
+    # The optional LLM judge (any OpenAI-compatible endpoint), off unless a URL is set.
+    # It is asked about texts scoring within `band` (relative) of their threshold.
+    llm_judge_url: str | None = None
+    llm_judge_model: str = "default"
+    llm_judge_api_key: str | None = None
+    llm_judge_timeout: float = Field(default=10.0, gt=0)
+    llm_judge_band: float = Field(default=0.5, ge=0.0)
     # Detector entry-point names to run; empty means every installed detector.
     detectors: list[str] = Field(default_factory=list)
 
@@ -28,7 +41,7 @@ class Settings(BaseSettings):
     rule_alert_factor: float = 5.0
     rule_alert_min_fires: int = 20
 
-    @field_validator("data_dir", "policy_dir", "term_lists_dir", "url_lists_dir")
+    @field_validator("data_dir", "policy_dir", "term_lists_dir", "url_lists_dir", "text_model_dir", "category_cues")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()

@@ -1,9 +1,95 @@
-"""CLI commands: model (registered by bastion.cli)."""
+"""`bastion train` and `bastion eval`: build the text model, and judge any labelled file with it."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from bastion.cli._context import err, fail, settings
+
+_DEFAULT_DATA = Path("../shared/data/dev.jsonl")
+
+
+def train(
+    data: Annotated[
+        Path, typer.Option(help="labelled JSONL (fields: text, label, lang, source, basis)")
+    ] = _DEFAULT_DATA,
+    out: Annotated[Path | None, typer.Option(help="model directory (default: the packaged model)")] = None,
+    limit: Annotated[int | None, typer.Option(help="train on a random sample of this many rows (smoke tests)")] = None,
+    cross_source: Annotated[
+        bool, typer.Option("--cross-source/--no-cross-source", help="also measure leave-one-source/collection-out")
+    ] = True,
+) -> None:
+    """Train both text tiers and write the model with its measured figures (model.json)."""
+    from bastion.text.train import train as run_training
+
+    if not data.is_file():
+        raise fail(f"no such file: {data}")
+    target = out or settings().text_model_dir
+    model = run_training(data, target, limit=limit, cross_source=cross_source, progress=lambda m: err.print(m))
+    figures: dict[str, Any] = model.metrics.get("5_fold", {}).get("cascade", {})  # type: ignore[attr-defined]
+    err.print(f"model {model.version} written to {target}")
+    err.print(
+        f"5-fold: recall on judged TVEC {figures.get('recall_judged_tvec')}, FPR {figures.get('fpr_all_non_tvec')}"
+    )
+
+
+def evaluate(
+    data: Annotated[Path, typer.Option(help="labelled JSONL (same fields as the shared data)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    group_by: Annotated[str | None, typer.Option("--group-by", help="also show figures per 'source' or 'lang'")] = None,
+) -> None:
+    """Score a labelled file through the full pipeline and print precision, recall and false positives."""
+    from bastion.pipeline import Pipeline
+    from bastion.text.evaluate import LabelledFileError, judge, summarise
+    from bastion.text.model import TextModel
+
+    if group_by not in (None, "source", "lang"):
+        raise fail("--group-by takes 'source' or 'lang'")
+    if not data.is_file():
+        raise fail(f"no such file: {data}")
+    config = settings()
+    pipeline = Pipeline.from_settings(config)
+    try:
+        rows = judge(pipeline, data)
+    except LabelledFileError as error:
+        raise fail(str(error)) from None
+    report = summarise(rows, TextModel.load(config.text_model_dir).threshold_for(None))
+    if as_json:
+        sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
+        return
+    _print_report(report, group_by)
+
+
+def _print_report(report: dict[str, Any], group_by: str | None) -> None:
+    console = Console()
+    tvec = report["tvec"]
+    console.print(
+        f"{report['n']} rows · TVEC (judged) precision {tvec['precision']:.3f} recall {tvec['recall']:.3f} "
+        f"F1 {tvec['f1']:.3f} on {tvec['support']} · false positives overall {_pct(report['fpr_all'])}"
+    )
+    table = Table("label", "false-positive rate", title="False positives by label")
+    for label, rate in report["fpr"].items():
+        table.add_row(label, _pct(rate))
+    console.print(table)
+    if group_by:
+        key = "by_source" if group_by == "source" else "by_lang"
+        groups = Table(group_by, "rows", "TVEC recall", "false-positive rate", title=f"By {group_by}")
+        for name, figures in report[key].items():
+            groups.add_row(name, str(figures["n"]), _pct(figures["recall"]), _pct(figures["fpr"]))
+        console.print(groups)
+
+
+def _pct(rate: float | None) -> str:
+    return "-" if rate is None else f"{100 * rate:.1f}%"
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    app.command()(train)
+    app.command("eval")(evaluate)

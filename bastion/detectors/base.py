@@ -9,6 +9,7 @@ detectors and third-party ones register the same way, through the
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -61,6 +62,10 @@ class Detector(ABC):
     @abstractmethod
     def detect(self, content: Content) -> list[Signal]:
         """Signals about the content; an empty list means nothing found."""
+
+    def detect_many(self, contents: Sequence[Content]) -> list[list[Signal]]:
+        """Signals for several contents at once; models that score in batches override it."""
+        return [self.detect(content) if self.applies_to(content) else [] for content in contents]
 
 
 class Extractor(ABC):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -103,9 +103,9 @@ def rate_alerts(session: Session, now: datetime, factor: float, min_fires: int) 
     return alerts
 
 
-def _fires(session: Session, rule: str, version: int, shadow: bool, *where: object) -> int:
-    total = session.scalar(
-        select(func.coalesce(func.sum(RuleFireRow.fires), 0)).where(
+def _fires(session: Session, rule: str, version: int, shadow: bool, *where: ColumnElement[bool]) -> int:
+    total: int | None = session.scalar(
+        select(func.coalesce(func.sum(RuleFireRow.fires), 0)).where(  # type: ignore[arg-type]
             RuleFireRow.rule == rule, RuleFireRow.version == version, RuleFireRow.shadow == shadow, *where
         )
     )

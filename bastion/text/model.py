@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -31,12 +32,19 @@ MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "text"
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
 _RETWEET = re.compile(r"^\s*rt\s+@user:?\s*", re.IGNORECASE)
-_WORD = re.compile(r"\w+")
 
-_CHARS = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=N_FEATURES, alternate_sign=False,
-                           norm=None, lowercase=False)
-_WORDS = HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=N_FEATURES, alternate_sign=False,
-                           norm=None, lowercase=False, token_pattern=r"(?u)\b\w+\b")
+_CHARS = HashingVectorizer(
+    analyzer="char_wb", ngram_range=(2, 5), n_features=N_FEATURES, alternate_sign=False, norm=None, lowercase=False
+)
+_WORDS = HashingVectorizer(
+    analyzer="word",
+    ngram_range=(1, 2),
+    n_features=N_FEATURES,
+    alternate_sign=False,
+    norm=None,
+    lowercase=False,
+    token_pattern=r"(?u)\b\w+\b",
+)
 
 
 def prepare(text: str) -> str:
@@ -55,35 +63,105 @@ def features(prepared: Sequence[str]) -> sparse.csr_matrix:
     return sparse.hstack(blocks, format="csr")
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class LinearHead:
+    """One softmax layer over LABELS."""
+
+    coef: np.ndarray  # (len(LABELS), dimensions)
+    intercept: np.ndarray  # (len(LABELS),)
+
+    def probabilities(self, x: np.ndarray | sparse.csr_matrix) -> np.ndarray:
+        return softmax(np.asarray(x @ self.coef.T) + self.intercept)
+
+
+@dataclass(frozen=True)
+class TextScore:
+    """What the text tiers said about one text."""
+
+    p_tvec: float  # the score the verdict carries
+    p_fast: float
+    p_deep: float | None  # None when the fast tier was sure enough
+    probabilities: dict[str, float]
+
+    @property
+    def tier(self) -> str:
+        return "fast" if self.p_deep is None else "deep"
+
+
+def cascade(p_fast: np.ndarray, p_deep: np.ndarray, deep_from: float) -> np.ndarray:
+    """The combined score: both tiers' mean where the deep tier ran, else the fast score halved.
+
+    Halving treats a text the fast tier dismissed as one the deep tier would
+    have called clean, so scores from both paths sit on one scale.
+    """
+    return np.where(p_fast >= deep_from, (p_fast + p_deep) / 2, p_fast / 2)
+
+
 @dataclass(frozen=True)
 class TextModel:
-    coef: np.ndarray  # (len(LABELS), 2 * N_FEATURES)
-    intercept: np.ndarray  # (len(LABELS),)
-    threshold: float  # P(tvec) at or above which the text is judged TVEC
+    """The fast tier on every text, the deeper tier on the texts it is unsure of."""
+
+    fast: LinearHead  # over hashed n-grams
+    deep: LinearHead | None  # over multilingual sentence embeddings
+    deep_from: float  # fast P(tvec) at or above which the deep tier is consulted
+    thresholds: dict[str, float]  # combined P(tvec) judged TVEC, per language; "*" for the rest
     version: str
     metrics: dict[str, object]
 
-    def probabilities(self, prepared: Sequence[str]) -> np.ndarray:
-        logits = features(prepared) @ self.coef.T + self.intercept
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+    def threshold_for(self, lang: str | None) -> float:
+        return self.thresholds.get(lang or "*", self.thresholds["*"])
 
-    def drivers(self, prepared: str, limit: int = 3) -> list[tuple[int, int, float]]:
-        """The words of a prepared text that push hardest towards TVEC: (start, end, weight)."""
-        words = list(_WORD.finditer(prepared))
+    def score(self, prepared: Sequence[str]) -> list[TextScore]:
+        fast = self.fast.probabilities(features(prepared))
+        p_fast = fast[:, 0]
+        deep = np.zeros_like(fast)
+        went_deep = np.zeros(len(prepared), dtype=bool) if self.deep is None else p_fast >= self.deep_from
+        if self.deep is not None and went_deep.any():
+            from bastion.text.embedding import embed
+
+            unsure = np.flatnonzero(went_deep)
+            deep[unsure] = self.deep.probabilities(embed([prepared[int(i)] for i in unsure]))
+        p_tvec = p_fast if self.deep is None else cascade(p_fast, deep[:, 0], self.deep_from)
+        mixed = np.where(went_deep[:, None], (fast + deep) / 2, fast)
+        return [
+            TextScore(
+                p_tvec=float(p_tvec[row]),
+                p_fast=float(p_fast[row]),
+                p_deep=float(deep[row, 0]) if went_deep[row] else None,
+                probabilities={label: round(float(p), 4) for label, p in zip(LABELS, mixed[row], strict=True)},
+            )
+            for row in range(len(prepared))
+        ]
+
+    def drivers(self, words: Sequence[str], limit: int = 3) -> list[tuple[int, float]]:
+        """Indices of the words that push hardest towards TVEC, with their weights."""
         if not words:
             return []
-        direction = self.coef[0] - self.coef[1:].mean(axis=0)
-        weights = np.asarray(features([w.group() for w in words]) @ direction).ravel()
-        ranked = sorted(zip(words, weights, strict=True), key=lambda pair: -pair[1])
-        return [(w.start(), w.end(), float(weight)) for w, weight in ranked[:limit] if weight > 0]
+        direction = self.fast.coef[0] - self.fast.coef[1:].mean(axis=0)
+        weights = np.asarray(features(words) @ direction).ravel()
+        ranked = sorted(enumerate(weights), key=lambda pair: -pair[1])
+        return [(index, float(weight)) for index, weight in ranked[:limit] if weight > 0]
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(directory / "weights.npz", coef=self.coef.astype(np.float16), intercept=self.intercept)
-        meta = {"version": self.version, "threshold": self.threshold, "labels": LABELS,
-                "n_features": N_FEATURES, "metrics": self.metrics}
+        arrays: dict[str, Any] = {"fast_coef": self.fast.coef.astype(np.float16), "fast_intercept": self.fast.intercept}
+        if self.deep is not None:
+            arrays |= {"deep_coef": self.deep.coef, "deep_intercept": self.deep.intercept}
+        np.savez_compressed(directory / "weights.npz", allow_pickle=False, **arrays)
+        meta = {
+            "version": self.version,
+            "thresholds": self.thresholds,
+            "deep_from": self.deep_from,
+            "labels": LABELS,
+            "n_features": N_FEATURES,
+            "metrics": self.metrics,
+        }
         (directory / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
     @classmethod
@@ -92,6 +170,10 @@ class TextModel:
         if tuple(meta["labels"]) != LABELS or meta["n_features"] != N_FEATURES:
             raise ValueError(f"the model in {directory} was built for other labels or features; run `bastion train`")
         with np.load(directory / "weights.npz") as weights:
-            coef = weights["coef"].astype(np.float32)
-            intercept = weights["intercept"].astype(np.float32)
-        return cls(coef, intercept, float(meta["threshold"]), meta["version"], meta.get("metrics", {}))
+            fast = LinearHead(weights["fast_coef"].astype(np.float32), weights["fast_intercept"].astype(np.float32))
+            deep = (
+                LinearHead(weights["deep_coef"].astype(np.float32), weights["deep_intercept"].astype(np.float32))
+                if "deep_coef" in weights
+                else None
+            )
+        return cls(fast, deep, float(meta["deep_from"]), meta["thresholds"], meta["version"], meta.get("metrics", {}))

@@ -20,9 +20,32 @@ _ARABIC_MARKS = set(range(0x0610, 0x061B)) | set(range(0x064B, 0x0660)) | {0x067
 # use Latin letters, so that Russian or Greek text is left as it is.
 _HOMOGLYPHS = str.maketrans(
     {
-        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
-        "ѕ": "s", "к": "k", "м": "m", "т": "t", "н": "h", "в": "b", "ԁ": "d", "ɡ": "g",
-        "α": "a", "ο": "o", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ρ": "p", "τ": "t", "υ": "u",
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "к": "k",
+        "м": "m",
+        "т": "t",
+        "н": "h",
+        "в": "b",
+        "ԁ": "d",
+        "ɡ": "g",
+        "α": "a",
+        "ο": "o",
+        "ε": "e",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
     }
 )
 # Digits and symbols standing for letters, folded only inside words with letters.
@@ -98,7 +121,7 @@ def _is_dropped(char: str) -> bool:
     return category == "Mn" and code < 0x0370
 
 
-def _fold_words(chars: list[str], source: list[int]) -> tuple[list[str], list[str | int]]:
+def _fold_words(chars: list[str], source: list[int]) -> tuple[list[str], list[int]]:
     text = "".join(chars)
     out = list(chars)
     for word in _WORD.finditer(text):
@@ -109,7 +132,7 @@ def _fold_words(chars: list[str], source: list[int]) -> tuple[list[str], list[st
         if _LATIN.search(folded):
             folded = folded.translate(_LEET)
         out[word.start() : word.end()] = list(folded)
-    return out, source  # type: ignore[return-value]
+    return out, source
 
 
 def _join_spaced_letters(chars: list[str], source: list[int]) -> tuple[list[str], list[int]]:

@@ -1,0 +1,69 @@
+"""OCR: the text inside images (memes, posters, leaflet photos), read by Tesseract.
+
+Tesseract comes from Debian's packages (installed by the README's set-up) with
+Latin, Arabic and Cyrillic scripts. The text it finds goes through the same
+normaliser and text tiers as any post, and is kept as evidence. A machine
+without Tesseract still checks images: OCR then finds nothing, and says so once.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytesseract
+import structlog
+from PIL import Image, ImageOps
+
+from bastion.core import Item, Kind
+from bastion.detectors.base import Extractor
+from bastion.media.images import open_image
+from bastion.settings import Settings
+
+log = structlog.get_logger(__name__)
+_MIN_LETTERS = 3
+_SMALL_SIDE = 600  # Tesseract reads text of ~30 px height best; small images are enlarged
+
+
+class TesseractOcr(Extractor):
+    name = "ocr"
+
+    def __init__(self, languages: str, timeout: float, max_pixels: int) -> None:
+        self.languages = languages
+        self.timeout = timeout
+        self.max_pixels = max_pixels
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TesseractOcr:
+        return cls(settings.ocr_languages, settings.ocr_timeout, settings.max_image_pixels)
+
+    def extract(self, item: Item, media: bytes) -> dict[str, str]:
+        if item.kind is not Kind.IMAGE or not _tesseract_available():
+            return {}
+        image = _for_ocr(open_image(media, self.max_pixels))
+        try:
+            text = pytesseract.image_to_string(image, lang=self.languages, timeout=self.timeout).strip()
+        except RuntimeError:  # pytesseract's timeout
+            log.warning("ocr timed out", item=item.id, timeout=self.timeout)
+            return {}
+        if sum(char.isalpha() for char in text) < _MIN_LETTERS:
+            return {}
+        return {"ocr": text}
+
+
+def _for_ocr(image: Image.Image) -> Image.Image:
+    gray = ImageOps.grayscale(image.convert("RGB"))
+    shortest = min(gray.size)
+    if 0 < shortest < _SMALL_SIDE:
+        factor = _SMALL_SIDE / shortest
+        gray = gray.resize((round(gray.width * factor), round(gray.height * factor)), Image.Resampling.LANCZOS)
+    return gray
+
+
+@cache
+def _tesseract_available() -> bool:
+    try:
+        pytesseract.get_tesseract_version()
+        return True
+    except (pytesseract.TesseractNotFoundError, OSError):
+        log.warning("tesseract is not installed; images are checked without OCR")
+        return False

@@ -1,0 +1,50 @@
+"""OCR: text inside an image reaches the text tiers and is kept as evidence."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from bastion.core import Item
+from bastion.media.ocr import TesseractOcr
+from bastion.pipeline import Pipeline
+from bastion.settings import Settings
+
+
+def _poster(text: str) -> bytes:
+    image = Image.new("RGB", (900, 220), "white")
+    ImageDraw.Draw(image).text((30, 80), text, fill="black", font=ImageFont.load_default(size=44))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _image_item(data: bytes) -> Item:
+    return Item(id="poster-1", kind="image", media={"base64": base64.b64encode(data).decode()})
+
+
+def test_reads_the_words_on_a_poster() -> None:
+    ocr = TesseractOcr.from_settings(Settings())
+    found = ocr.extract(_image_item(b""), _poster("CRIMSON DAWN BRIGADE"))
+    assert "CRIMSON DAWN BRIGADE" in found["ocr"]
+
+
+def test_a_blank_image_has_no_text() -> None:
+    blank = io.BytesIO()
+    Image.new("RGB", (300, 300), "white").save(blank, "PNG")
+    assert TesseractOcr.from_settings(Settings()).extract(_image_item(b""), blank.getvalue()) == {}
+
+
+@pytest.mark.parametrize("detectors", [["termlist", "text"]])
+def test_ocr_text_goes_through_the_detectors_and_is_evidence(detectors: list[str]) -> None:
+    pipeline = Pipeline.from_settings(Settings(detectors=detectors))
+    verdict = pipeline.check(_image_item(_poster("JOIN THE CRIMSON DAWN BRIGADE")))
+    termlist = next(s for s in verdict.signals if s.detector == "termlist")
+    assert termlist.category.is_violating
+    assert any(span["field"] == "ocr" for span in termlist.evidence["spans"])
+    text = next(s for s in verdict.signals if s.detector == "text")
+    assert "CRIMSON DAWN" in text.evidence["ocr_text"]
+    assert verdict.action.value == "review"

@@ -1,0 +1,62 @@
+"""`bastion train` and `bastion eval` as a user runs them (a tiny training smoke test, never a full run)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bastion.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def model_env(fictional_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BASTION_TEXT_MODEL_DIR", str(fictional_model_dir))
+    monkeypatch.setenv("BASTION_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BASTION_DETECTORS", '["text"]')
+    from bastion.cli._context import settings
+
+    settings.cache_clear()
+    return fictional_model_dir
+
+
+def test_train_writes_a_model_with_its_figures(fictional_data: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["train", "--data", str(fictional_data), "--out", str(tmp_path / "m"), "--no-cross-source"]
+    )
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert set(meta["thresholds"]) >= {"*"}
+    assert meta["metrics"]["5_fold"]["cascade"]["recall_judged_tvec"] is not None
+    assert (tmp_path / "m" / "weights.npz").stat().st_size < 10_000_000
+
+
+def test_eval_json_has_the_documented_shape(model_env: Path, fictional_data: Path) -> None:
+    result = runner.invoke(app, ["eval", "--data", str(fictional_data), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == sum(1 for _ in fictional_data.open())
+    assert set(report["tvec"]) == {"precision", "recall", "f1", "support"}
+    assert set(report["fpr"]) == {"news", "counter_speech", "religious", "benign"}
+    assert report["tvec"]["recall"] > 0.8  # scored on its own training data: plumbing, not quality
+    assert set(report["by_lang"]["en"]) == {"recall", "fpr", "n"}
+    assert "fiction-news" in report["by_source"]
+
+
+def test_eval_table_groups_by_source(model_env: Path, fictional_data: Path) -> None:
+    result = runner.invoke(app, ["eval", "--data", str(fictional_data), "--group-by", "source"])
+    assert result.exit_code == 0, result.output
+    assert "fiction-religious" in result.stdout
+    assert "False positives by label" in result.stdout
+
+
+def test_eval_names_the_bad_line(model_env: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine", "label": "benign"}\n{not json\n')
+    result = runner.invoke(app, ["eval", "--data", str(bad), "--json"])
+    assert result.exit_code == 2
+    assert "bad.jsonl:2" in result.output
