@@ -20,11 +20,11 @@ def _png(width: int, height: int) -> bytes:
 
 
 def _png_header_claiming(width: int, height: int) -> bytes:
-    """A PNG whose header claims a huge size but carries almost no data: a decompression bomb's shape."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    chunk = b"IHDR" + header
-    ihdr = struct.pack(">I", len(header)) + chunk + struct.pack(">I", zlib.crc32(chunk))
-    return b"\x89PNG\r\n\x1a\n" + ihdr
+    """A tiny real PNG whose header claims a huge size: a decompression bomb's shape."""
+    data = bytearray(_png(1, 1))
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
 
 
 def test_a_good_image_opens() -> None:
@@ -38,7 +38,8 @@ def test_a_good_image_opens() -> None:
         (b"GIF89a not really", "not a decodable image"),
         (b"%PDF-1.7 a document, not an image", "not a decodable image"),
         (_png(64, 64)[:60], "not a decodable image"),  # truncated
-        (_png_header_claiming(100_000, 100_000), "limit is"),
+        (_png_header_claiming(100_000, 100_000), "too large|limit is"),
+        (_png_header_claiming(9_000, 9_000), "limit is"),
     ],
 )
 def test_bad_images_are_refused_with_a_reason(data: bytes, message: str) -> None:

@@ -28,14 +28,15 @@ def _image_item(data: bytes) -> Item:
 
 def test_reads_the_words_on_a_poster() -> None:
     ocr = TesseractOcr.from_settings(Settings())
-    found = ocr.extract(_image_item(b""), _poster("CRIMSON DAWN BRIGADE"))
+    poster = _poster("CRIMSON DAWN BRIGADE")
+    found = ocr.extract(_image_item(poster), poster)
     assert "CRIMSON DAWN BRIGADE" in found["ocr"]
 
 
 def test_a_blank_image_has_no_text() -> None:
     blank = io.BytesIO()
     Image.new("RGB", (300, 300), "white").save(blank, "PNG")
-    assert TesseractOcr.from_settings(Settings()).extract(_image_item(b""), blank.getvalue()) == {}
+    assert TesseractOcr.from_settings(Settings()).extract(_image_item(blank.getvalue()), blank.getvalue()) == {}
 
 
 @pytest.mark.parametrize("detectors", [["termlist", "text"]])
