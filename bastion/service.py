@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from bastion.banks.matches import quarantine_overmatching, record_matches
 from bastion.core import Item, Verdict
 from bastion.pipeline import Pipeline
 from bastion.rules import Policy, raise_alerts, record_fires
@@ -79,13 +80,16 @@ class Service:
         with self.db.session() as session:
             for platform, checked in by_platform.items():
                 write_checked(session, checked, platform, now)
-            self._count_rules(session, [verdict for _, verdict, _ in entries], now)
+            self._after_write(session, [(item, verdict) for item, verdict, _ in entries], now)
 
-    def _count_rules(self, session: Session, verdicts: list[Verdict], now: datetime) -> None:
-        record_fires(session, verdicts, now)
+    def _after_write(self, session: Session, checked: Sequence[tuple[Item, Verdict]], now: datetime) -> None:
+        """Rule fire counts and bank matches, and now and then the alarms that watch them."""
+        record_fires(session, [verdict for _, verdict in checked], now)
+        record_matches(session, checked, now)
         if self._alerts_checked is None or now - self._alerts_checked >= _ALERT_EVERY:
             self._alerts_checked = now
             raise_alerts(session, now, self.settings.rule_alert_factor, self.settings.rule_alert_min_fires)
+            quarantine_overmatching(session, now, self.settings.quarantine_matches_per_hour)
 
     def record(self, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime | None = None) -> None:
         """Store items, verdicts, cases and audit records together, or none of them.
@@ -96,7 +100,7 @@ class Service:
         now = now or utcnow()
         with self.db.session() as session:
             write_checked(session, checked, platform, now)
-            self._count_rules(session, [verdict for _, verdict in checked], now)
+            self._after_write(session, checked, now)
 
 
 def record_policy(session: Session, policy: Policy) -> None:

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     ocr_languages: str = "eng+ara+fra+rus"
     ocr_timeout: float = Field(default=15.0, gt=0)
     max_image_pixels: int = Field(default=50_000_000, gt=0)
+    max_video_seconds: int = Field(default=600, gt=0)
+    # Hash matching: PDQ Hamming distance (banks may override), PDQ quality below which a hash is
+    # too featureless to match, how often the index looks for new entries, and over-matching quarantine.
+    pdq_threshold: int = Field(default=31, ge=0, le=128)
+    pdq_quality_floor: int = Field(default=50, ge=0, le=100)
+    bank_refresh_seconds: float = Field(default=2.0, ge=0)
+    quarantine_matches_per_hour: int = Field(default=100, gt=0)
+    retro_match_days: int = Field(default=30, gt=0)
     # The optional LLM judge (any OpenAI-compatible endpoint), off unless a URL is set.
     # It is asked about texts scoring within `band` (relative) of their threshold.
     llm_judge_url: str | None = None

@@ -1,7 +1,221 @@
-"""HTTP routes: banks."""
+"""`/v1/banks`: manage hash banks over HTTP, with the same functions as `bastion banks`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+import binascii
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from pydantic import BaseModel, Field
+
+from bastion.api.auth import require_platform
+from bastion.api.errors import BadRequest
+from bastion.banks.formats import FORMATS, read_entries
+from bastion.banks.matches import match_retroactively
+from bastion.banks.media import entries_from_media, hash_file
+from bastion.banks.store import (
+    BankError,
+    NewEntry,
+    add_entries,
+    create_bank,
+    entries_of,
+    list_banks,
+    record_feedback,
+    set_enabled,
+    set_entry_state,
+)
+from bastion.core import Bank, Category, ContentError
+from bastion.settings import Settings
+from bastion.store.base import utcnow
+from bastion.store.db import Database
+from bastion.store.models.banks import BankRow
+
+router = APIRouter(prefix="/v1/banks", tags=["banks"])
+Platform = Annotated[str, Depends(require_platform)]
+
+
+class BankIn(Bank):
+    category: Category = Category.PROPAGANDA
+    pdq_threshold: int | None = Field(default=None, ge=0, le=128)
+
+
+class BankOut(BaseModel):
+    name: str
+    description: str
+    enabled: bool
+    benign: bool
+    category: str
+    pdq_threshold: int | None
+    entries: int
+
+
+class HashIn(BaseModel):
+    kind: str = "pdq"
+    value: str
+    labels: list[str] = Field(default_factory=list)
+    source: str | None = None
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class MediaIn(BaseModel):
+    name: str = Field(description="file name; its suffix tells video from image")
+    base64: str
+    labels: list[str] = Field(default_factory=list)
+    source: str | None = None
+
+
+class EntriesIn(BaseModel):
+    hashes: list[HashIn] = Field(default_factory=list, max_length=100_000)
+    media: list[MediaIn] = Field(default_factory=list, max_length=20)
+    file: str | None = Field(default=None, description="a whole bank file, in `format`")
+    format: str = Field(default="csv", description=f"one of {', '.join(FORMATS)}")
+
+
+class EntriesOut(BaseModel):
+    added: int
+    already_there: int
+    entry_ids: list[int]
+
+
+class FeedbackIn(BaseModel):
+    opinion: str = Field(pattern="^(confirm|dispute)$")
+    note: str = ""
+
+
+def _db(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def _bank_error(error: BankError) -> BadRequest:
+    status = 404 if str(error).startswith("no bank") else 409 if "already exists" in str(error) else 422
+    return BadRequest(status, "bank_error", str(error))
+
+
+@router.get("", summary="Every bank with its number of live entries")
+def banks(request: Request, platform: Platform) -> list[BankOut]:
+    with _db(request).reader() as session:
+        return [_out(bank, count) for bank, count in list_banks(session)]
+
+
+@router.post("", status_code=201, summary="Create a bank")
+def create(body: BankIn, request: Request, platform: Platform) -> BankOut:
+    try:
+        with _db(request).session() as session:
+            row = create_bank(session, body, f"platform:{platform}", body.category, body.pdq_threshold)
+            return _out(row, 0)
+    except BankError as error:
+        raise _bank_error(error) from None
+
+
+@router.post("/{name}/enable", summary="Let the bank match again")
+def enable(name: str, request: Request, platform: Platform) -> dict[str, Any]:
+    return _set_enabled(request, name, True, platform)
+
+
+@router.post("/{name}/disable", summary="Stop the bank from matching (entries are kept)")
+def disable(name: str, request: Request, platform: Platform) -> dict[str, Any]:
+    return _set_enabled(request, name, False, platform)
+
+
+@router.post("/{name}/entries", status_code=201, summary="Add raw hashes, media (hashed here, not kept) or a bank file")
+def add(name: str, body: EntriesIn, request: Request, platform: Platform, tasks: BackgroundTasks) -> EntriesOut:
+    entries = [NewEntry(h.kind, h.value, h.labels, h.source, h.confidence) for h in body.hashes]
+    entries += _media_entries(body.media, _settings(request))
+    try:
+        if body.file:
+            entries += read_entries(body.file, body.format)
+        if not entries:
+            raise BadRequest(422, "invalid_entries", "send 'hashes', 'media' or a 'file'")
+        with _db(request).session() as session:
+            added, existing = add_entries(session, name, entries, f"platform:{platform}")
+    except BankError as error:
+        raise _bank_error(error) from None
+    tasks.add_task(_retro, _db(request), _settings(request), added)
+    return EntriesOut(added=len(added), already_there=existing, entry_ids=added)
+
+
+@router.get("/{name}/entries", summary="The bank's live entries with their provenance")
+def entries(name: str, request: Request, platform: Platform) -> list[dict[str, Any]]:
+    try:
+        with _db(request).reader() as session:
+            return [
+                {
+                    "id": e.id,
+                    "kind": e.kind,
+                    "value": e.value,
+                    "labels": e.labels,
+                    "source": e.source,
+                    "confidence": e.confidence,
+                    "added_by": e.added_by,
+                    "added_at": e.added_at.isoformat(),
+                }
+                for e in entries_of(session, name)
+            ]
+    except BankError as error:
+        raise _bank_error(error) from None
+
+
+@router.delete("/entries/{entry_id}", summary="Remove an entry")
+def remove(entry_id: int, request: Request, platform: Platform) -> dict[str, Any]:
+    try:
+        with _db(request).session() as session:
+            set_entry_state(session, entry_id, "removed", f"platform:{platform}")
+    except BankError as error:
+        raise BadRequest(404, "not_found", str(error)) from None
+    return {"id": entry_id, "state": "removed"}
+
+
+@router.post("/entries/{entry_id}/feedback", summary="Confirm or dispute an entry, for its source")
+def feedback(entry_id: int, body: FeedbackIn, request: Request, platform: Platform) -> dict[str, Any]:
+    try:
+        with _db(request).session() as session:
+            record_feedback(session, entry_id, body.opinion, f"platform:{platform}", body.note)
+    except BankError as error:
+        raise BadRequest(404, "not_found", str(error)) from None
+    return {"id": entry_id, "opinion": body.opinion}
+
+
+def _media_entries(media: list[MediaIn], settings: Settings) -> list[NewEntry]:
+    entries: list[NewEntry] = []
+    for file in media:
+        try:
+            data = base64.b64decode(file.base64, validate=True)
+            hashes = hash_file(file.name, data, settings.max_image_pixels, settings.max_video_seconds)
+        except (binascii.Error, ValueError) as error:
+            raise BadRequest(422, "invalid_content", f"{file.name}: {error}") from None
+        except ContentError as error:
+            raise BadRequest(422, "invalid_content", f"{file.name}: {error}") from None
+        entries += entries_from_media(file.name, hashes, file.labels, file.source)
+    return entries
+
+
+def _retro(db: Database, settings: Settings, entry_ids: list[int]) -> None:
+    if entry_ids:
+        with db.session() as session:
+            match_retroactively(session, entry_ids, utcnow(), settings.retro_match_days, settings.pdq_threshold)
+
+
+def _set_enabled(request: Request, name: str, enabled: bool, platform: str) -> dict[str, Any]:
+    try:
+        with _db(request).session() as session:
+            set_enabled(session, name, enabled, f"platform:{platform}")
+    except BankError as error:
+        raise _bank_error(error) from None
+    return {"name": name, "enabled": enabled}
+
+
+def _out(bank: BankRow, count: int) -> BankOut:
+    return BankOut(
+        name=bank.name,
+        description=bank.description,
+        enabled=bank.enabled,
+        benign=bank.benign,
+        category=bank.category,
+        pdq_threshold=bank.pdq_threshold,
+        entries=count,
+    )

@@ -11,7 +11,7 @@ from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay one greppable line
 
 
 @cache

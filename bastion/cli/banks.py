@@ -1,9 +1,237 @@
-"""CLI commands: banks (registered by bastion.cli)."""
+"""`bastion banks ...`: create, fill, exchange and look after hash banks."""
 
 from __future__ import annotations
 
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from bastion.banks.formats import FORMATS, read_entries, write_entries
+from bastion.banks.matches import match_retroactively
+from bastion.banks.media import entries_from_media, hash_file
+from bastion.banks.store import (
+    BankError,
+    NewEntry,
+    add_entries,
+    create_bank,
+    entries_of,
+    list_banks,
+    record_feedback,
+    set_enabled,
+    set_entry_state,
+)
+from bastion.cli._context import database, err, fail, settings
+from bastion.core import Bank, Category, ContentError
+from bastion.store.base import utcnow
+from bastion.store.models.banks import BankEntryRow
+
+banks_app = typer.Typer(help="Hash banks of known content (PDQ, MD5, SHA-256).", no_args_is_help=True)
+_ACTOR = "cli"
+Labels = Annotated[list[str] | None, typer.Option("--label", help="a label for every entry (repeatable)")]
+
+
+@banks_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="bank name (letters, digits, . _ -)")],
+    description: Annotated[str, typer.Option(help="what the bank holds")] = "",
+    benign: Annotated[bool, typer.Option("--benign", help="an allow bank: its matches veto other matches")] = False,
+    category: Annotated[str, typer.Option(help="category of a match when entries carry no known label")] = "propaganda",
+    pdq_threshold: Annotated[int | None, typer.Option(help="PDQ distance for this bank (default 31)")] = None,
+) -> None:
+    """Create an empty bank."""
+    try:
+        with database().session() as session:
+            create_bank(
+                session,
+                Bank(name=name, description=description, benign=benign),
+                _ACTOR,
+                Category(category),
+                pdq_threshold,
+            )
+    except (BankError, ValueError) as error:
+        raise fail(str(error)) from None
+    err.print(f"bank {name!r} created")
+
+
+@banks_app.command("list")
+def list_() -> None:
+    """Every bank with its state and number of live entries."""
+    table = Table("bank", "entries", "enabled", "allow bank", "category", "PDQ distance", "description")
+    with database().reader() as session:
+        for bank, count in list_banks(session):
+            table.add_row(
+                bank.name,
+                str(count),
+                "yes" if bank.enabled else "no",
+                "yes" if bank.benign else "",
+                bank.category,
+                str(bank.pdq_threshold or settings().pdq_threshold),
+                bank.description,
+            )
+    Console().print(table)
+
+
+@banks_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="bank to add to")],
+    files: Annotated[list[Path], typer.Argument(help="image or video files to hash")],
+    label: Labels = None,
+    source: Annotated[str | None, typer.Option(help="where the content came from")] = None,
+) -> None:
+    """Hash media files and add their hashes (the files are not kept)."""
+    config = settings()
+    entries: list[NewEntry] = []
+    for path in files:
+        try:
+            hashes = hash_file(path.name, path.read_bytes(), config.max_image_pixels, config.max_video_seconds)
+        except (OSError, ContentError) as error:
+            raise fail(f"{path}: {error}") from None
+        entries += entries_from_media(path.name, hashes, label or [], source)
+    _store(name, entries)
+
+
+@banks_app.command("import")
+def import_(
+    name: Annotated[str, typer.Argument(help="bank to add to")],
+    file: Annotated[Path, typer.Argument(help="bank file ('-' reads stdin)")],
+    fmt: Annotated[str, typer.Option("--format", help=f"one of {', '.join(FORMATS)}")] = "csv",
+    kind: Annotated[str, typer.Option(help="hash kind for rows that do not say")] = "pdq",
+    source: Annotated[str | None, typer.Option(help="provenance for rows that do not say")] = None,
+    label: Labels = None,
+) -> None:
+    """Import hashes from a pytx, HMA, CSV or JSONL file."""
+    text = sys.stdin.read() if str(file) == "-" else _read_text(file)
+    try:
+        entries = read_entries(text, fmt, kind, source or (None if str(file) == "-" else file.name))
+    except BankError as error:
+        raise fail(f"{file}: {error}") from None
+    if label:
+        entries = [NewEntry(e.kind, e.value, sorted({*e.labels, *label}), e.source, e.confidence) for e in entries]
+    _store(name, entries)
+
+
+@banks_app.command("export")
+def export(
+    name: Annotated[str, typer.Argument(help="bank to export")],
+    fmt: Annotated[str, typer.Option("--format", help=f"one of {', '.join(FORMATS)}")] = "csv",
+    output: Annotated[str, typer.Option("-o", "--output", help="file to write ('-' = stdout)")] = "-",
+) -> None:
+    """Write a bank's live entries in an exchange format."""
+    try:
+        with database().reader() as session:
+            rows = entries_of(session, name)
+        text = write_entries([_as_new(row) for row in rows], fmt)
+    except BankError as error:
+        raise fail(str(error)) from None
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+    err.print(f"{len(rows)} entries of {name!r} exported as {fmt}")
+
+
+@banks_app.command("enable")
+def enable(name: Annotated[str, typer.Argument()]) -> None:
+    """Let a bank's entries match again."""
+    _set_enabled(name, True)
+
+
+@banks_app.command("disable")
+def disable(name: Annotated[str, typer.Argument()]) -> None:
+    """Stop a bank's entries from matching (they are kept)."""
+    _set_enabled(name, False)
+
+
+@banks_app.command("remove")
+def remove(
+    entry_id: Annotated[int, typer.Argument(help="bank entry id")],
+    reason: Annotated[str, typer.Option(help="why, for the audit log")] = "",
+) -> None:
+    """Remove one entry (kept in the audit log, never matched again)."""
+    _entry_state(entry_id, "removed", reason)
+
+
+@banks_app.command("release")
+def release(entry_id: Annotated[int, typer.Argument(help="a quarantined entry's id")]) -> None:
+    """Return a quarantined entry to matching after review."""
+    _entry_state(entry_id, "active", "released from quarantine after review")
+
+
+@banks_app.command("feedback")
+def feedback(
+    entry_id: Annotated[int, typer.Argument(help="bank entry id")],
+    opinion: Annotated[str, typer.Argument(help="confirm or dispute")],
+    note: Annotated[str, typer.Option(help="why")] = "",
+) -> None:
+    """Confirm or dispute an entry, recorded for its source."""
+    try:
+        with database().session() as session:
+            record_feedback(session, entry_id, opinion, _ACTOR, note)
+    except BankError as error:
+        raise fail(str(error)) from None
+    err.print(f"entry {entry_id}: {opinion} recorded")
+
+
+@banks_app.command("match-retro")
+def match_retro(
+    hours: Annotated[int, typer.Option(help="match entries added in the last HOURS")] = 24,
+    days: Annotated[int | None, typer.Option(help="against items seen in the last DAYS (default: setting)")] = None,
+) -> None:
+    """Match recently added entries against items already seen; matches open cases."""
+    now = utcnow()
+    with database().session() as session:
+        ids = list(
+            session.scalars(select(BankEntryRow.id).where(BankEntryRow.added_at >= now - timedelta(hours=hours)))
+        )
+        found = match_retroactively(session, ids, now, days or settings().retro_match_days, settings().pdq_threshold)
+    typer.echo(f"{len(ids)} entries matched against past items: {len(found)} matches, cases opened or raised")
+
+
+def _store(name: str, entries: list[NewEntry]) -> None:
+    config = settings()
+    try:
+        with database().session() as session:
+            added, existing = add_entries(session, name, entries, _ACTOR)
+            retro = match_retroactively(session, added, utcnow(), config.retro_match_days, config.pdq_threshold)
+    except BankError as error:
+        raise fail(str(error)) from None
+    err.print(f"{len(added)} entries added to {name!r} ({existing} already there); {len(retro)} past items matched")
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    try:
+        with database().session() as session:
+            set_enabled(session, name, enabled, _ACTOR)
+    except BankError as error:
+        raise fail(str(error)) from None
+    err.print(f"bank {name!r} {'enabled' if enabled else 'disabled'}")
+
+
+def _entry_state(entry_id: int, state: str, reason: str) -> None:
+    try:
+        with database().session() as session:
+            set_entry_state(session, entry_id, state, _ACTOR, reason)
+    except BankError as error:
+        raise fail(str(error)) from None
+    err.print(f"entry {entry_id} is now {state}")
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(f"{file}: cannot read ({error})") from None
+
+
+def _as_new(row: BankEntryRow) -> NewEntry:
+    return NewEntry(row.kind, row.value, list(row.labels), row.source, row.confidence)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    app.add_typer(banks_app, name="banks")

@@ -118,6 +118,8 @@ class TextModel:
         return self.thresholds.get(lang or "*", self.thresholds["*"])
 
     def score(self, prepared: Sequence[str]) -> list[TextScore]:
+        if not prepared:
+            return []
         fast = self.fast.probabilities(features(prepared))
         p_fast = fast[:, 0]
         deep = np.zeros_like(fast)

@@ -76,10 +76,16 @@ class Normalised:
 def normalise(text: str) -> Normalised:
     """Normalise text for matching; idempotent, total, linear in the length."""
     chars, source = _fold_characters(text)
-    chars, source = _fold_words(chars, source)
-    chars, source = _join_spaced_letters(chars, source)
-    chars, source = _collapse_repeats(chars, source)
-    return Normalised("".join(chars), tuple(source))
+    while True:
+        # Joining "a b c" or collapsing "aaa" can make a word that folds further
+        # ("a.à_е" → "aàе" → "aàe"): repeat until nothing changes, which is
+        # one pass for nearly every text.
+        length = len(chars)
+        chars, source = _join_spaced_letters(chars, source)
+        chars, source = _fold_words(chars, source)
+        chars, source = _collapse_repeats(chars, source)
+        if len(chars) == length:
+            return Normalised("".join(chars), tuple(source))
 
 
 def normalise_text(text: str) -> str:

@@ -75,7 +75,8 @@ def test_url_item_matches_listed_outlet(client: TestClient) -> None:
     item = {"id": "u1", "kind": "url", "text": "https://www.crimson-dawn-media.example/latest?utm_source=x"}
     verdict = client.post("/v1/check", json=item).json()
     assert verdict["action"] == "review"
-    assert verdict["signals"][0]["evidence"]["matched"] == "crimson-dawn-media.example"
+    urllist = next(s for s in verdict["signals"] if s["detector"] == "urllist")
+    assert urllist["evidence"]["matched"] == "crimson-dawn-media.example"
 
 
 def test_openapi_and_health(client: TestClient) -> None:

@@ -32,6 +32,8 @@ tricky_text = st.text(
         ("\u202ecrimson\u202c", "crimson"),  # bidi override
         ("فجـــر", "فجر"),  # tatweel
         ("فَجْرٌ", "فجر"),  # harakat
+        ("A.À_Е", "aàe"),  # joined letters then folded (Cyrillic Е)
+        ("ccc c c", "c"),  # a collapsed run that makes a new spaced run
     ],
 )
 def test_folds_the_tricks(written: str, read: str) -> None:

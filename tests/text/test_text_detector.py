@@ -90,3 +90,10 @@ def test_a_model_for_other_labels_is_refused(tmp_path: Path, fictional_model_dir
     (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="bastion train"):
         TextModel.load(tmp_path / "m")
+
+
+def test_items_without_text_get_no_text_signal(fictional_model: TextModel) -> None:
+    from bastion.core import Item
+
+    image_only = Content(item=Item(id="i", kind="image", media={"base64": "AAAA"}), texts=())
+    assert _detector(fictional_model).detect_many([image_only]) == [[]]

@@ -1,3 +1,4 @@
 """All tables, one module per concern. Importing this package registers every table."""
 
+from bastion.store.models import banks as banks
 from bastion.store.models import core as core

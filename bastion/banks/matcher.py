@@ -1,0 +1,182 @@
+"""Match media hashes against every enabled bank, with the false-positive defences.
+
+The matcher keeps its index in memory and follows the database: entries added
+since the last look are appended (ids only grow), so a new entry matches
+within `refresh_seconds` without a rebuild; a removal, quarantine or bank
+change (rare) reloads everything.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bastion.banks.index import PdqIndex
+from bastion.banks.store import LABEL_CATEGORIES
+from bastion.core import Category
+from bastion.media.hashing import MediaHashes
+from bastion.store.db import Database
+from bastion.store.models.banks import BankEntryRow, BankRow
+
+
+@dataclass(frozen=True)
+class BankInfo:
+    name: str
+    enabled: bool
+    benign: bool
+    category: Category
+    pdq_threshold: int | None
+
+
+@dataclass(frozen=True)
+class EntryInfo:
+    bank_id: int
+    kind: str
+    value: str
+    labels: tuple[str, ...]
+    source: str | None
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Match:
+    entry_id: int
+    bank: str
+    kind: str
+    hash: str
+    labels: tuple[str, ...]
+    source: str | None
+    distance: int
+    benign: bool
+    category: Category
+
+    @property
+    def exact(self) -> bool:
+        return self.kind in ("md5", "sha256")
+
+    def as_evidence(self) -> dict[str, object]:
+        return {
+            "entry_id": self.entry_id,
+            "bank": self.bank,
+            "kind": self.kind,
+            "hash": self.hash,
+            "labels": list(self.labels),
+            "source": self.source,
+            "distance": self.distance,
+        }
+
+
+@dataclass
+class BankMatcher:
+    db: Database
+    pdq_threshold: int = 31
+    quality_floor: int = 50
+    refresh_seconds: float = 2.0
+    _banks: dict[int, BankInfo] = field(default_factory=dict)
+    _entries: dict[int, EntryInfo] = field(default_factory=dict)
+    _exact: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    _pdq: PdqIndex = field(default_factory=PdqIndex)
+    _last_id: int = 0
+    _last_change: datetime | None = None
+    _checked_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def match(self, hashes: MediaHashes) -> list[Match]:
+        """Every match in an enabled bank, nearest first; empty when an allow bank vetoes them."""
+        self.refresh()
+        found = [m for m in self._exact_matches(hashes) + self._pdq_matches(hashes) if self._live(m)]
+        if any(m.benign for m in found):
+            return [m for m in found if m.benign]
+        return sorted(found, key=lambda m: (not m.exact, m.distance))
+
+    def refresh(self, force: bool = False) -> None:
+        if not force and time.monotonic() - self._checked_at < self.refresh_seconds:
+            return
+        with self._lock, self.db.reader() as session:
+            self._checked_at = time.monotonic()
+            newest_id, last_change = session.execute(
+                select(func.coalesce(func.max(BankEntryRow.id), 0), func.max(BankEntryRow.updated_at))
+            ).one()
+            bank_change = session.scalar(select(func.max(BankRow.updated_at)))
+            change = max((t for t in (last_change, bank_change) if t is not None), default=None)
+            stale = change is not None and self._last_change is not None and change > self._last_change
+            if stale and self._changed_besides_new(session):
+                self._reset()
+            self._banks = {row.id: _bank_info(row) for row in session.scalars(select(BankRow))}
+            rows = session.scalars(
+                select(BankEntryRow)
+                .where(BankEntryRow.id > self._last_id, BankEntryRow.state == "active")
+                .order_by(BankEntryRow.id)
+            ).all()
+            self._load(rows)
+            self._last_id = max(self._last_id, int(newest_id))
+            self._last_change = change
+
+    def _changed_besides_new(self, session: Session) -> bool:
+        """Whether something other than new entries changed: then the index is rebuilt."""
+        edited = session.scalar(
+            select(func.count())
+            .select_from(BankEntryRow)
+            .where(BankEntryRow.id <= self._last_id, BankEntryRow.updated_at > self._last_change)
+        )
+        banks_edited = session.scalar(
+            select(func.count()).select_from(BankRow).where(BankRow.updated_at > self._last_change)
+        )
+        return bool(edited) or bool(banks_edited)
+
+    def _reset(self) -> None:
+        self._entries, self._exact, self._pdq, self._last_id = {}, {}, PdqIndex(), 0
+
+    def _load(self, rows: Sequence[BankEntryRow]) -> None:
+        pdq_ids, pdq_hexes = [], []
+        for row in rows:
+            self._entries[row.id] = EntryInfo(
+                row.bank_id, row.kind, row.value, tuple(row.labels), row.source, row.confidence
+            )
+            if row.kind == "pdq":
+                pdq_ids.append(row.id)
+                pdq_hexes.append(row.value)
+            else:
+                self._exact.setdefault((row.kind, row.value), []).append(row.id)
+        self._pdq.add(pdq_ids, pdq_hexes)
+
+    def _exact_matches(self, hashes: MediaHashes) -> list[Match]:
+        ids = self._exact.get(("md5", hashes.md5), []) + self._exact.get(("sha256", hashes.sha256), [])
+        return [self._match(entry_id, 0) for entry_id in ids]
+
+    def _pdq_matches(self, hashes: MediaHashes) -> list[Match]:
+        usable = [h for h, q in zip(hashes.pdq, hashes.quality, strict=True) if q >= self.quality_floor]
+        widest = max([self.pdq_threshold, *(b.pdq_threshold or 0 for b in self._banks.values())])
+        best: dict[int, int] = {}
+        for found in self._pdq.near(usable, widest):
+            for entry_id, distance in found:
+                best[entry_id] = min(distance, best.get(entry_id, distance))
+        matches = [self._match(entry_id, distance) for entry_id, distance in best.items()]
+        return [m for m in matches if m.distance <= self._threshold_of(m.bank)]
+
+    def _threshold_of(self, bank_name: str) -> int:
+        for bank in self._banks.values():
+            if bank.name == bank_name and bank.pdq_threshold is not None:
+                return bank.pdq_threshold
+        return self.pdq_threshold
+
+    def _match(self, entry_id: int, distance: int) -> Match:
+        entry = self._entries[entry_id]
+        bank = self._banks[entry.bank_id]
+        category = next((LABEL_CATEGORIES[label] for label in entry.labels if label in LABEL_CATEGORIES), bank.category)
+        return Match(
+            entry_id, bank.name, entry.kind, entry.value, entry.labels, entry.source, distance, bank.benign, category
+        )
+
+    def _live(self, match: Match) -> bool:
+        return any(b.name == match.bank and b.enabled for b in self._banks.values())
+
+
+def _bank_info(row: BankRow) -> BankInfo:
+    return BankInfo(row.name, row.enabled, row.benign, Category(row.category), row.pdq_threshold)

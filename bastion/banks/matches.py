@@ -1,0 +1,137 @@
+"""What happens after a match: it is recorded, an over-matching entry is quarantined, and new
+entries are matched against items already seen (retroactive matching), opening cases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bastion.banks.index import PdqIndex
+from bastion.banks.store import LABEL_CATEGORIES, set_entry_state
+from bastion.core import Item, Priority, Verdict
+from bastion.store.models.banks import BankEntryRow, BankMatchRow, BankRow
+from bastion.store.models.core import ItemRow
+from bastion.store.records import CaseRequest, open_case
+
+
+def record_matches(session: Session, checked: Sequence[tuple[Item, Verdict]], now: datetime) -> None:
+    """One row per (entry, item): re-checking an item never counts its match twice."""
+    pairs = {
+        (int(match["entry_id"]), item.id): int(match["distance"])
+        for item, verdict in checked
+        for signal in verdict.signals
+        if signal.detector == "hashes"
+        for match in signal.evidence.get("matches") or []
+    }
+    if not pairs:
+        return
+    known = {
+        (entry_id, item_id)
+        for entry_id, item_id in session.execute(
+            select(BankMatchRow.entry_id, BankMatchRow.item_id).where(
+                BankMatchRow.item_id.in_({item_id for _, item_id in pairs})
+            )
+        )
+    }
+    for (entry_id, item_id), distance in pairs.items():
+        if (entry_id, item_id) not in known:
+            session.add(BankMatchRow(entry_id=entry_id, item_id=item_id, distance=distance, matched_at=now))
+    session.flush()
+
+
+def quarantine_overmatching(session: Session, now: datetime, per_hour: int) -> list[int]:
+    """Entries matching more items in the last hour than `per_hour` stop matching until reviewed.
+
+    A hash that suddenly matches everything is far more likely a bad entry
+    (a blank frame, a logo, a meme template) than a flood of propaganda.
+    """
+    since = now - timedelta(hours=1)
+    over = session.execute(
+        select(BankMatchRow.entry_id, func.count())
+        .join(BankEntryRow, BankEntryRow.id == BankMatchRow.entry_id)
+        .where(BankMatchRow.matched_at >= since, BankEntryRow.state == "active")
+        .group_by(BankMatchRow.entry_id)
+        .having(func.count() > per_hour)
+    ).all()
+    for entry_id, count in over:
+        set_entry_state(
+            session,
+            entry_id,
+            "quarantined",
+            "system",
+            f"matched {count} items in the last hour (limit {per_hour}); pending review",
+        )
+    return [entry_id for entry_id, _ in over]
+
+
+@dataclass(frozen=True)
+class RetroMatch:
+    entry_id: int
+    item_id: str
+    distance: int
+
+
+def match_retroactively(
+    session: Session, entry_ids: Sequence[int], now: datetime, days: int, pdq_threshold: int = 31
+) -> list[RetroMatch]:
+    """Match entries against items received in the last `days`; each match opens (or raises) a case."""
+    entries = [
+        entry
+        for entry in session.scalars(select(BankEntryRow).where(BankEntryRow.id.in_(entry_ids)))
+        if entry.state == "active"
+    ]
+    banks = {bank.id: bank for bank in session.scalars(select(BankRow))}
+    entries = [e for e in entries if banks[e.bank_id].enabled and not banks[e.bank_id].benign]
+    if not entries:
+        return []
+    index = PdqIndex()
+    index.add([e.id for e in entries if e.kind == "pdq"], [e.value for e in entries if e.kind == "pdq"])
+    exact = {(e.kind, e.value): e.id for e in entries if e.kind != "pdq"}
+    found: list[RetroMatch] = []
+    items = session.execute(
+        select(ItemRow.id, ItemRow.media).where(
+            ItemRow.received_at >= now - timedelta(days=days), ItemRow.media.is_not(None)
+        )
+    ).all()
+    for item_id, media in items:
+        hashes = (media or {}).get("hashes") or {}
+        for kind in ("md5", "sha256"):
+            if (kind, hashes.get(kind)) in exact:
+                found.append(RetroMatch(exact[(kind, hashes[kind])], item_id, 0))
+        if hashes.get("pdq"):
+            for entry_id, distance in index.near([hashes["pdq"]], _threshold(banks, entries, pdq_threshold))[0]:
+                found.append(RetroMatch(entry_id, item_id, distance))
+    by_id = {e.id: e for e in entries}
+    for match in found:
+        entry = by_id[match.entry_id]
+        category = next((LABEL_CATEGORIES[x] for x in entry.labels if x in LABEL_CATEGORIES), None)
+        session.add(
+            BankMatchRow(
+                entry_id=match.entry_id,
+                item_id=match.item_id,
+                distance=match.distance,
+                matched_at=now,
+                retroactive=True,
+            )
+        )
+        open_case(
+            session,
+            CaseRequest(
+                match.item_id,
+                int(Priority.HASH_MATCH),
+                [(category.value if category else banks[entry.bank_id].category)],
+                "retro",
+            ),
+            now,
+        )
+    session.flush()
+    return found
+
+
+def _threshold(banks: dict[int, BankRow], entries: list[BankEntryRow], default: int) -> int:
+    overrides = [t for e in entries if (t := banks[e.bank_id].pdq_threshold) is not None]
+    return max([default, *overrides])

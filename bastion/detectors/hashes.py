@@ -1,0 +1,68 @@
+"""Known content: media hashed (PDQ, MD5, SHA-256) and matched against the hash banks.
+
+Every image or video gets a signal carrying its hashes (they are what is kept
+of the media); a match adds the bank entry, its labels and the distance. An
+exact match of the bytes sets `evidence.exact`, which the default policy
+removes without waiting for a person; a near match goes to review.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bastion.banks.matcher import BankMatcher, Match
+from bastion.core import Category, Kind, Signal
+from bastion.detectors.base import Content, Detector
+from bastion.media.hashing import MediaHashes, hash_image, hash_video
+from bastion.settings import Settings
+from bastion.store.db import Database
+
+
+class HashDetector(Detector):
+    name = "hashes"
+    version = "1"
+
+    def __init__(self, matcher: BankMatcher, max_pixels: int, max_video_seconds: int) -> None:
+        self.matcher = matcher
+        self.max_pixels = max_pixels
+        self.max_video_seconds = max_video_seconds
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HashDetector:
+        db = Database.from_settings(settings)
+        db.migrate()  # idempotent; lets the pipeline run without the service (bastion eval)
+        matcher = BankMatcher(db, settings.pdq_threshold, settings.pdq_quality_floor, settings.bank_refresh_seconds)
+        return cls(matcher, settings.max_image_pixels, settings.max_video_seconds)
+
+    def applies_to(self, content: Content) -> bool:
+        return content.media is not None and content.kind in (Kind.IMAGE, Kind.VIDEO)
+
+    def detect(self, content: Content) -> list[Signal]:
+        assert content.media is not None
+        hashes = self._hash(content)
+        matches = self.matcher.match(hashes)
+        evidence: dict[str, Any] = {"hashes": hashes.as_evidence(), "exact": False, "match": None}
+        if not matches or matches[0].benign:
+            if matches:
+                evidence["vetoed_by"] = [m.as_evidence() for m in matches]
+            return [
+                Signal(detector=self.name, version=self.version, category=Category.BENIGN, score=0.0, evidence=evidence)
+            ]
+        best = matches[0]
+        evidence |= {"exact": best.exact, "match": best.as_evidence(), "matches": [m.as_evidence() for m in matches]}
+        return [
+            Signal(
+                detector=self.name, version=self.version, category=best.category, score=_score(best), evidence=evidence
+            )
+        ]
+
+    def _hash(self, content: Content) -> MediaHashes:
+        assert content.media is not None
+        if content.kind is Kind.VIDEO:
+            return hash_video(content.media, self.max_video_seconds)
+        return hash_image(content.media, self.max_pixels)
+
+
+def _score(match: Match) -> float:
+    """1.0 for the same bytes; near matches from 0.99 down to 0.5 at distance 64."""
+    return 1.0 if match.exact else round(max(0.5, 0.99 - match.distance / 128), 4)

@@ -1,0 +1,58 @@
+"""Fictional images (shapes and made-up words, never real propaganda) and their transformed copies."""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from bastion.settings import Settings
+
+
+def poster(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
+    """A made-up poster: coloured shapes and an invented caption, different for every seed."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x0, y0 = rng.randrange(size[0]), rng.randrange(size[1])
+        box = (x0, y0, x0 + rng.randrange(40, 300), y0 + rng.randrange(40, 300))
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=colour)
+    draw.text((30, size[1] - 80), f"CRIMSON DAWN {seed}", fill="white", font=ImageFont.load_default(size=40))
+    return image
+
+
+def encode(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def transformed(image: Image.Image) -> dict[str, bytes]:
+    width, height = image.size
+    watermarked = image.copy()
+    ImageDraw.Draw(watermarked).text(
+        (width - 220, 10), "repost.example", fill="white", font=ImageFont.load_default(size=24)
+    )
+    return {
+        "resized": encode(image.resize((width // 2, height // 2))),
+        "jpeg": encode(image, "JPEG", quality=40),
+        "cropped": encode(image.crop((6, 5, width - 6, height - 5))),
+        "watermarked": encode(watermarked),
+        "grayscale": encode(ImageOps.grayscale(image)),
+    }
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    # The index looks for new entries on every check here, not every 2 s.
+    return Settings(data_dir=tmp_path / "data", database_url=db_url, bank_refresh_seconds=0)

@@ -1,0 +1,52 @@
+"""PDQ: copies that were resized, recompressed, cropped, watermarked or greyed still match; others do not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bastion.banks.index import PdqIndex, hamming
+from bastion.media.hashing import bits_to_hex, hash_image
+from tests.banks.conftest import encode, poster, transformed
+
+
+def test_hex_matches_python_threatexchange_bit_order() -> None:
+    bits = np.zeros(256, dtype=np.uint8)
+    bits[0] = bits[7] = bits[255] = 1
+    assert bits_to_hex(bits) == "81" + "00" * 30 + "01"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_transformed_copies_stay_within_31(seed: int) -> None:
+    original = hash_image(encode(poster(seed)))
+    for name, data in transformed(poster(seed)).items():
+        copy = hash_image(data)
+        assert hamming(original.pdq[0], copy.pdq[0]) <= 31, name
+
+
+def test_unrelated_images_are_far_apart() -> None:
+    hashes = [hash_image(encode(poster(seed))).pdq[0] for seed in range(10, 20)]
+    distances = [hamming(a, b) for i, a in enumerate(hashes) for b in hashes[i + 1 :]]
+    assert min(distances) > 31
+
+
+def test_the_index_finds_exactly_what_brute_force_finds() -> None:
+    rng = np.random.default_rng(3)
+    bank = [rng.bytes(32).hex() for _ in range(2000)]
+    query = bytearray(bytes.fromhex(bank[17]))
+    for bit in rng.choice(256, 20, replace=False):
+        query[bit // 8] ^= 1 << (bit % 8)
+    index = PdqIndex()
+    index.add(list(range(1000, 3000)), bank)
+    [found] = index.near([query.hex()], 31)
+    brute = sorted((hamming(query.hex(), h), 1000 + i) for i, h in enumerate(bank) if hamming(query.hex(), h) <= 31)
+    assert [(entry, distance) for distance, entry in brute] == found
+    assert found[0] == (1017, 20)
+
+
+def test_quality_is_reported_and_flat_images_score_low() -> None:
+    from PIL import Image
+
+    flat = hash_image(encode(Image.new("RGB", (200, 200), "grey")))
+    busy = hash_image(encode(poster(5)))
+    assert flat.quality[0] < 50 <= busy.quality[0]
