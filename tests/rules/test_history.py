@@ -27,7 +27,8 @@ def test_backtest_replays_stored_signals_through_a_candidate_policy(service: Ser
     (tmp_path / "strict.yaml").write_text(
         "rules:\n"
         "  - {name: outlets, version: 2, when: \"signals.exists(s, s.detector == 'urllist')\", action: remove}\n"
-        "  - {name: anything, version: 1, mode: shadow, when: \"signals.exists(s, s.detector in ['termlist', 'urllist'])\", action: review}\n"
+        "  - {name: anything, version: 1, mode: shadow, action: review,\n"
+        "     when: \"signals.exists(s, s.detector in ['termlist', 'urllist'])\"}\n"
     )
     with service.db.reader() as session:
         report = backtest(session, Policy.load(tmp_path), since=datetime(2000, 1, 1, tzinfo=UTC))
