@@ -6,16 +6,18 @@ only difference between them is where items come from.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bastion.banks.matches import quarantine_overmatching, record_matches
-from bastion.core import Item, Verdict
+from bastion.core import Action, Item, Verdict
+from bastion.media.preserve import preserve
 from bastion.pipeline import Pipeline
 from bastion.rules import Policy, raise_alerts, record_fires
 from bastion.settings import Settings
@@ -27,6 +29,7 @@ from bastion.store.models.core import AuditRow
 from bastion.store.records import write_checked
 
 _ALERT_EVERY = timedelta(minutes=1)
+T = TypeVar("T")
 
 
 @dataclass
@@ -86,21 +89,32 @@ class Service:
         """Rule fire counts and bank matches, and now and then the alarms that watch them."""
         record_fires(session, [verdict for _, verdict in checked], now)
         record_matches(session, checked, now)
+        for item, verdict in checked:
+            if verdict.action is not Action.ALLOW and item.media and item.media.base64:
+                preserve(self.settings.data_dir / "media", item.media.data() or b"")
         if self._alerts_checked is None or now - self._alerts_checked >= _ALERT_EVERY:
             self._alerts_checked = now
             raise_alerts(session, now, self.settings.rule_alert_factor, self.settings.rule_alert_min_fires)
             quarantine_overmatching(session, now, self.settings.quarantine_matches_per_hour)
 
-    def record(self, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime | None = None) -> None:
+    def record(
+        self,
+        checked: Sequence[tuple[Item, Verdict]],
+        platform: str,
+        now: datetime | None = None,
+        also: Callable[[Session], T] | None = None,
+    ) -> T | None:
         """Store items, verdicts, cases and audit records together, or none of them.
 
         Re-checking an item id replaces its verdict and appends a new audit
-        record; it never duplicates an item or a case.
+        record; it never duplicates an item or a case. `also` runs in the same
+        transaction (a report filed with the item it reports, say).
         """
         now = now or utcnow()
         with self.db.session() as session:
             write_checked(session, checked, platform, now)
             self._after_write(session, checked, now)
+            return also(session) if also else None
 
 
 def record_policy(session: Session, policy: Policy) -> None:

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     bank_refresh_seconds: float = Field(default=2.0, ge=0)
     quarantine_matches_per_hour: int = Field(default=100, gt=0)
     retro_match_days: int = Field(default=30, gt=0)
+    # The web UI's session cookie (a random secret is kept in the data dir when unset) and
+    # where decisions are delivered (a webhook signed with HMAC-SHA256; unset keeps them queued).
+    session_secret: str | None = None
+    secure_cookies: bool = False
+    action_webhook_url: str | None = None
+    action_webhook_secret: str = "change-me"
     # The optional LLM judge (any OpenAI-compatible endpoint), off unless a URL is set.
     # It is asked about texts scoring within `band` (relative) of their threshold.
     llm_judge_url: str | None = None

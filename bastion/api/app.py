@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from bastion import __version__
 from bastion.api import banks, check, errors, review
 from bastion.api.auth import KeyCache
 from bastion.service import Service
 from bastion.settings import Settings
+from bastion.web import routes as web
+from bastion.web.auth import Forbidden, LoginRequired, session_secret
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
@@ -29,6 +35,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.include_router(check.router)
     app.include_router(banks.router)
     app.include_router(review.router)
+    _install_web(app, settings)
 
     @app.get("/healthz", tags=["ops"], summary="The process is up")
     def healthz() -> dict[str, str]:
@@ -46,3 +53,29 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         return JSONResponse(body, status_code=200 if ready else 503)
 
     return app
+
+
+def _install_web(app: FastAPI, settings: Settings) -> None:
+    """The moderators' pages: signed session cookies, static files, redirects for the logged out."""
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings.data_dir, settings.session_secret),
+        session_cookie="bastion_session",
+        same_site="strict",
+        https_only=settings.secure_cookies,
+        max_age=12 * 3600,
+    )
+    app.mount("/static", StaticFiles(directory=Path(web.__file__).parent / "static"), name="static")
+    app.include_router(web.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, _: Forbidden) -> HTMLResponse:
+        return HTMLResponse(
+            "<!doctype html><title>Not allowed</title><h1>Your role cannot open this page.</h1>"
+            '<p><a href="/queue">Back to the queue</a></p>',
+            status_code=403,
+        )

@@ -1,9 +1,55 @@
-"""CLI commands: users (registered by bastion.cli)."""
+"""`bastion users ...`: moderator accounts (the web UI's /admin does the same)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from bastion.cli._context import database, err, fail
+from bastion.review.accounts import AccountError, Role, create_user, set_active
+from bastion.store.models.review import UserRow
+
+users_app = typer.Typer(help="Moderator accounts and roles.", no_args_is_help=True)
+
+
+@users_app.command("create")
+def create(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[Role, typer.Option(help="what the user may do")] = Role.MODERATOR,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Create a user (the password is stored as an argon2 hash)."""
+    try:
+        with database().session() as session:
+            create_user(session, username, password, role, "cli")
+    except AccountError as error:
+        raise fail(str(error)) from None
+    err.print(f"user {username!r} created with role {role.value}")
+
+
+@users_app.command("list")
+def list_() -> None:
+    table = Table("user", "role", "active")
+    with database().reader() as session:
+        for user in session.scalars(select(UserRow).order_by(UserRow.username)):
+            table.add_row(user.username, user.role, "yes" if user.active else "no")
+    Console().print(table)
+
+
+@users_app.command("disable")
+def disable(username: Annotated[str, typer.Argument()]) -> None:
+    """Stop a user from logging in (their decisions stay on the record)."""
+    try:
+        with database().session() as session:
+            set_active(session, username, False, "cli")
+    except AccountError as error:
+        raise fail(str(error)) from None
+    err.print(f"user {username!r} disabled")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    app.add_typer(users_app, name="users")

@@ -2,3 +2,4 @@
 
 from bastion.store.models import banks as banks
 from bastion.store.models import core as core
+from bastion.store.models import review as review

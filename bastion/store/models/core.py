@@ -57,6 +57,7 @@ class CaseRow(Base):
     categories: Mapped[list[str]] = mapped_column(JSONType, default=list)
     source: Mapped[str] = mapped_column(String(32), default="detection")  # detection, report, legal, retro
     assignee: Mapped[str | None] = mapped_column(String(128))
+    escalated_to: Mapped[str | None] = mapped_column(String(16))  # senior, legal
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,29 @@
+"""Keep the bytes of media that need a person (or the law) to look at them again.
+
+Only items that open a case are kept, content-addressed by SHA-256 in the data
+directory: reviewers must see what they judge, and removal orders require
+removed content to be preserved (EU TCO Art. 6). Everything else is kept as
+hashes only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def preserve(media_dir: Path, data: bytes) -> str:
+    """Store the bytes once under their SHA-256 (atomically; a crash leaves no half file)."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = media_dir / digest
+    if target.exists():
+        return digest
+    media_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=media_dir, delete=False) as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(handle.name, target)
+    return digest

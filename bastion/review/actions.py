@@ -1,0 +1,96 @@
+"""Carrying decisions out: an outbox of actions, delivered to the platform's webhook until acknowledged.
+
+The action is written in the same transaction as the decision, so a crash
+never loses one; delivery is at-least-once, and each request carries its
+outbox id (`X-Bastion-Delivery`) for the platform to drop duplicates, and an
+HMAC-SHA256 of the body (`X-Bastion-Signature: sha256=...`) to prove it came
+from Bastion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bastion.store.db import Database
+from bastion.store.models.review import OutboxRow
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def enqueue_action(session: Session, item_id: str, action: str, details: dict[str, Any], now: datetime) -> OutboxRow:
+    row = OutboxRow(item_id=item_id, action=action, payload=details, created_at=now, next_attempt_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    delivered: int
+    failed: int
+
+
+def deliver_due(
+    db: Database, url: str, secret: str, now: datetime, timeout: float = 10.0, limit: int = 100
+) -> DeliveryReport:
+    """POST every due action once; failures are retried later with exponential backoff."""
+    with db.reader() as session:
+        due = [
+            row.id
+            for row in session.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.delivered_at.is_(None), OutboxRow.next_attempt_at <= now)
+                .order_by(OutboxRow.id)
+                .limit(limit)
+            )
+        ]
+    delivered = failed = 0
+    with httpx.Client(timeout=timeout) as client:
+        for outbox_id in due:
+            if _deliver_one(db, client, outbox_id, url, secret, now):
+                delivered += 1
+            else:
+                failed += 1
+    return DeliveryReport(delivered, failed)
+
+
+def _deliver_one(db: Database, client: httpx.Client, outbox_id: int, url: str, secret: str, now: datetime) -> bool:
+    with db.session() as session:
+        row = session.get(OutboxRow, outbox_id)
+        if row is None or row.delivered_at is not None:
+            return True
+        body = json.dumps(
+            {"delivery": row.id, "item_id": row.item_id, "action": row.action, **row.payload},
+            sort_keys=True,
+            default=str,
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Bastion-Delivery": str(row.id),
+            "X-Bastion-Signature": signature(secret, body),
+        }
+        try:
+            response = client.post(url, content=body, headers=headers)
+            ok, error = response.is_success, None if response.is_success else f"HTTP {response.status_code}"
+        except httpx.HTTPError as problem:
+            ok, error = False, f"{type(problem).__name__}: {problem}"
+        row.attempts += 1
+        if ok:
+            row.delivered_at, row.last_error = now, None
+        else:
+            row.last_error = error
+            row.next_attempt_at = now + min(MAX_BACKOFF, timedelta(seconds=2**row.attempts))
+        return ok

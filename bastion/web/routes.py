@@ -1,0 +1,275 @@
+"""The moderator's web UI: /login, /queue, /cases/{id}, /dashboard, /admin, /audit.
+
+Server-rendered pages; htmx only adds partial updates. Every POST carries a
+CSRF token; every page checks the role through `bastion.review.accounts`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from bastion.core import VIOLATING, Category
+from bastion.review.accounts import AccountError, Permission, Role, authenticate, can, create_user, set_active
+from bastion.review.cases import AppealOutcome, Decision, QueueFilter, ReviewError, claim, decide, decide_appeal, queue
+from bastion.review.reports import pressure_on
+from bastion.store.base import utcnow
+from bastion.store.models.banks import BankMatchRow, BankRow
+from bastion.store.models.core import AuditRow, CaseRow, ItemRow, VerdictRow
+from bastion.store.models.review import AppealRow, DecisionRow, ReportRow, UserRow
+from bastion.web.auth import check_csrf, csrf_token, current_user, require
+from bastion.web.highlight import highlighted
+from bastion.web.stats import dashboard as dashboard_figures
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+Csrf = Annotated[str | None, Form()]
+
+
+def _page(request: Request, name: str, user: UserRow | None, status: int = 200, **context: Any) -> HTMLResponse:
+    context |= {
+        "user": user,
+        "csrf": csrf_token(request),
+        "can": (lambda p: user is not None and can(user.role, p)),
+        "P": Permission,
+        "flash": request.session.pop("flash", None),
+    }
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def _redirect(url: str, flash: str | None = None, request: Request | None = None) -> RedirectResponse:
+    if flash and request is not None:
+        request.session["flash"] = flash
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return _redirect("/queue")
+
+
+@router.get("/login")
+def login_page(request: Request) -> HTMLResponse:
+    return _page(request, "login.html", None)
+
+
+@router.post("/login")
+def login(
+    request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()], csrf: Csrf = None
+) -> Response:
+    check_csrf(request, csrf)
+    with request.app.state.db.reader() as session:
+        user = authenticate(session, username.strip().lower(), password)
+    if user is None:
+        return _page(request, "login.html", None, 401, error="Wrong username or password.")
+    request.session.clear()  # a fresh session on login: no fixation
+    request.session.update({"user": user.username, "exposure": 0})
+    return _redirect("/queue")
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Csrf = None) -> RedirectResponse:
+    check_csrf(request, csrf)
+    request.session.clear()
+    return _redirect("/login")
+
+
+@router.get("/queue")
+def queue_page(
+    request: Request,
+    category: str = "",
+    lang: str = "",
+    source: str = "",
+    bank: str = "",
+    rule: str = "",
+    older_than_hours: float | None = None,
+) -> HTMLResponse:
+    user = require(request, Permission.VIEW_QUEUE)
+    filters = QueueFilter(category or None, lang or None, source or None, bank or None, rule or None, older_than_hours)
+    with request.app.state.db.reader() as session:
+        entries = queue(session, user, filters, utcnow())
+        banks = session.scalars(select(BankRow.name).order_by(BankRow.name)).all()
+    return _page(
+        request,
+        "queue.html",
+        user,
+        entries=entries,
+        filters=filters,
+        categories=list(Category),
+        banks=banks,
+        now=utcnow(),
+    )
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: int) -> HTMLResponse:
+    user = require(request, Permission.VIEW_QUEUE)
+    with request.app.state.db.reader() as session:
+        case = session.get(CaseRow, case_id)
+        if case is None:
+            return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
+        context = _case_context(session, case, user)
+    if context["item"].media:
+        request.session["exposure"] = int(request.session.get("exposure", 0)) + 1
+    exposure = int(request.session.get("exposure", 0))
+    return _page(request, "case.html", user, exposure=exposure, suggest_break=exposure >= user.break_after, **context)
+
+
+def _case_context(session: Any, case: CaseRow, user: UserRow) -> dict[str, Any]:
+    item = session.get(ItemRow, case.item_id)
+    verdict = session.scalar(select(VerdictRow.body).where(VerdictRow.item_id == case.item_id)) or {}
+    signals = verdict.get("signals", [])
+    prior = (
+        session.execute(
+            select(CaseRow, DecisionRow.action)
+            .join(ItemRow, ItemRow.id == CaseRow.item_id)
+            .outerjoin(DecisionRow, DecisionRow.case_id == CaseRow.id)
+            .where(ItemRow.author == item.author, CaseRow.id != case.id)
+            .order_by(CaseRow.opened_at.desc())
+            .limit(20)
+        ).all()
+        if item.author
+        else []
+    )
+    entries = select(BankMatchRow.entry_id).where(BankMatchRow.item_id == item.id)
+    related = session.scalars(
+        select(BankMatchRow.item_id)
+        .where(BankMatchRow.entry_id.in_(entries), BankMatchRow.item_id != item.id)
+        .distinct()
+        .limit(20)
+    ).all()
+    ocr = next((s["evidence"].get("ocr_text") for s in signals if s.get("evidence", {}).get("ocr_text")), None)
+    return {
+        "case": case,
+        "item": item,
+        "verdict": verdict,
+        "segments": highlighted(item.text or "", signals, "text"),
+        "ocr_segments": highlighted(ocr, signals, "ocr") if ocr else None,
+        "prior": prior,
+        "related": related,
+        "reports": session.scalars(select(ReportRow).where(ReportRow.item_id == item.id)).all(),
+        "pressure": pressure_on(session, item.author, utcnow()) if item.author else None,
+        "decisions": session.scalars(select(DecisionRow).where(DecisionRow.case_id == case.id)).all(),
+        "appeal": session.scalar(select(AppealRow).where(AppealRow.case_id == case.id, AppealRow.outcome.is_(None))),
+        "violating": sorted(c.value for c in VIOLATING),
+        "suggested": next((c for c in case.categories if Category(c).is_violating), "propaganda"),
+        "banks": session.scalars(select(BankRow.name).where(BankRow.benign.is_(False)).order_by(BankRow.name)).all(),
+        "mine": case.assignee == user.username,
+    }
+
+
+@router.post("/cases/{case_id}/claim")
+def claim_case(request: Request, case_id: int, csrf: Csrf = None) -> Response:
+    check_csrf(request, csrf)
+    user = require(request, Permission.VIEW_QUEUE)
+    try:
+        with request.app.state.db.session() as session:
+            claim(session, case_id, user, utcnow())
+    except ReviewError as error:
+        return _redirect(f"/cases/{case_id}", str(error), request)
+    return _redirect(f"/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/decide")
+def decide_case(
+    request: Request,
+    case_id: int,
+    decision: Annotated[str, Form()],
+    category: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    countries: Annotated[str, Form()] = "",
+    add_to_bank: Annotated[str, Form()] = "",
+    csrf: Csrf = None,
+) -> Response:
+    check_csrf(request, csrf)
+    user = current_user(request)
+    try:
+        with request.app.state.db.session() as session:
+            if decision in {o.value for o in AppealOutcome}:
+                decide_appeal(session, case_id, user, AppealOutcome(decision), utcnow(), note)
+            else:
+                decide(
+                    session,
+                    case_id,
+                    user,
+                    Decision(decision),
+                    utcnow(),
+                    Category(category) if category else None,
+                    note,
+                    [c.strip().upper() for c in countries.split(",") if c.strip()],
+                    add_to_bank or None,
+                )
+    except (ReviewError, ValueError) as error:
+        return _redirect(f"/cases/{case_id}", str(error), request)
+    return _redirect("/queue", f"Case {case_id}: {decision.replace('_', ' ')} recorded.", request)
+
+
+@router.get("/media/{sha256}")
+def media(request: Request, sha256: str) -> Response:
+    require(request, Permission.VIEW_QUEUE)
+    path = request.app.state.settings.data_dir / "media" / sha256
+    if not _SHA256.match(sha256) or not path.is_file():
+        return Response(status_code=404)
+    return FileResponse(path, headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/dashboard")
+def dashboard_page(request: Request) -> HTMLResponse:
+    user = require(request, Permission.VIEW_DASHBOARD)
+    with request.app.state.db.reader() as session:
+        figures = dashboard_figures(session, utcnow())
+    return _page(request, "dashboard.html", user, d=figures)
+
+
+@router.get("/audit")
+def audit_page(request: Request) -> HTMLResponse:
+    user = require(request, Permission.VIEW_AUDIT)
+    with request.app.state.db.reader() as session:
+        records = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(100)).all()
+        total = session.scalar(select(AuditRow.seq).order_by(AuditRow.seq.desc()).limit(1)) or 0
+    return _page(request, "audit.html", user, records=records, total=total)
+
+
+@router.get("/admin")
+def admin_page(request: Request) -> HTMLResponse:
+    user = require(request, Permission.MANAGE_USERS)
+    with request.app.state.db.reader() as session:
+        users = session.scalars(select(UserRow).order_by(UserRow.username)).all()
+    return _page(request, "admin.html", user, users=users, roles=list(Role))
+
+
+@router.post("/admin/users")
+def admin_create_user(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    csrf: Csrf = None,
+) -> Response:
+    check_csrf(request, csrf)
+    admin = require(request, Permission.MANAGE_USERS)
+    try:
+        with request.app.state.db.session() as session:
+            create_user(session, username.strip().lower(), password, Role(role), f"user:{admin.username}")
+    except (AccountError, ValueError) as error:
+        return _redirect("/admin", str(error), request)
+    return _redirect("/admin", f"User {username} created.", request)
+
+
+@router.post("/admin/users/{username}/active")
+def admin_set_active(request: Request, username: str, active: Annotated[bool, Form()], csrf: Csrf = None) -> Response:
+    check_csrf(request, csrf)
+    admin = require(request, Permission.MANAGE_USERS)
+    try:
+        with request.app.state.db.session() as session:
+            set_active(session, username, active, f"user:{admin.username}")
+    except AccountError as error:
+        return _redirect("/admin", str(error), request)
+    return _redirect("/admin")

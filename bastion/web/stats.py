@@ -1,0 +1,70 @@
+"""Figures for the dashboard, computed from cases, decisions and appeals."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bastion.review.cases import ACTIONED, QUEUE_STATES
+from bastion.review.reports import ReportPressure, most_reported_authors
+from bastion.store.models.core import AuditRow, CaseRow
+from bastion.store.models.review import AppealRow, DecisionRow
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    queue_size: int
+    oldest_hours: float | None
+    decisions_by_day: list[tuple[str, int]]
+    decisions_by_category: list[tuple[str, int]]
+    decisions_by_action: list[tuple[str, int]]
+    median_minutes_to_decision: float | None
+    appeals: int
+    reversal_rate: float | None
+    detector_precision: list[tuple[str, float, int]]  # detector, share of its flags upheld, decisions
+    most_reported: list[ReportPressure]
+    audit_records: int
+
+
+def dashboard(session: Session, now: datetime, days: int = 14) -> Dashboard:
+    open_cases = session.scalars(select(CaseRow.opened_at).where(CaseRow.state.in_(QUEUE_STATES))).all()
+    decisions = session.scalars(
+        select(DecisionRow).where(DecisionRow.stage == "first", DecisionRow.decided_at >= now - timedelta(days=days))
+    ).all()
+    final = [d for d in decisions if not d.action.startswith("escalate")]
+    outcomes = Counter(session.scalars(select(AppealRow.outcome).where(AppealRow.outcome.is_not(None))))
+    decided_appeals = outcomes["upheld"] + outcomes["reversed"]
+    return Dashboard(
+        queue_size=len(open_cases),
+        oldest_hours=round((now - min(open_cases)).total_seconds() / 3600, 1) if open_cases else None,
+        decisions_by_day=sorted(Counter(d.decided_at.date().isoformat() for d in decisions).items()),
+        decisions_by_category=Counter(d.category or "none" for d in final).most_common(),
+        decisions_by_action=Counter(d.action for d in decisions).most_common(),
+        median_minutes_to_decision=(
+            round(statistics.median(d.seconds_to_decide for d in final if d.seconds_to_decide is not None) / 60, 1)
+            if any(d.seconds_to_decide is not None for d in final)
+            else None
+        ),
+        appeals=int(session.scalar(select(func.count()).select_from(AppealRow)) or 0),
+        reversal_rate=round(outcomes["reversed"] / decided_appeals, 3) if decided_appeals else None,
+        detector_precision=_precision(final),
+        most_reported=most_reported_authors(session, now),
+        audit_records=int(session.scalar(select(func.count()).select_from(AuditRow)) or 0),
+    )
+
+
+def _precision(decisions: list[DecisionRow]) -> list[tuple[str, float, int]]:
+    """For each detector: of the flagged items people decided, the share they actioned."""
+    flagged: Counter[str] = Counter()
+    upheld: Counter[str] = Counter()
+    actioned = {a.value for a in ACTIONED}
+    for decision in decisions:
+        for detector in decision.detectors:
+            flagged[detector] += 1
+            upheld[detector] += decision.action in actioned
+    return [(d, round(upheld[d] / n, 3), n) for d, n in flagged.most_common()]

@@ -1,0 +1,157 @@
+"""Claims, decisions, escalations and appeals on both databases; each role can do exactly what it should."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select
+
+from bastion.core import Category
+from bastion.review.accounts import PERMISSIONS, Permission, Role, authenticate, can
+from bastion.review.cases import (
+    AppealOutcome,
+    Decision,
+    QueueFilter,
+    ReviewError,
+    claim,
+    decide,
+    decide_appeal,
+    file_appeal,
+    queue,
+)
+from bastion.store.base import utcnow
+from bastion.store.db import Database
+from bastion.store.models.core import AuditRow, CaseRow
+from bastion.store.models.review import OutboxRow, UserRow
+from tests.review.conftest import PASSWORD
+
+EXPECTED = {
+    Role.ADMIN: set(Permission),
+    Role.SENIOR_MODERATOR: {"view_queue", "decide", "decide_escalated", "decide_appeal", "view_dashboard"},
+    Role.MODERATOR: {"view_queue", "decide", "decide_appeal"},
+    Role.LEGAL: {"view_queue", "decide_legal", "view_dashboard", "view_audit"},
+    Role.AUDITOR: {"view_queue", "view_dashboard", "view_audit"},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_has_exactly_its_permissions(role: Role) -> None:
+    assert {p.value for p in PERMISSIONS[role]} == {str(p) for p in EXPECTED[role]}
+    assert all(can(role.value, p) == (p in PERMISSIONS[role]) for p in Permission)
+    assert not can("intruder", Permission.VIEW_QUEUE)
+
+
+def test_passwords_are_argon2_and_checked(db: Database, users: dict[str, UserRow]) -> None:
+    assert users["ada"].password_hash.startswith("$argon2id$")
+    with db.reader() as session:
+        assert authenticate(session, "ada", PASSWORD) is not None
+        assert authenticate(session, "ada", "wrong-password") is None
+        assert authenticate(session, "nobody", PASSWORD) is None
+
+
+def test_two_moderators_claiming_at_once_one_wins(
+    db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
+) -> None:
+    case_id = flagged_case()
+    barrier, outcomes = threading.Barrier(2), {}
+
+    def attempt(name: str) -> None:
+        barrier.wait()
+        try:
+            with db.session() as session:
+                claim(session, case_id, users[name], utcnow())
+            outcomes[name] = "won"
+        except ReviewError as error:
+            outcomes[name] = str(error)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in ("ada", "bo")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values()).count("won") == 1
+    loser = next(v for v in outcomes.values() if v != "won")
+    assert "already claimed by" in loser
+
+
+def test_a_decision_leaves_the_queue_is_audited_and_queues_the_action(
+    db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
+) -> None:
+    case_id = flagged_case()
+    ada = users["ada"]
+    with db.session() as session:
+        assert [e.case.id for e in queue(session, ada, QueueFilter(), utcnow())] == [case_id]
+        with pytest.raises(ReviewError, match="claim case"):
+            decide(session, case_id, ada, Decision.REMOVE, utcnow(), Category.RECRUITMENT)
+        claim(session, case_id, ada, utcnow())
+        with pytest.raises(ReviewError, match="violating policy category"):
+            decide(session, case_id, ada, Decision.REMOVE, utcnow(), Category.NEWS)
+        decide(session, case_id, ada, Decision.REMOVE, utcnow(), Category.RECRUITMENT, "fictional test note")
+    with db.reader() as session:
+        assert queue(session, ada, QueueFilter(), utcnow()) == []
+        assert session.get(CaseRow, case_id).state == "decided"
+        assert session.scalars(select(OutboxRow.action)).all() == ["remove"]
+        assert "case.decide.remove" in session.scalars(select(AuditRow.action)).all()
+
+
+def test_escalations_reach_only_the_roles_that_may_decide_them(
+    db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
+) -> None:
+    case_id = flagged_case()
+    with db.session() as session:
+        claim(session, case_id, users["ada"], utcnow())
+        decide(session, case_id, users["ada"], Decision.ESCALATE_LEGAL, utcnow())
+    with db.session() as session:
+        assert queue(session, users["bo"], QueueFilter(), utcnow()) == []
+        assert [e.case.id for e in queue(session, users["lee"], QueueFilter(), utcnow())] == [case_id]
+        with pytest.raises(ReviewError, match="role"):
+            claim(session, case_id, users["bo"], utcnow())
+        claim(session, case_id, users["lee"], utcnow())
+        decide(session, case_id, users["lee"], Decision.RESTRICT, utcnow(), Category.PROPAGANDA, countries=["DE"])
+
+
+def test_auditors_see_but_cannot_claim(
+    db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
+) -> None:
+    case_id = flagged_case()
+    with db.session() as session:
+        assert queue(session, users["aud"], QueueFilter(), utcnow())
+        with pytest.raises(ReviewError, match="role"):
+            claim(session, case_id, users["aud"], utcnow())
+
+
+def test_an_appeal_goes_to_another_moderator_and_a_reversal_restores(
+    db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
+) -> None:
+    case_id = flagged_case(author="acct-9")
+    with db.session() as session:
+        claim(session, case_id, users["ada"], utcnow())
+        decide(session, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.RECRUITMENT)
+    with db.session() as session:
+        file_appeal(session, "post-1", "acct-9", "It was a quote from a novel.", utcnow())
+    with db.session() as session:
+        claim(session, case_id, users["ada"], utcnow())
+        with pytest.raises(ReviewError, match="different moderator"):
+            decide_appeal(session, case_id, users["ada"], AppealOutcome.REVERSE, utcnow())
+    with db.session() as session:
+        case = session.get(CaseRow, case_id)
+        case.assignee = None
+    with db.session() as session:
+        claim(session, case_id, users["bo"], utcnow())
+        decide_appeal(session, case_id, users["bo"], AppealOutcome.REVERSE, utcnow(), "context shows fiction")
+    with db.reader() as session:
+        assert session.get(CaseRow, case_id).state == "redecided"
+        assert session.scalars(select(OutboxRow.action).order_by(OutboxRow.id)).all() == ["remove", "restore"]
+
+
+def test_only_actioned_content_can_be_appealed(
+    db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
+) -> None:
+    case_id = flagged_case()
+    with db.session() as session:
+        claim(session, case_id, users["ada"], utcnow())
+        decide(session, case_id, users["ada"], Decision.NO_VIOLATION, utcnow())
+    with db.session() as session, pytest.raises(ReviewError, match="no decided action"):
+        file_appeal(session, "post-1", "acct-1", "", utcnow())
