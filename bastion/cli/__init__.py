@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bastion.cli import banks, model, rules, users
+from bastion.cli import actions, banks, model, rules, users
 from bastion.cli._context import database, err, fail, settings
 from bastion.cli.scan import scan
 from bastion.store.audit import verify_chain
@@ -83,7 +83,7 @@ def audit_verify() -> None:
     raise typer.Exit(1)
 
 
-for _module in (model, banks, rules, users):
+for _module in (model, banks, rules, users, actions):
     _module.register(app)
 
 

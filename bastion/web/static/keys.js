@@ -11,6 +11,9 @@
     current = Math.max(0, Math.min(rows.length - 1, index));
     rows[current].focus();
   }
+  rows.forEach(function (row, index) {
+    row.addEventListener("focus", function () { current = index; });
+  });
   const reveal = document.getElementById("reveal");
   if (reveal) {
     reveal.addEventListener("click", function () {

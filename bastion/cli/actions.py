@@ -1,0 +1,36 @@
+"""`bastion actions deliver`: send decided actions to the platform's webhook (once, or as a loop)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from bastion.cli._context import database, err, fail, settings
+from bastion.review.actions import deliver_due
+from bastion.store.base import utcnow
+
+actions_app = typer.Typer(help="Decisions carried out on the platform through its webhook.", no_args_is_help=True)
+
+
+@actions_app.command("deliver")
+def deliver(
+    loop: Annotated[bool, typer.Option("--loop", help="keep delivering every INTERVAL seconds")] = False,
+    interval: Annotated[float, typer.Option(help="seconds between rounds with --loop")] = 5.0,
+) -> None:
+    """POST due actions, HMAC-signed, to BASTION_ACTION_WEBHOOK_URL; failures are retried with backoff."""
+    config = settings()
+    if not config.action_webhook_url:
+        raise fail("set BASTION_ACTION_WEBHOOK_URL (and BASTION_ACTION_WEBHOOK_SECRET) first")
+    while True:
+        report = deliver_due(database(), config.action_webhook_url, config.action_webhook_secret, utcnow())
+        if report.delivered or report.failed or not loop:
+            err.print(f"{report.delivered} actions delivered, {report.failed} to retry")
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(actions_app, name="actions")

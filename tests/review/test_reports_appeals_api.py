@@ -1,0 +1,125 @@
+"""`POST /v1/reports` and `POST /v1/appeals` through the HTTP API, and the action webhook."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bastion.core import Category
+from bastion.review.actions import deliver_due, enqueue_action, signature
+from bastion.review.cases import Decision, claim, decide
+from bastion.review.reports import pressure_on, reporter_trust
+from bastion.store.base import utcnow
+from bastion.store.db import Database
+from bastion.store.models.core import CaseRow
+from bastion.store.models.review import OutboxRow, ReportRow, UserRow
+
+
+def _report(client: TestClient, item_id: str, reporter: str, author: str = "acct-3") -> dict:
+    response = client.post(
+        "/v1/reports",
+        json={
+            "item": {"id": item_id, "text": "a fictional post about the weather", "author": author},
+            "reporter": reporter,
+            "reason": "terrorism",
+            "text": "fictional reason",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_reports_on_one_item_merge_into_one_case(client: TestClient, db: Database) -> None:
+    first, second = _report(client, "r-1", "user-a"), _report(client, "r-1", "user-b")
+    assert first["case_id"] == second["case_id"]
+    with db.reader() as session:
+        assert session.scalars(select(CaseRow).where(CaseRow.item_id == "r-1")).one().source == "report"
+        assert len(session.scalars(select(ReportRow)).all()) == 2
+
+
+def test_trusted_reporters_raise_priority(client: TestClient, db: Database, users: dict[str, UserRow]) -> None:
+    _report(client, "r-2", "good-reporter")
+    case_id = _report(client, "r-2", "other")["case_id"]
+    with db.session() as session:
+        claim(session, case_id, users["ada"], utcnow())
+        decide(session, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.PROPAGANDA)
+    with db.reader() as session:
+        assert reporter_trust(session, "good-reporter") == pytest.approx(2 / 3)
+        assert reporter_trust(session, "stranger") == 0.5
+    trusted = _report(client, "r-3", "good-reporter")
+    unknown = _report(client, "r-4", "stranger")
+    assert trusted["priority"] > unknown["priority"]
+
+
+def test_mass_reporting_of_one_author_is_visible(client: TestClient, db: Database) -> None:
+    for n in range(6):
+        _report(client, f"m-{n}", "sock-puppet", author="targeted-author")
+    with db.reader() as session:
+        pressure = pressure_on(session, "targeted-author", utcnow())
+    assert (pressure.reports, pressure.reporters, pressure.looks_coordinated) == (6, 1, True)
+
+
+def test_appeals_need_an_actioned_item(client: TestClient, db: Database, users: dict[str, UserRow]) -> None:
+    refused = client.post("/v1/appeals", json={"item_id": "nothing", "appellant": "acct-3"})
+    assert refused.status_code == 404
+    case_id = _report(client, "a-1", "user-a")["case_id"]
+    with db.session() as session:
+        claim(session, case_id, users["ada"], utcnow())
+        decide(session, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.PROPAGANDA)
+    filed = client.post("/v1/appeals", json={"item_id": "a-1", "appellant": "acct-3", "text": "It is satire."})
+    assert filed.status_code == 201 and filed.json()["state"] == "appealed"
+
+
+class Platform:
+    """A platform's webhook that fails its first `failures` deliveries, then acknowledges."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures, self.received = failures, []
+        platform = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                platform.received.append((body, dict(self.headers)))
+                status = 503 if platform.failures > 0 else 200
+                platform.failures -= 1
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bastion-actions"
+
+
+@pytest.fixture
+def platform() -> Iterator[Platform]:
+    hook = Platform(failures=1)
+    threading.Thread(target=hook.server.serve_forever, daemon=True).start()
+    yield hook
+    hook.server.shutdown()
+
+
+def test_actions_are_signed_and_retried_until_acknowledged(db: Database, platform: Platform) -> None:
+    now = utcnow()
+    with db.session() as session:
+        enqueue_action(session, "post-9", "remove", {"category": "propaganda"}, now)
+    first = deliver_due(db, platform.url, "shared-secret", now)
+    assert (first.delivered, first.failed) == (0, 1)
+    assert deliver_due(db, platform.url, "shared-secret", now).delivered == 0  # backing off
+    later = deliver_due(db, platform.url, "shared-secret", now.replace(year=now.year + 1))
+    assert later.delivered == 1
+    body, headers = platform.received[-1]
+    assert headers["X-Bastion-Signature"] == signature("shared-secret", body)
+    assert json.loads(body)["action"] == "remove"
+    assert headers["X-Bastion-Delivery"] == headers["X-Bastion-Delivery"].strip()
+    with db.reader() as session:
+        row = session.scalars(select(OutboxRow)).one()
+    assert row.delivered_at is not None and row.attempts == 2

@@ -1,0 +1,218 @@
+"""The moderator's day in a real browser: Debian's Chromium driven by Playwright against a live server."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import select
+
+from bastion.api.app import create_app
+from bastion.core import Item, Kind, Media
+from bastion.demo import demo_poster
+from bastion.review.accounts import Role, create_user
+from bastion.service import Service
+from bastion.settings import Settings
+from bastion.store.db import Database
+from bastion.store.keys import create_key
+from bastion.store.models.core import CaseRow
+from bastion.store.models.review import OutboxRow
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "fictional-password-1"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@dataclass
+class Site:
+    url: str
+    db: Database
+    api_key: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _image(seed: int) -> str:
+    buffer = io.BytesIO()
+    demo_poster(seed).save(buffer, "PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    data = tmp_path_factory.mktemp("site")
+    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'bastion.db'}", bank_refresh_seconds=0)
+    service = Service.from_settings(settings)
+    with service.db.session() as session:
+        for name, role in [("ada", Role.MODERATOR), ("bo", Role.MODERATOR), ("root", Role.ADMIN)]:
+            create_user(session, name, PASSWORD, role, "test")
+        key = create_key(session, "browser-test").secret
+    service.check_many(
+        [
+            Item(
+                id="post-recruit",
+                text="Brothers, join the Crimson Dawn Brigade today. The gates are open.",
+                author="acct-41",
+                lang="en",
+            ),
+            Item(
+                id="post-poster",
+                kind=Kind.IMAGE,
+                author="acct-77",
+                media=Media(base64=_image(3), content_type="image/png"),
+                text="Glory to the crimson martyrs of the dawn",
+            ),
+        ]
+    )
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield Site(f"http://127.0.0.1:{port}", service.db, key)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (the README's set-up installs it)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+def _login(browser: Browser, site: Site, username: str, width: int = 1280) -> Page:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{site.url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{site.url}/queue")
+    return page
+
+
+def _audit_total(browser: Browser, site: Site) -> int:
+    page = _login(browser, site, "root")
+    page.goto(f"{site.url}/audit")
+    total = int(page.locator("#audit-total").inner_text().split()[0])
+    page.close()
+    return total
+
+
+def _case_of(site: Site, item_id: str) -> int:
+    with site.db.reader() as session:
+        return session.scalars(select(CaseRow.id).where(CaseRow.item_id == item_id)).one()
+
+
+def test_decide_by_keyboard_then_appeal_and_reverse_as_another_moderator(browser: Browser, site: Site) -> None:
+    audit_before = _audit_total(browser, site)
+    case_id = _case_of(site, "post-recruit")
+    page = _login(browser, site, "ada")
+    row = page.locator(f'tr.row[data-case="{case_id}"]')
+    expect(row).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
+
+    page.keyboard.press("j")
+    row.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{site.url}/cases/{case_id}")
+    expect(page.locator("#item-text mark").first).to_be_visible()  # the evidence is highlighted
+    page.keyboard.press("c")
+    expect(page.locator("#decide-form")).to_be_visible()
+    page.keyboard.press("r")
+    expect(page).to_have_url(f"{site.url}/queue")
+    expect(page.locator(".flash")).to_contain_text(f"Case {case_id}: remove recorded")
+    expect(page.locator(f'tr.row[data-case="{case_id}"]')).to_have_count(0)
+    assert _audit_total(browser, site) > audit_before
+
+    appeal = httpx.post(
+        f"{site.url}/v1/appeals",
+        headers={"Authorization": f"Bearer {site.api_key}"},
+        json={"item_id": "post-recruit", "appellant": "acct-41", "text": "A line from my novel."},
+    )
+    assert appeal.status_code == 201
+
+    other = _login(browser, site, "bo")
+    other.goto(f"{site.url}/cases/{case_id}")
+    other.keyboard.press("c")
+    expect(other.get_by_text("A line from my novel.", exact=False)).to_be_visible()
+    other.keyboard.press("x")
+    expect(other).to_have_url(f"{site.url}/queue")
+    with site.db.reader() as session:
+        assert session.get(CaseRow, case_id).state == "redecided"
+        assert "restore" in session.scalars(select(OutboxRow.action)).all()
+
+
+def test_the_first_moderator_cannot_judge_the_appeal_against_them(browser: Browser, site: Site) -> None:
+    case_id = _case_of(site, "post-poster")
+    page = _login(browser, site, "ada")
+    page.goto(f"{site.url}/cases/{case_id}")
+    page.keyboard.press("c")
+    expect(page.locator("#decide-form")).to_be_visible()
+    page.keyboard.press("r")
+    expect(page).to_have_url(f"{site.url}/queue")
+    httpx.post(
+        f"{site.url}/v1/appeals",
+        headers={"Authorization": f"Bearer {site.api_key}"},
+        json={"item_id": "post-poster", "appellant": "acct-77", "text": "fictional appeal"},
+    )
+    page.goto(f"{site.url}/cases/{case_id}")
+    page.keyboard.press("c")
+    expect(page.locator("#decide-form")).to_be_visible()
+    page.keyboard.press("x")
+    expect(page.locator(".flash")).to_contain_text("different moderator")
+
+
+def test_media_is_blurred_until_revealed_and_the_page_fits_a_tablet(browser: Browser, site: Site) -> None:
+    page = _login(browser, site, "bo", width=768)
+    page.goto(f"{site.url}/cases/{_case_of(site, 'post-poster')}")
+    media = page.locator("#media")
+    assert "blur" in media.locator("img").evaluate("img => getComputedStyle(img).filter")
+    page.keyboard.press("v")
+    expect(media).to_have_class(re.compile(r"\brevealed\b"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.keyboard.press("v")
+    page.screenshot(path=str(SCREENSHOTS / "case.png"), full_page=True)
+
+
+def test_a_moderator_cannot_reach_admin_pages(browser: Browser, site: Site) -> None:
+    page = _login(browser, site, "bo")
+    expect(page.get_by_role("link", name="Admin")).to_have_count(0)
+    response = page.goto(f"{site.url}/admin")
+    assert response is not None and response.status == 403
+    expect(page.get_by_role("heading")).to_contain_text("cannot open this page")

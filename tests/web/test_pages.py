@@ -1,0 +1,83 @@
+"""The web UI through an HTTP client: logins, CSRF, and each page's role check."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bastion.api.app import create_app
+from bastion.review.accounts import Role, create_user
+from bastion.service import Service
+from bastion.settings import Settings
+
+PASSWORD = "fictional-password-1"
+
+
+@pytest.fixture
+def browser(settings: Settings, service: Service) -> TestClient:
+    with service.db.session() as session:
+        for name, role in [("mod", Role.MODERATOR), ("boss", Role.ADMIN), ("aud", Role.AUDITOR)]:
+            create_user(session, name, PASSWORD, role, "test")
+    return TestClient(create_app(settings, service), follow_redirects=False)
+
+
+def _csrf(page: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match, "every form carries a CSRF token"
+    return match.group(1)
+
+
+def _login(client: TestClient, username: str) -> None:
+    token = _csrf(client.get("/login").text)
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf": token})
+    assert response.status_code == 303 and response.headers["location"] == "/queue"
+
+
+@pytest.mark.parametrize("path", ["/queue", "/cases/1", "/dashboard", "/admin", "/audit"])
+def test_pages_redirect_to_login(browser: TestClient, path: str) -> None:
+    response = browser.get(path)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part(browser: TestClient) -> None:
+    token = _csrf(browser.get("/login").text)
+    response = browser.post("/login", data={"username": "mod", "password": "nope-nope-nope", "csrf": token})
+    assert response.status_code == 401 and "Wrong username or password" in response.text
+
+
+def test_posts_without_the_csrf_token_are_refused(browser: TestClient) -> None:
+    browser.get("/login")
+    response = browser.post("/login", data={"username": "mod", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("user", "allowed", "refused"),
+    [
+        ("mod", ["/queue"], ["/dashboard", "/admin", "/audit"]),
+        ("aud", ["/queue", "/dashboard", "/audit"], ["/admin"]),
+        ("boss", ["/queue", "/dashboard", "/audit", "/admin"], []),
+    ],
+)
+def test_each_role_reaches_exactly_its_pages(
+    browser: TestClient, user: str, allowed: list[str], refused: list[str]
+) -> None:
+    _login(browser, user)
+    for path in allowed:
+        assert browser.get(path).status_code == 200, path
+    for path in refused:
+        assert browser.get(path).status_code == 403, path
+
+
+def test_admin_creates_a_moderator_and_it_is_audited(browser: TestClient) -> None:
+    _login(browser, "boss")
+    token = _csrf(browser.get("/admin").text)
+    response = browser.post(
+        "/admin/users", data={"username": "newbie", "password": "long-enough-1", "role": "moderator", "csrf": token}
+    )
+    assert response.status_code == 303
+    assert "newbie" in browser.get("/admin").text
+    assert "user:newbie" in browser.get("/audit").text
