@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from bastion.banks.store import NewEntry, add_entries
@@ -92,7 +92,15 @@ def queue(session: Session, user: UserRow, filters: QueueFilter, now: datetime, 
         .limit(limit * 5)
     ).all()
     entries = [QueueEntry(case, item, body or {}) for case, item, body in rows]
-    return [e for e in entries if _visible(e.case, user) and _matches(e, filters, now)][:limit]
+    judged_by_me = set(session.scalars(_appeals_against(user)))  # appeals against my own decisions go elsewhere
+    return [
+        e for e in entries if e.case.id not in judged_by_me and _visible(e.case, user) and _matches(e, filters, now)
+    ][:limit]
+
+
+def _appeals_against(user: UserRow) -> Select[tuple[int]]:
+    """Cases whose open appeal contests a decision this user made."""
+    return select(AppealRow.case_id).where(AppealRow.outcome.is_(None), AppealRow.excluded_moderator == user.username)
 
 
 def _visible(case: CaseRow, user: UserRow) -> bool:
@@ -122,6 +130,8 @@ def claim(session: Session, case_id: int, user: UserRow, now: datetime) -> CaseR
     if not _may_work(case, user):
         raise ReviewError("your role cannot work this case", 403)
     appealed = case.state == "appealed"
+    if appealed and case_id in set(session.scalars(_appeals_against(user))):
+        raise ReviewError("an appeal goes to a different moderator than the one who decided", 403)
     result = session.execute(
         update(CaseRow)
         .where(
@@ -255,6 +265,7 @@ def decide_appeal(
     case.state, case.updated_at = "redecided", now
     if outcome is AppealOutcome.REVERSE:
         enqueue_action(session, case.item_id, "restore", {"case": case.id, "appeal": appeal.id}, now)
+        _resettle_reports(session, case.item_id)
     append_audit(
         session,
         action=f"appeal.{appeal.outcome}",
@@ -299,6 +310,12 @@ def _decision_row(
 def _settle_reports(session: Session, item_id: str, upheld: bool) -> None:
     for report in session.scalars(select(ReportRow).where(ReportRow.item_id == item_id, ReportRow.outcome.is_(None))):
         report.outcome = "upheld" if upheld else "rejected"
+
+
+def _resettle_reports(session: Session, item_id: str) -> None:
+    """A reversed action means the reports behind it were wrong: reporter trust learns the final outcome."""
+    for report in session.scalars(select(ReportRow).where(ReportRow.item_id == item_id, ReportRow.outcome == "upheld")):
+        report.outcome = "rejected"
 
 
 def _bank_item(session: Session, item_id: str, bank: str, user: UserRow, category: Category | None) -> None:

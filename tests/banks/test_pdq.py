@@ -50,3 +50,23 @@ def test_quality_is_reported_and_flat_images_score_low() -> None:
     flat = hash_image(encode(Image.new("RGB", (200, 200), "grey")))
     busy = hash_image(encode(poster(5)))
     assert flat.quality[0] < 50 <= busy.quality[0]
+
+
+@pytest.mark.parametrize("clustered", [False, True])
+def test_the_multi_index_and_its_fallback_agree_with_brute_force(clustered: bool) -> None:
+    rng = np.random.default_rng(11)
+    base = rng.integers(0, 256, (5 if clustered else 3000, 32), dtype=np.uint8)
+    bank = base[rng.integers(0, len(base), 3000)] if clustered else base
+    flips = rng.random((3000, 256)) < (0.04 if clustered else 0.0)
+    bank = bank ^ np.packbits(flips, axis=1)
+    hexes = [row.tobytes().hex() for row in bank]
+    index = PdqIndex()
+    index.add(list(range(2500)), hexes[:2500])
+    index.compact()
+    index.add(list(range(2500, 3000)), hexes[2500:])  # the delta, not yet compacted
+    for target in rng.integers(0, 3000, 25):
+        query = bytearray(bank[target].tobytes())
+        for bit in rng.choice(256, int(rng.integers(0, 32)), replace=False):
+            query[bit // 8] ^= 1 << (bit % 8)
+        expected = sorted((hamming(query.hex(), h), i) for i, h in enumerate(hexes) if hamming(query.hex(), h) <= 31)
+        assert index.near([query.hex()], 31)[0] == [(i, d) for d, i in expected]
