@@ -143,7 +143,7 @@ class PdqIndex:
             ids, distances = hits if hits is not None else self._main.scan(query, radius)
             found += zip(ids.tolist(), distances.tolist(), strict=True)
         if self._delta.ntotal:
-            limits, distances, positions = self._delta.range_search(query[None, :], radius + 1)
+            _, distances, positions = self._delta.range_search(query[None, :], radius + 1)
             delta_ids = np.concatenate(self._delta_ids)
             found += zip(delta_ids[positions].tolist(), distances.tolist(), strict=True)
         return sorted(((int(i), int(d)) for i, d in found), key=lambda pair: (pair[1], pair[0]))
