@@ -203,8 +203,9 @@ class Signal(BaseModel):
 
     `evidence` is detector-specific but uses these keys where they apply:
     `spans` ([{field, start, end, text}] offsets into the original text),
-    `match` (bank entry: bank, entry_id, labels, distance, hash),
-    `url`, `ocr_text`, `lang`, `model_version`.
+    `match` (bank entry: bank, entry_id, labels, distance, hash), `exact`,
+    `hashes`, `url`, `ocr_text`, `lang`, `model_version`, `threshold`
+    (the README lists every detector's keys).
     """
 
     model_config = ConfigDict(frozen=True)
