@@ -98,7 +98,7 @@ def queue(session: Session, user: UserRow, filters: QueueFilter, now: datetime, 
     ][:limit]
 
 
-def _appeals_against(user: UserRow) -> Select[tuple[int]]:
+def _appeals_against(user: UserRow) -> Select[int]:
     """Cases whose open appeal contests a decision this user made."""
     return select(AppealRow.case_id).where(AppealRow.outcome.is_(None), AppealRow.excluded_moderator == user.username)
 

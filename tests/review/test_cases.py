@@ -132,12 +132,10 @@ def test_an_appeal_goes_to_another_moderator_and_a_reversal_restores(
     with db.session() as session:
         file_appeal(session, "post-1", "acct-9", "It was a quote from a novel.", utcnow())
     with db.session() as session:
-        claim(session, case_id, users["ada"], utcnow())
+        assert case_id not in [e.case.id for e in queue(session, users["ada"], QueueFilter(), utcnow())]
+        assert case_id in [e.case.id for e in queue(session, users["bo"], QueueFilter(), utcnow())]
         with pytest.raises(ReviewError, match="different moderator"):
-            decide_appeal(session, case_id, users["ada"], AppealOutcome.REVERSE, utcnow())
-    with db.session() as session:
-        case = session.get(CaseRow, case_id)
-        case.assignee = None
+            claim(session, case_id, users["ada"], utcnow())
     with db.session() as session:
         claim(session, case_id, users["bo"], utcnow())
         decide_appeal(session, case_id, users["bo"], AppealOutcome.REVERSE, utcnow(), "context shows fiction")

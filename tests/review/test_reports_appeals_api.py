@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bastion.core import Category
 from bastion.review.actions import deliver_due, enqueue_action, signature
-from bastion.review.cases import Decision, claim, decide
+from bastion.review.cases import AppealOutcome, Decision, claim, decide, decide_appeal
 from bastion.review.reports import pressure_on, reporter_trust
 from bastion.store.base import utcnow
 from bastion.store.db import Database
@@ -74,6 +74,21 @@ def test_appeals_need_an_actioned_item(client: TestClient, db: Database, users: 
         decide(session, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.PROPAGANDA)
     filed = client.post("/v1/appeals", json={"item_id": "a-1", "appellant": "acct-3", "text": "It is satire."})
     assert filed.status_code == 201 and filed.json()["state"] == "appealed"
+
+
+def test_a_reversed_removal_counts_against_the_reporters(
+    client: TestClient, db: Database, users: dict[str, UserRow]
+) -> None:
+    case_id = _report(client, "rv-1", "eager-reporter")["case_id"]
+    with db.session() as session:
+        claim(session, case_id, users["ada"], utcnow())
+        decide(session, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.PROPAGANDA)
+    assert client.post("/v1/appeals", json={"item_id": "rv-1", "appellant": "acct-3"}).status_code == 201
+    with db.session() as session:
+        claim(session, case_id, users["bo"], utcnow())
+        decide_appeal(session, case_id, users["bo"], AppealOutcome.REVERSE, utcnow(), "satire, in context")
+    with db.reader() as session:
+        assert reporter_trust(session, "eager-reporter") == pytest.approx(1 / 3)
 
 
 class Platform:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import socket
 import threading
@@ -20,7 +21,7 @@ from sqlalchemy import select
 
 from bastion.api.app import create_app
 from bastion.core import Item, Kind, Media
-from bastion.demo import demo_poster
+from bastion.demo import DEMO_PASSWORD, demo_poster, load_demo
 from bastion.review.accounts import Role, create_user
 from bastion.service import Service
 from bastion.settings import Settings
@@ -32,7 +33,8 @@ from bastion.store.models.review import OutboxRow
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "fictional-password-1"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's screenshots are refreshed only when asked, so a test run leaves the tree clean.
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @dataclass
@@ -48,10 +50,26 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _repost_of_the_banked_poster() -> str:
+    buffer = io.BytesIO()
+    demo_poster(1).resize((560, 420)).save(buffer, "PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
 def _image(seed: int) -> str:
     buffer = io.BytesIO()
     demo_poster(seed).save(buffer, "PNG")
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+SHOT_POSTER = {
+    "id": "shot-poster",
+    "kind": "image",
+    "author": "user-666",
+    "surface": "group",
+    "media": {"base64": _repost_of_the_banked_poster(), "content_type": "image/png"},
+    "text": "Glory to the crimson martyrs of the dawn. Share before it is taken down.",
+}
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +81,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         for name, role in [("ada", Role.MODERATOR), ("bo", Role.MODERATOR), ("root", Role.ADMIN)]:
             create_user(session, name, PASSWORD, role, "test")
         key = create_key(session, "browser-test").secret
+    load_demo(settings, service.db)  # a realistic queue around the items the tests decide
     service.check_many(
         [
+            Item.model_validate(SHOT_POSTER),
             Item(
                 id="post-recruit",
                 text="Brothers, join the Crimson Dawn Brigade today. The gates are open.",
@@ -114,11 +134,11 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def _login(browser: Browser, site: Site, username: str, width: int = 1280) -> Page:
+def _login(browser: Browser, site: Site, username: str, width: int = 1280, password: str = PASSWORD) -> Page:
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(f"{site.url}/login")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{site.url}/queue")
     return page
@@ -143,8 +163,6 @@ def test_decide_by_keyboard_then_appeal_and_reverse_as_another_moderator(browser
     page = _login(browser, site, "ada")
     row = page.locator(f'tr.row[data-case="{case_id}"]')
     expect(row).to_be_visible()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
 
     page.keyboard.press("j")
     row.focus()
@@ -185,16 +203,18 @@ def test_the_first_moderator_cannot_judge_the_appeal_against_them(browser: Brows
     expect(page.locator("#decide-form")).to_be_visible()
     page.keyboard.press("r")
     expect(page).to_have_url(f"{site.url}/queue")
-    httpx.post(
+    appeal = httpx.post(
         f"{site.url}/v1/appeals",
         headers={"Authorization": f"Bearer {site.api_key}"},
         json={"item_id": "post-poster", "appellant": "acct-77", "text": "fictional appeal"},
     )
+    assert appeal.status_code == 201
+    page.reload()
+    expect(page.locator(f'tr.row[data-case="{case_id}"]')).to_have_count(0)  # not in their queue
     page.goto(f"{site.url}/cases/{case_id}")
     page.keyboard.press("c")
-    expect(page.locator("#decide-form")).to_be_visible()
-    page.keyboard.press("x")
     expect(page.locator(".flash")).to_contain_text("different moderator")
+    expect(page.locator("#decide-form")).to_have_count(0)
 
 
 def test_media_is_blurred_until_revealed_and_the_page_fits_a_tablet(browser: Browser, site: Site) -> None:
@@ -205,9 +225,6 @@ def test_media_is_blurred_until_revealed_and_the_page_fits_a_tablet(browser: Bro
     page.keyboard.press("v")
     expect(media).to_have_class(re.compile(r"\brevealed\b"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.keyboard.press("v")
-    page.screenshot(path=str(SCREENSHOTS / "case.png"), full_page=True)
 
 
 def test_a_moderator_cannot_reach_admin_pages(browser: Browser, site: Site) -> None:
@@ -216,3 +233,31 @@ def test_a_moderator_cannot_reach_admin_pages(browser: Browser, site: Site) -> N
     response = page.goto(f"{site.url}/admin")
     assert response is not None and response.status == 403
     expect(page.get_by_role("heading")).to_contain_text("cannot open this page")
+
+
+def test_screenshots_of_the_queue_and_a_claimed_case(
+    browser: Browser, site: Site, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Refresh docs/screenshots with BASTION_UPDATE_SCREENSHOTS=1; otherwise they go to a temporary dir."""
+    target = DOCS_SCREENSHOTS if os.environ.get("BASTION_UPDATE_SCREENSHOTS") else tmp_path_factory.mktemp("shots")
+    target.mkdir(parents=True, exist_ok=True)
+    report = httpx.post(
+        f"{site.url}/v1/reports",
+        headers={"Authorization": f"Bearer {site.api_key}"},
+        json={
+            "item": SHOT_POSTER,
+            "reporter": "user-303",
+            "reason": "terrorism",
+            "text": "Poster of that made-up brigade again",
+        },
+    )
+    assert report.status_code == 201, report.text
+    page = _login(browser, site, "moderator2", password=DEMO_PASSWORD)
+    expect(page.locator("tr.row").first).to_be_visible()
+    page.screenshot(path=str(target / "queue.png"), full_page=True)
+    page.goto(f"{site.url}/cases/{_case_of(site, 'shot-poster')}")
+    page.keyboard.press("c")
+    expect(page.locator("#decide-form")).to_be_visible()
+    expect(page.locator("#item-text mark").first).to_be_visible()
+    page.screenshot(path=str(target / "case.png"), full_page=True)
+    assert (target / "queue.png").stat().st_size > 10_000 and (target / "case.png").stat().st_size > 10_000
