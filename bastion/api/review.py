@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bastion.api.auth import require_platform
@@ -14,6 +15,7 @@ from bastion.core import Item
 from bastion.review.cases import ReviewError, file_appeal
 from bastion.review.reports import FiledReport, ReportReason, file_report
 from bastion.store.base import utcnow
+from bastion.store.models.core import VerdictRow
 
 router = APIRouter(tags=["review"])
 Platform = Annotated[str, Depends(require_platform)]
@@ -44,20 +46,27 @@ class AppealIn(BaseModel):
 def report(body: ReportIn, request: Request, platform: Platform) -> ReportOut:
     service = request.app.state.service
     now = utcnow()
-    verdict = service.pipeline.check(body.item, now)
 
     def file(session: Session) -> FiledReport:
         return file_report(
             session, body.item.id, body.item.author, body.reporter, body.reason, body.text, platform, now
         )
 
-    filed = service.record([(body.item, verdict)], platform, now, also=file)
+    # An item Bastion has checked keeps its stored content and verdict: the report's
+    # copy may lack the media, and re-checking it would drop the hash-match evidence.
+    with request.app.state.db.session() as session:
+        verdict = session.scalar(select(VerdictRow.body).where(VerdictRow.item_id == body.item.id))
+        filed = file(session) if verdict is not None else None
+    if filed is None:
+        checked = service.pipeline.check(body.item, now)
+        filed = service.record([(body.item, checked)], platform, now, also=file)
+        verdict = checked.model_dump(mode="json")
     return ReportOut(
         report_id=filed.report.id,
         case_id=filed.case.id,
         priority=filed.case.priority,
         reporter_trust=round(filed.trust, 3),
-        verdict=verdict.model_dump(mode="json"),
+        verdict=verdict,
     )
 
 

@@ -17,7 +17,7 @@ from bastion.review.cases import AppealOutcome, Decision, claim, decide, decide_
 from bastion.review.reports import pressure_on, reporter_trust
 from bastion.store.base import utcnow
 from bastion.store.db import Database
-from bastion.store.models.core import CaseRow
+from bastion.store.models.core import CaseRow, ItemRow
 from bastion.store.models.review import OutboxRow, ReportRow, UserRow
 
 
@@ -41,6 +41,17 @@ def test_reports_on_one_item_merge_into_one_case(client: TestClient, db: Databas
     with db.reader() as session:
         assert session.scalars(select(CaseRow).where(CaseRow.item_id == "r-1")).one().source == "report"
         assert len(session.scalars(select(ReportRow)).all()) == 2
+
+
+def test_a_report_on_a_checked_item_keeps_what_was_checked(client: TestClient, db: Database) -> None:
+    checked = client.post("/v1/check", json={"id": "k-1", "text": "Join the Crimson Dawn Brigade today"})
+    assert checked.status_code == 200 and checked.json()["action"] == "review"
+    reported = _report(client, "k-1", "user-a")  # the platform's copy says something else
+    assert [s["detector"] for s in reported["verdict"]["signals"]] == [s["detector"] for s in checked.json()["signals"]]
+    with db.reader() as session:
+        assert session.get(ItemRow, "k-1").text == "Join the Crimson Dawn Brigade today"
+        case = session.scalars(select(CaseRow).where(CaseRow.item_id == "k-1")).one()
+    assert reported["case_id"] == case.id and case.source == "detection"
 
 
 def test_trusted_reporters_raise_priority(client: TestClient, db: Database, users: dict[str, UserRow]) -> None:
