@@ -91,6 +91,8 @@ def match_retroactively(
     index = PdqIndex()
     index.add([e.id for e in entries if e.kind == "pdq"], [e.value for e in entries if e.kind == "pdq"])
     exact = {(e.kind, e.value): e.id for e in entries if e.kind != "pdq"}
+    thresholds = {e.id: _threshold(banks[e.bank_id], pdq_threshold) for e in entries if e.kind == "pdq"}
+    by_id = {e.id: e for e in entries}
     found: list[RetroMatch] = []
     items = session.execute(
         select(ItemRow.id, ItemRow.media).where(
@@ -103,9 +105,9 @@ def match_retroactively(
             if (kind, hashes.get(kind)) in exact:
                 found.append(RetroMatch(exact[(kind, hashes[kind])], item_id, 0))
         if hashes.get("pdq"):
-            for entry_id, distance in index.near([hashes["pdq"]], _threshold(banks, entries, pdq_threshold))[0]:
-                found.append(RetroMatch(entry_id, item_id, distance))
-    by_id = {e.id: e for e in entries}
+            for entry_id, distance in index.near([hashes["pdq"]], max(thresholds.values(), default=0))[0]:
+                if distance <= thresholds[entry_id]:
+                    found.append(RetroMatch(entry_id, item_id, distance))
     for match in found:
         entry = by_id[match.entry_id]
         category = next((LABEL_CATEGORIES[x] for x in entry.labels if x in LABEL_CATEGORIES), None)
@@ -132,6 +134,6 @@ def match_retroactively(
     return found
 
 
-def _threshold(banks: dict[int, BankRow], entries: list[BankEntryRow], default: int) -> int:
-    overrides = [t for e in entries if (t := banks[e.bank_id].pdq_threshold) is not None]
-    return max([default, *overrides])
+def _threshold(bank: BankRow, default: int) -> int:
+    """The bank's own PDQ distance when it sets one, else the default."""
+    return default if bank.pdq_threshold is None else bank.pdq_threshold

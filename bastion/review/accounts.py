@@ -90,6 +90,17 @@ def set_active(session: Session, username: str, active: bool, actor: str) -> Use
     return user
 
 
+def set_wellbeing(session: Session, username: str, blur: bool, grayscale: bool, break_after: int) -> UserRow:
+    """A moderator's own media defaults and how many graphic items before a suggested break."""
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    if not 1 <= break_after <= 500:
+        raise AccountError("suggest a break after 1 to 500 items")
+    user.blur_media, user.grayscale_media, user.break_after = blur, grayscale, break_after
+    return user
+
+
 def authenticate(session: Session, username: str, password: str) -> UserRow | None:
     """The active user with these credentials, or None (same answer for every kind of failure)."""
     user = session.scalar(select(UserRow).where(UserRow.username == username))

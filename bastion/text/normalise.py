@@ -57,6 +57,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 # Three or more single letters separated by one space, dot, dash or underscore: "i s i s".
 _SPACED = re.compile(r"(?<![\w])(?:[^\W\d_][ .\-_]){2,}[^\W\d_](?![\w])")
 _REPEATS = re.compile(r"(.)\1{2,}")
+_RUNS = re.compile(r"[!-~]+|\s+|.", re.DOTALL)
+_ASCII_PRINTABLE = frozenset(chr(code) for code in range(0x21, 0x7F))
 
 
 @dataclass(frozen=True)
@@ -96,16 +98,19 @@ def normalise_text(text: str) -> str:
 def _fold_characters(text: str) -> tuple[list[str], list[int]]:
     chars: list[str] = []
     source: list[int] = []
-    for index, char in enumerate(text):
-        for folded in unicodedata.normalize("NFKC", char).casefold():
-            if _is_dropped(folded):
-                continue
-            if folded.isspace():
-                folded = " "
-                if chars and chars[-1] == " ":
-                    continue
-            chars.append(folded)
-            source.append(index)
+    # Printable ASCII runs need only lower-casing: handled a run at a time,
+    # the rest a character at a time (NFKC, casefold, dropping invisibles).
+    for piece in _RUNS.finditer(text):
+        start, run = piece.start(), piece.group()
+        if run[0] in _ASCII_PRINTABLE:
+            chars.extend(run.lower())
+            source.extend(range(start, piece.end()))
+        elif run.isspace():
+            if chars and chars[-1] != " ":
+                chars.append(" ")
+                source.append(start)
+        else:
+            _fold_one(run, start, chars, source)
     while chars and chars[-1] == " ":
         chars.pop()
         source.pop()
@@ -113,6 +118,18 @@ def _fold_characters(text: str) -> tuple[list[str], list[int]]:
         chars.pop(0)
         source.pop(0)
     return chars, source
+
+
+def _fold_one(char: str, index: int, chars: list[str], source: list[int]) -> None:
+    for folded in unicodedata.normalize("NFKC", char).casefold():
+        if _is_dropped(folded):
+            continue
+        if folded.isspace():
+            if chars and chars[-1] == " ":
+                continue
+            folded = " "
+        chars.append(folded)
+        source.append(index)
 
 
 def _is_dropped(char: str) -> bool:

@@ -16,7 +16,16 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from bastion.core import VIOLATING, Category
-from bastion.review.accounts import AccountError, Permission, Role, authenticate, can, create_user, set_active
+from bastion.review.accounts import (
+    AccountError,
+    Permission,
+    Role,
+    authenticate,
+    can,
+    create_user,
+    set_active,
+    set_wellbeing,
+)
 from bastion.review.cases import AppealOutcome, Decision, QueueFilter, ReviewError, claim, decide, decide_appeal, queue
 from bastion.review.reports import pressure_on
 from bastion.store.base import utcnow
@@ -218,6 +227,33 @@ def media(request: Request, sha256: str) -> Response:
     if not _SHA256.match(sha256) or not path.is_file():
         return Response(status_code=404)
     return FileResponse(path, headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/me")
+def me_page(request: Request) -> HTMLResponse:
+    user = current_user(request)
+    return _page(request, "me.html", user, exposure=int(request.session.get("exposure", 0)))
+
+
+@router.post("/me")
+def me_update(
+    request: Request,
+    break_after: Annotated[int, Form()],
+    blur: Annotated[bool, Form()] = False,
+    grayscale: Annotated[bool, Form()] = False,
+    reset_exposure: Annotated[bool, Form()] = False,
+    csrf: Csrf = None,
+) -> Response:
+    check_csrf(request, csrf)
+    user = current_user(request)
+    try:
+        with request.app.state.db.session() as session:
+            set_wellbeing(session, user.username, blur, grayscale, break_after)
+    except AccountError as error:
+        return _redirect("/me", str(error), request)
+    if reset_exposure:  # after a break, the count starts again
+        request.session["exposure"] = 0
+    return _redirect("/me", "Saved.", request)
 
 
 @router.get("/dashboard")
