@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 
 import pytest
 from fastapi.testclient import TestClient
 
 from bastion.api.app import create_app
+from bastion.core import Item, Kind, Media
+from bastion.demo import demo_poster
 from bastion.review.accounts import Role, create_user
 from bastion.service import Service
 from bastion.settings import Settings
@@ -35,7 +39,7 @@ def _login(client: TestClient, username: str) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/queue"
 
 
-@pytest.mark.parametrize("path", ["/queue", "/cases/1", "/dashboard", "/admin", "/audit"])
+@pytest.mark.parametrize("path", ["/queue", "/cases/1", "/dashboard", "/admin", "/audit", "/me"])
 def test_pages_redirect_to_login(browser: TestClient, path: str) -> None:
     response = browser.get(path)
     assert response.status_code == 303
@@ -81,3 +85,28 @@ def test_admin_creates_a_moderator_and_it_is_audited(browser: TestClient) -> Non
     assert response.status_code == 303
     assert "newbie" in browser.get("/admin").text
     assert "user:newbie" in browser.get("/audit").text
+
+
+def test_a_moderator_sets_their_own_media_defaults_and_break(browser: TestClient, service: Service) -> None:
+    poster = io.BytesIO()
+    demo_poster(5).save(poster, "PNG")
+    service.check(
+        Item(
+            id="img-1",
+            kind=Kind.IMAGE,
+            text="Glory to the crimson martyrs",
+            media=Media(base64=base64.b64encode(poster.getvalue()).decode(), content_type="image/png"),
+        )
+    )
+    _login(browser, "mod")
+    case_page = browser.get("/cases/1").text
+    assert re.search(r'class="media blurred gray" id="media"', case_page)
+    assert "Consider a short break" not in case_page
+    token = _csrf(browser.get("/me").text)
+    saved = browser.post("/me", data={"break_after": "2", "grayscale": "true", "csrf": token})
+    assert saved.status_code == 303
+    case_page = browser.get("/cases/1").text
+    assert re.search(r'class="media\s+gray" id="media"', case_page)  # no longer blurred, still grey
+    assert "You have looked at 2 items with media" in case_page
+    refused = browser.post("/me", data={"break_after": "0", "csrf": token}, follow_redirects=True)
+    assert "1 to 500" in refused.text
