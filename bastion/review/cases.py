@@ -83,23 +83,27 @@ class QueueEntry:
 
 def queue(session: Session, user: UserRow, filters: QueueFilter, now: datetime, limit: int = 200) -> list[QueueEntry]:
     """Open cases this user may work, legal orders first, then by priority, deadline and age."""
-    rows = session.execute(
+    query = (
         select(CaseRow, ItemRow, VerdictRow.body)
         .join(ItemRow, ItemRow.id == CaseRow.item_id)
         .outerjoin(VerdictRow, VerdictRow.item_id == CaseRow.item_id)
-        .where(CaseRow.state.in_(QUEUE_STATES))
+        .where(CaseRow.state.in_(QUEUE_STATES), CaseRow.id.not_in(_appeals_against(user)))
         .order_by(CaseRow.priority.desc(), CaseRow.deadline.is_(None), CaseRow.deadline, CaseRow.opened_at)
-        .limit(limit * 5)
-    ).all()
+    )
+    # Plain columns filter in SQL; what sits inside JSON (categories, banks, rules) is checked below.
+    if filters.lang:
+        query = query.where(ItemRow.lang == filters.lang)
+    if filters.source:
+        query = query.where(CaseRow.source == filters.source)
+    if filters.older_than_hours is not None:
+        query = query.where(CaseRow.opened_at <= now - timedelta(hours=filters.older_than_hours))
+    rows = session.execute(query.limit(limit * 5)).all()
     entries = [QueueEntry(case, item, body or {}) for case, item, body in rows]
-    judged_by_me = set(session.scalars(_appeals_against(user)))  # appeals against my own decisions go elsewhere
-    return [
-        e for e in entries if e.case.id not in judged_by_me and _visible(e.case, user) and _matches(e, filters, now)
-    ][:limit]
+    return [e for e in entries if _visible(e.case, user) and _matches(e, filters)][:limit]
 
 
 def _appeals_against(user: UserRow) -> Select[int]:
-    """Cases whose open appeal contests a decision this user made."""
+    """Cases whose open appeal contests a decision this user made (appeals against them go elsewhere)."""
     return select(AppealRow.case_id).where(AppealRow.outcome.is_(None), AppealRow.excluded_moderator == user.username)
 
 
@@ -113,14 +117,11 @@ def _visible(case: CaseRow, user: UserRow) -> bool:
     return can(user.role, Permission.VIEW_QUEUE)
 
 
-def _matches(entry: QueueEntry, f: QueueFilter, now: datetime) -> bool:
+def _matches(entry: QueueEntry, f: QueueFilter) -> bool:
     return (
         (not f.category or f.category in entry.case.categories)
-        and (not f.lang or entry.item.lang == f.lang)
-        and (not f.source or entry.case.source == f.source)
         and (not f.bank or f.bank in entry.banks)
         and (not f.rule or f.rule in entry.rules)
-        and (f.older_than_hours is None or entry.case.opened_at <= now - timedelta(hours=f.older_than_hours))
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from bastion.review.cases import (
 )
 from bastion.store.base import utcnow
 from bastion.store.db import Database
-from bastion.store.models.core import AuditRow, CaseRow
+from bastion.store.models.core import AuditRow, CaseRow, ItemRow, VerdictRow
 from bastion.store.models.review import OutboxRow, UserRow
 from tests.review.conftest import PASSWORD
 
@@ -153,3 +154,25 @@ def test_only_actioned_content_can_be_appealed(
         decide(session, case_id, users["ada"], Decision.NO_VIOLATION, utcnow())
     with db.session() as session, pytest.raises(ReviewError, match="no decided action"):
         file_appeal(session, "post-1", "acct-1", "", utcnow())
+
+
+def test_the_queue_filters_by_category_language_source_rule_and_age(
+    db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
+) -> None:
+    recruiting = flagged_case("post-1")
+    with db.session() as session:
+        opened = session.get(CaseRow, recruiting).opened_at
+        lang = session.get(ItemRow, "post-1").lang
+        rule = session.get(VerdictRow, "post-1").body["rules"][0]["name"]
+
+    def ids(**filters: object) -> list[int]:
+        with db.reader() as session:
+            later = opened + timedelta(hours=3)
+            return [e.case.id for e in queue(session, users["ada"], QueueFilter(**filters), later)]  # type: ignore[arg-type]
+
+    assert ids() == [recruiting]
+    assert ids(category="recruitment") == [recruiting] and ids(category="threat") == []
+    assert ids(lang=lang) == [recruiting] and ids(lang="xx") == []
+    assert ids(source="detection") == [recruiting] and ids(source="report") == []
+    assert ids(rule=rule) == [recruiting] and ids(rule="no-such-rule") == []
+    assert ids(older_than_hours=2) == [recruiting] and ids(older_than_hours=4) == []
