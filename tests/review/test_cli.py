@@ -1,0 +1,52 @@
+"""`bastion users ...` and `bastion actions deliver` through the CLI runner, on a fresh SQLite data dir."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bastion.cli import app
+from bastion.cli._context import database, service, settings
+
+
+@pytest.fixture
+def bastion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("BASTION_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("BASTION_DATABASE_URL", raising=False)
+    for cached in (settings, database, service):
+        cached.cache_clear()
+    yield CliRunner()
+    database().dispose()
+    for cached in (settings, database, service):
+        cached.cache_clear()
+
+
+def test_users_are_created_listed_and_disabled(bastion: CliRunner) -> None:
+    created = bastion.invoke(
+        app, ["users", "create", "dana", "--role", "senior_moderator", "--password", "long-enough-1"]
+    )
+    assert created.exit_code == 0, created.output
+    listed = bastion.invoke(app, ["users", "list"])
+    assert "dana" in listed.output and "senior_moderator" in listed.output
+    assert bastion.invoke(app, ["users", "disable", "dana"]).exit_code == 0
+    assert "no" in bastion.invoke(app, ["users", "list"]).output
+
+
+def test_bad_user_input_is_a_clear_error(bastion: CliRunner) -> None:
+    short = bastion.invoke(app, ["users", "create", "eli", "--password", "short"])
+    assert short.exit_code == 2 and "at least 10 characters" in short.output
+    unknown = bastion.invoke(app, ["users", "disable", "nobody"])
+    assert unknown.exit_code == 2 and "no user" in unknown.output
+    role = bastion.invoke(app, ["users", "create", "eli", "--role", "king", "--password", "long-enough-1"])
+    assert role.exit_code == 2 and "king" in role.output
+
+
+def test_actions_are_not_delivered_under_the_default_secret(
+    bastion: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASTION_ACTION_WEBHOOK_URL", "http://platform.example/hook")
+    refused = bastion.invoke(app, ["actions", "deliver"])
+    assert refused.exit_code == 2 and "BASTION_ACTION_WEBHOOK_SECRET" in refused.output
