@@ -52,19 +52,23 @@ def dashboard(session: Session, now: datetime, days: int = 14) -> Dashboard:
         ),
         appeals=int(session.scalar(select(func.count()).select_from(AppealRow)) or 0),
         reversal_rate=round(outcomes["reversed"] / decided_appeals, 3) if decided_appeals else None,
-        detector_precision=_precision(final),
+        detector_precision=_precision(final, set(session.scalars(_REVERSED_CASES))),
         most_reported=most_reported_authors(session, now),
         audit_records=int(session.scalar(select(func.count()).select_from(AuditRow)) or 0),
     )
 
 
-def _precision(decisions: list[DecisionRow]) -> list[tuple[str, float, int]]:
-    """For each detector: of the flagged items people decided, the share they actioned."""
+_REVERSED_CASES = select(AppealRow.case_id).where(AppealRow.outcome == "reversed")
+
+
+def _precision(decisions: list[DecisionRow], reversed_cases: set[int]) -> list[tuple[str, float, int]]:
+    """For each detector: of the flagged items people decided, the share actioned and not reversed on appeal."""
     flagged: Counter[str] = Counter()
     upheld: Counter[str] = Counter()
     actioned = {a.value for a in ACTIONED}
     for decision in decisions:
+        stood = decision.action in actioned and decision.case_id not in reversed_cases
         for detector in decision.detectors:
             flagged[detector] += 1
-            upheld[detector] += decision.action in actioned
+            upheld[detector] += stood
     return [(d, round(upheld[d] / n, 3), n) for d, n in flagged.most_common()]
