@@ -55,7 +55,9 @@ def brute_force(bank64: np.ndarray, query: np.ndarray) -> set[int]:
 
 
 def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Resident memory now (peak RSS would carry over from one bank to the next)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 def timed_queries(query_one, hexes: list[str]) -> tuple[float, float, list]:  # type: ignore[no-untyped-def]
@@ -75,14 +77,16 @@ def bench_bastion(bank: np.ndarray, hexes: list[str], truth: list[set[int]], lab
     index.compact()
     build = time.perf_counter() - start
     gc.collect()
+    memory = rss_mb() - before
     p50, p99, answers = timed_queries(lambda h: index.near([h], RADIUS)[0], hexes)
     start = time.perf_counter()
     index.near(hexes, RADIUS)
     batch = len(hexes) / (time.perf_counter() - start)
     recall = _recall([{i for i, _ in a} for a in answers], truth)
     print(
-        f"  bastion  {label}: build {build:6.1f} s  +{rss_mb() - before:6.0f} MB peak RSS  "
-        f"p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  batch {batch:8.0f} q/s  recall {recall:.4f}"
+        f"  bastion  {label}: build {build:6.1f} s  +{memory:6.0f} MB RSS  "
+        f"p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  batch {batch:8.0f} q/s  recall {recall:.4f}",
+        flush=True,
     )
 
 
@@ -96,11 +100,14 @@ def bench_pytx(bank: np.ndarray, hexes: list[str], truth: list[set[int]], label:
     start = time.perf_counter()
     index = PDQIndex.build((row.tobytes().hex(), i) for i, row in enumerate(bank))
     build = time.perf_counter() - start
+    gc.collect()
+    memory = rss_mb() - before
     p50, p99, answers = timed_queries(index.query, hexes)
     recall = _recall([{m.metadata for m in a} for a in answers], truth)
     print(
-        f"  pytx     {label}: build {build:6.1f} s  +{rss_mb() - before:6.0f} MB peak RSS  "
-        f"p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  {'':19s}recall {recall:.4f}"
+        f"  pytx     {label}: build {build:6.1f} s  +{memory:6.0f} MB RSS  "
+        f"p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  {'':19s}recall {recall:.4f}",
+        flush=True,
     )
 
 
@@ -125,7 +132,7 @@ def main() -> None:
             truth = [brute_force(bank64, q) for q in queries]
             hexes = [q.tobytes().hex() for q in queries]
             label = f"{size:>10,} {shape:9s}"
-            print(f"{label}: {sum(map(len, truth))} true matches among {len(hexes)} queries")
+            print(f"{label}: {sum(map(len, truth))} true matches among {len(hexes)} queries", flush=True)
             bench_bastion(bank, hexes, truth, label)
             if not args.no_peer:
                 bench_pytx(bank, hexes, truth, label)

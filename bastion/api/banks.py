@@ -197,7 +197,15 @@ def _media_entries(media: list[MediaIn], settings: Settings) -> list[NewEntry]:
 def _retro(db: Database, settings: Settings, entry_ids: list[int]) -> None:
     if entry_ids:
         with db.session() as session:
-            match_retroactively(session, entry_ids, utcnow(), settings.retro_match_days, settings.pdq_threshold)
+            match_retroactively(
+                session,
+                entry_ids,
+                utcnow(),
+                settings.retro_match_days,
+                settings.pdq_threshold,
+                settings.pdq_quality_floor,
+                (settings.vpdq_query_match_percent, settings.vpdq_entry_match_percent),
+            )
 
 
 def _set_enabled(request: Request, name: str, enabled: bool, platform: str) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 | format | shape |
 |--------|-------|
-| `pytx` | python-threatexchange's local signal file: `<signal_type> <value>` lines (`pdq`, `video_md5`) |
+| `pytx` | python-threatexchange's signal file: `<signal_type> <value>` (`pdq`, `vpdq`, `video_md5`, `video_sha256`) |
 | `hma`  | Hasher-Matcher-Actioner bank content as CSV: `signal_type,signal_value` columns, plus optional `labels` |
 | `csv`  | plain `hash,label` CSV (optional `kind`, `source`, `confidence`; several labels `;`-separated) |
 | `jsonl`| one `{"hash", "kind", "labels", "source", "confidence"}` object per line |
@@ -20,8 +20,10 @@ from collections.abc import Iterable, Iterator
 from bastion.banks.store import BankError, NewEntry, valid_hash
 
 FORMATS = ("pytx", "hma", "csv", "jsonl")
-_PYTX_TYPES = {"pdq": "pdq", "video_md5": "md5", "photo_md5": "md5"}
-_HMA_TYPES = {"pdq": "pdq", "video_md5": "md5", "md5": "md5", "sha256": "sha256"}
+# python-threatexchange's signal type names (SignalType.get_name()); HMA uses the same.
+_PYTX_TYPES = {"pdq": "pdq", "vpdq": "vpdq", "video_md5": "md5", "photo_md5": "md5", "video_sha256": "sha256"}
+_PYTX_NAMES = {"pdq": "pdq", "vpdq": "vpdq", "md5": "video_md5", "sha256": "video_sha256"}
+_HMA_TYPES = {**_PYTX_TYPES, "md5": "md5", "sha256": "sha256"}
 
 
 def read_entries(text: str, fmt: str, default_kind: str = "pdq", source: str | None = None) -> list[NewEntry]:
@@ -48,20 +50,20 @@ def write_entries(entries: Iterable[NewEntry], fmt: str) -> str:
 
 def _read_pytx(text: str, default_kind: str) -> Iterator[tuple[int, NewEntry]]:
     for line, raw in enumerate(text.splitlines(), start=1):
-        parts = raw.split()
-        if not parts or parts[0].startswith("#"):
+        # As pytx's LocalFileSignalExchangeAPI reads it: the type, one space, the rest (vPDQ JSON has spaces).
+        signal_type, _, value = raw.strip().partition(" ")
+        if not signal_type or signal_type.startswith("#"):
             continue
-        if len(parts) == 1:
-            yield line, NewEntry(default_kind, parts[0])
-        elif parts[0] in _PYTX_TYPES:
-            yield line, NewEntry(_PYTX_TYPES[parts[0]], parts[1])
+        if not value:
+            yield line, NewEntry(default_kind, signal_type)
+        elif signal_type in _PYTX_TYPES:
+            yield line, NewEntry(_PYTX_TYPES[signal_type], value.strip())
         else:
-            raise BankError(f"line {line}: unknown signal type {parts[0]!r}; expected one of {sorted(_PYTX_TYPES)}")
+            raise BankError(f"line {line}: unknown signal type {signal_type!r}; expected one of {sorted(_PYTX_TYPES)}")
 
 
 def _write_pytx(entries: list[NewEntry]) -> str:
-    names = {"pdq": "pdq", "md5": "video_md5"}
-    return "".join(f"{names[e.kind]} {e.value}\n" for e in entries if e.kind in names)
+    return "".join(f"{_PYTX_NAMES[e.kind]} {e.value}\n" for e in entries)
 
 
 def _rows(text: str, required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -90,7 +92,7 @@ def _write_hma(entries: list[NewEntry]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["signal_type", "signal_value", "labels"])
     for entry in entries:
-        writer.writerow([entry.kind, entry.value, ";".join(entry.labels)])
+        writer.writerow([_PYTX_NAMES[entry.kind], entry.value, ";".join(entry.labels)])
     return out.getvalue()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from bastion.banks.index import PdqIndex
 from bastion.banks.store import LABEL_CATEGORIES
+from bastion.banks.vpdq import VideoCoverage, coverage, usable
 from bastion.core import Category
 from bastion.media.hashing import MediaHashes
+from bastion.media.video import VideoFrame
 from bastion.store.db import Database
 from bastion.store.models.banks import BankEntryRow, BankRow
 
@@ -55,6 +57,7 @@ class Match:
     distance: int
     benign: bool
     category: Category
+    coverage: VideoCoverage | None = None  # vPDQ entries: how much of each video the other covers
 
     @property
     def exact(self) -> bool:
@@ -69,7 +72,14 @@ class Match:
             "labels": list(self.labels),
             "source": self.source,
             "distance": self.distance,
-        }
+        } | (
+            {
+                "query_match_percent": self.coverage.query_percent,
+                "entry_match_percent": self.coverage.entry_percent,
+            }
+            if self.coverage
+            else {}
+        )
 
 
 @dataclass
@@ -78,10 +88,15 @@ class BankMatcher:
     pdq_threshold: int = 31
     quality_floor: int = 50
     refresh_seconds: float = 2.0
+    vpdq_query_percent: float = 80.0
+    vpdq_entry_percent: float = 80.0
     _banks: dict[int, BankInfo] = field(default_factory=dict)
     _entries: dict[int, EntryInfo] = field(default_factory=dict)
     _exact: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     _pdq: PdqIndex = field(default_factory=PdqIndex)
+    _frames: PdqIndex = field(default_factory=PdqIndex)  # every vPDQ entry's frames; ids index _frame_owner
+    _frame_owner: list[int] = field(default_factory=list)
+    _entry_frames: dict[int, list[str]] = field(default_factory=dict)
     _last_id: int = 0
     _last_change: datetime | None = None
     _checked_at: float = 0.0
@@ -90,7 +105,8 @@ class BankMatcher:
     def match(self, hashes: MediaHashes) -> list[Match]:
         """Every match in an enabled bank, nearest first; empty when an allow bank vetoes them."""
         self.refresh()
-        found = [m for m in self._exact_matches(hashes) + self._pdq_matches(hashes) if self._live(m)]
+        candidates = self._exact_matches(hashes) + self._pdq_matches(hashes) + self._vpdq_matches(hashes)
+        found = [m for m in candidates if self._live(m)]
         if any(m.benign for m in found):
             return [m for m in found if m.benign]
         return sorted(found, key=lambda m: (not m.exact, m.distance))
@@ -132,6 +148,7 @@ class BankMatcher:
 
     def _reset(self) -> None:
         self._entries, self._exact, self._pdq, self._last_id = {}, {}, PdqIndex(), 0
+        self._frames, self._frame_owner, self._entry_frames = PdqIndex(), [], {}
 
     def _load(self, rows: Sequence[BankEntryRow]) -> None:
         pdq_ids, pdq_hexes = [], []
@@ -142,23 +159,49 @@ class BankMatcher:
             if row.kind == "pdq":
                 pdq_ids.append(row.id)
                 pdq_hexes.append(row.value)
+            elif row.kind == "vpdq":
+                self._load_video(row)
             else:
                 self._exact.setdefault((row.kind, row.value), []).append(row.id)
         self._pdq.add(pdq_ids, pdq_hexes)
+
+    def _load_video(self, row: BankEntryRow) -> None:
+        frames = usable([VideoFrame.parse(x) for x in row.extra.get("vpdq", [])], self.quality_floor)
+        first = len(self._frame_owner)
+        self._frame_owner += [row.id] * len(frames)
+        self._entry_frames[row.id] = frames
+        self._frames.add(list(range(first, first + len(frames))), frames)
 
     def _exact_matches(self, hashes: MediaHashes) -> list[Match]:
         ids = self._exact.get(("md5", hashes.md5), []) + self._exact.get(("sha256", hashes.sha256), [])
         return [self._match(entry_id, 0) for entry_id in ids]
 
     def _pdq_matches(self, hashes: MediaHashes) -> list[Match]:
-        usable = [h for h, q in zip(hashes.pdq, hashes.quality, strict=True) if q >= self.quality_floor]
         widest = max([self.pdq_threshold, *(b.pdq_threshold or 0 for b in self._banks.values())])
         best: dict[int, int] = {}
-        for found in self._pdq.near(usable, widest):
+        for found in self._pdq.near(self._usable_pdq(hashes), widest):
             for entry_id, distance in found:
                 best[entry_id] = min(distance, best.get(entry_id, distance))
         matches = [self._match(entry_id, distance) for entry_id, distance in best.items()]
         return [m for m in matches if m.distance <= self._threshold_of(m.bank)]
+
+    def _vpdq_matches(self, hashes: MediaHashes) -> list[Match]:
+        """Video entries whose frames cover enough of the query, or the query enough of them."""
+        query = usable(hashes.frames, self.quality_floor) if hashes.frames else self._usable_pdq(hashes)
+        if not query or not self._frame_owner:
+            return []
+        widest = max([self.pdq_threshold, *(b.pdq_threshold or 0 for b in self._banks.values())])
+        candidates = {self._frame_owner[frame] for found in self._frames.near(query, widest) for frame, _ in found}
+        matches = []
+        for entry_id in sorted(candidates):
+            bank = self._banks[self._entries[entry_id].bank_id]
+            found = coverage(query, self._entry_frames[entry_id], self._threshold_of(bank.name))
+            if found.matches(self.vpdq_query_percent, self.vpdq_entry_percent):
+                matches.append(replace(self._match(entry_id, found.distance), coverage=found))
+        return matches
+
+    def _usable_pdq(self, hashes: MediaHashes) -> list[str]:
+        return [h for h, q in zip(hashes.pdq, hashes.quality, strict=True) if q >= self.quality_floor]
 
     def _threshold_of(self, bank_name: str) -> int:
         for bank in self._banks.values():

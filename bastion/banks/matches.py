@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bastion.banks.index import PdqIndex
 from bastion.banks.store import LABEL_CATEGORIES, set_entry_state
+from bastion.banks.vpdq import coverage, usable
 from bastion.core import Item, Priority, Verdict
+from bastion.media.video import VideoFrame
 from bastion.store.models.banks import BankEntryRow, BankMatchRow, BankRow
 from bastion.store.models.core import ItemRow
 from bastion.store.records import CaseRequest, open_case
@@ -76,9 +79,18 @@ class RetroMatch:
 
 
 def match_retroactively(
-    session: Session, entry_ids: Sequence[int], now: datetime, days: int, pdq_threshold: int = 31
+    session: Session,
+    entry_ids: Sequence[int],
+    now: datetime,
+    days: int,
+    pdq_threshold: int = 31,
+    quality_floor: int = 50,
+    vpdq_percents: tuple[float, float] = (80.0, 80.0),
 ) -> list[RetroMatch]:
-    """Match entries against items received in the last `days`; each match opens (or raises) a case."""
+    """Match entries against items received in the last `days`; each new match opens (or raises) a case.
+
+    Runs again harmlessly: an (entry, item) pair already matched is skipped.
+    """
     entries = [
         entry
         for entry in session.scalars(select(BankEntryRow).where(BankEntryRow.id.in_(entry_ids)))
@@ -90,8 +102,11 @@ def match_retroactively(
         return []
     index = PdqIndex()
     index.add([e.id for e in entries if e.kind == "pdq"], [e.value for e in entries if e.kind == "pdq"])
-    exact = {(e.kind, e.value): e.id for e in entries if e.kind != "pdq"}
-    thresholds = {e.id: _threshold(banks[e.bank_id], pdq_threshold) for e in entries if e.kind == "pdq"}
+    exact = {(e.kind, e.value): e.id for e in entries if e.kind in ("md5", "sha256")}
+    thresholds = {e.id: _threshold(banks[e.bank_id], pdq_threshold) for e in entries}
+    videos = {
+        e.id: usable([VideoFrame.parse(x) for x in e.extra.get("vpdq", [])], 0) for e in entries if e.kind == "vpdq"
+    }
     by_id = {e.id: e for e in entries}
     found: list[RetroMatch] = []
     items = session.execute(
@@ -104,10 +119,20 @@ def match_retroactively(
         for kind in ("md5", "sha256"):
             if (kind, hashes.get(kind)) in exact:
                 found.append(RetroMatch(exact[(kind, hashes[kind])], item_id, 0))
-        if hashes.get("pdq"):
-            for entry_id, distance in index.near([hashes["pdq"]], max(thresholds.values(), default=0))[0]:
+        query = _item_pdq(hashes, quality_floor)
+        best: dict[int, int] = {}
+        for near in index.near(query, max(thresholds.values(), default=0)):
+            for entry_id, distance in near:
                 if distance <= thresholds[entry_id]:
-                    found.append(RetroMatch(entry_id, item_id, distance))
+                    best[entry_id] = min(distance, best.get(entry_id, distance))
+        found += [RetroMatch(entry_id, item_id, distance) for entry_id, distance in best.items()]
+        for entry_id, frames in videos.items():
+            covered = coverage(query, frames, thresholds[entry_id])
+            if covered.matches(*vpdq_percents):
+                found.append(RetroMatch(entry_id, item_id, covered.distance))
+    pairs = select(BankMatchRow.entry_id, BankMatchRow.item_id).where(BankMatchRow.entry_id.in_(by_id))
+    known = {(entry_id, item_id) for entry_id, item_id in session.execute(pairs)}
+    found = [m for m in found if (m.entry_id, m.item_id) not in known]
     for match in found:
         entry = by_id[match.entry_id]
         category = next((LABEL_CATEGORIES[x] for x in entry.labels if x in LABEL_CATEGORIES), None)
@@ -132,6 +157,15 @@ def match_retroactively(
         )
     session.flush()
     return found
+
+
+def _item_pdq(hashes: dict[str, Any], quality_floor: int) -> list[str]:
+    """The PDQ hashes kept with an item good enough to match: an image's one, a video's distinct frames."""
+    if hashes.get("vpdq"):
+        return usable([VideoFrame.parse(x) for x in hashes["vpdq"]], quality_floor)
+    if hashes.get("pdq") and int(hashes.get("quality", 100)) >= quality_floor:
+        return [hashes["pdq"]]
+    return []
 
 
 def _threshold(bank: BankRow, default: int) -> int:

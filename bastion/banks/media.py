@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from bastion.banks.store import NewEntry
+from bastion.banks.vpdq import serialise
 from bastion.media.hashing import MediaHashes, hash_image, hash_video
 
 VIDEO_SUFFIXES = {".mp4", ".webm", ".mov", ".mkv", ".avi"}
@@ -22,5 +23,8 @@ def entries_from_media(name: str, hashes: MediaHashes, labels: list[str], source
         NewEntry("md5", hashes.md5, labels, source, 1.0, extra),
         NewEntry("sha256", hashes.sha256, labels, source, 1.0, extra),
     ]
-    entries += [NewEntry("pdq", pdq, labels, source, 1.0, extra) for pdq in dict.fromkeys(hashes.pdq)]
+    if hashes.frames:
+        entries.append(NewEntry("vpdq", serialise(hashes.frames), labels, source, 1.0, extra))
+    else:
+        entries += [NewEntry("pdq", pdq, labels, source, 1.0, extra) for pdq in hashes.pdq]
     return entries

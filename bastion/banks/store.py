@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,12 +12,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bastion.banks.vpdq import entry_id_of, parse_frames, serialise
 from bastion.core import Bank, Category
 from bastion.store.audit import append_audit
 from bastion.store.base import utcnow
 from bastion.store.models.banks import BankEntryRow, BankRow, EntryFeedbackRow
 
-HASH_KINDS = {"pdq": 64, "md5": 32, "sha256": 64}
+HASH_KINDS = {"pdq": 64, "md5": 32, "sha256": 64, "vpdq": 0}  # vpdq: a JSON list of frames, any length
 _HEX = re.compile(r"^[0-9a-f]+$")
 # GIFCT-style labels and the category a match on them means.
 LABEL_CATEGORIES = {
@@ -47,6 +49,11 @@ def valid_hash(kind: str, value: str) -> str:
     """The hash in canonical form (lower-case hex of the right length), or a BankError saying why not."""
     if kind not in HASH_KINDS:
         raise BankError(f"unknown hash kind {kind!r}; expected one of {sorted(HASH_KINDS)}")
+    if kind == "vpdq":
+        try:
+            return serialise(parse_frames(value))
+        except ValueError as error:
+            raise BankError(str(error)) from None
     value = value.strip().lower()
     if len(value) != HASH_KINDS[kind] or not _HEX.match(value):
         raise BankError(f"{value[:80]!r} is not a {kind} hash ({HASH_KINDS[kind]} hex digits)")
@@ -108,7 +115,7 @@ def add_entries(session: Session, name: str, entries: Iterable[NewEntry], actor:
     """Add entries to a bank; returns (ids added, how many were there already). A removed entry is revived."""
     bank = get_bank(session, name)
     now = utcnow()
-    wanted = {(e.kind, valid_hash(e.kind, e.value)): e for e in entries}
+    wanted = {_stored_key(e): e for e in entries}
     existing = {
         (row.kind, row.value): row
         for row in session.scalars(select(BankEntryRow).where(BankEntryRow.bank_id == bank.id))
@@ -132,7 +139,7 @@ def add_entries(session: Session, name: str, entries: Iterable[NewEntry], actor:
             added_by=actor,
             added_at=now,
             updated_at=now,
-            extra=entry.extra,
+            extra=_stored_extra(entry),
         )
         session.add(row)
         added.append(row)
@@ -146,6 +153,23 @@ def add_entries(session: Session, name: str, entries: Iterable[NewEntry], actor:
             payload={"added": len(added), "kinds": sorted({k for k, _ in wanted})},
         )
     return [row.id for row in added], len(wanted) - len(added)
+
+
+def _stored_key(entry: NewEntry) -> tuple[str, str]:
+    """(kind, value column): a vPDQ entry is stored under the SHA-256 of its canonical frame list."""
+    value = valid_hash(entry.kind, entry.value)
+    return (entry.kind, entry_id_of(value) if entry.kind == "vpdq" else value)
+
+
+def _stored_extra(entry: NewEntry) -> dict[str, Any]:
+    if entry.kind != "vpdq":
+        return entry.extra
+    return {**entry.extra, "vpdq": json.loads(valid_hash("vpdq", entry.value))}
+
+
+def signal_value(row: BankEntryRow) -> str:
+    """The entry's hash as exchanged with peers (a vPDQ entry's frame list, not its id)."""
+    return serialise(parse_frames(json.dumps(row.extra["vpdq"]))) if row.kind == "vpdq" else row.value
 
 
 def set_entry_state(session: Session, entry_id: int, state: str, actor: str, reason: str = "") -> BankEntryRow:

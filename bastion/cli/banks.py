@@ -25,13 +25,14 @@ from bastion.banks.store import (
     record_feedback,
     set_enabled,
     set_entry_state,
+    signal_value,
 )
 from bastion.cli._context import database, err, fail, settings
 from bastion.core import Bank, Category, ContentError
 from bastion.store.base import utcnow
 from bastion.store.models.banks import BankEntryRow
 
-banks_app = typer.Typer(help="Hash banks of known content (PDQ, MD5, SHA-256).", no_args_is_help=True)
+banks_app = typer.Typer(help="Hash banks of known content (PDQ, vPDQ, MD5, SHA-256).", no_args_is_help=True)
 _ACTOR = "cli"
 Labels = Annotated[list[str] | None, typer.Option("--label", help="a label for every entry (repeatable)")]
 
@@ -189,7 +190,15 @@ def match_retro(
         ids = list(
             session.scalars(select(BankEntryRow.id).where(BankEntryRow.added_at >= now - timedelta(hours=hours)))
         )
-        found = match_retroactively(session, ids, now, days or settings().retro_match_days, settings().pdq_threshold)
+        found = match_retroactively(
+            session,
+            ids,
+            now,
+            days or settings().retro_match_days,
+            settings().pdq_threshold,
+            settings().pdq_quality_floor,
+            (settings().vpdq_query_match_percent, settings().vpdq_entry_match_percent),
+        )
     typer.echo(f"{len(ids)} entries matched against past items: {len(found)} matches, cases opened or raised")
 
 
@@ -198,7 +207,15 @@ def _store(name: str, entries: list[NewEntry]) -> None:
     try:
         with database().session() as session:
             added, existing = add_entries(session, name, entries, _ACTOR)
-            retro = match_retroactively(session, added, utcnow(), config.retro_match_days, config.pdq_threshold)
+            retro = match_retroactively(
+                session,
+                added,
+                utcnow(),
+                config.retro_match_days,
+                config.pdq_threshold,
+                config.pdq_quality_floor,
+                (config.vpdq_query_match_percent, config.vpdq_entry_match_percent),
+            )
     except BankError as error:
         raise fail(str(error)) from None
     err.print(f"{len(added)} entries added to {name!r} ({existing} already there); {len(retro)} past items matched")
@@ -230,7 +247,7 @@ def _read_text(file: Path) -> str:
 
 
 def _as_new(row: BankEntryRow) -> NewEntry:
-    return NewEntry(row.kind, row.value, list(row.labels), row.source, row.confidence)
+    return NewEntry(row.kind, signal_value(row), list(row.labels), row.source, row.confidence)
 
 
 def register(app: typer.Typer) -> None:

@@ -31,7 +31,14 @@ class HashDetector(Detector):
     def from_settings(cls, settings: Settings) -> HashDetector:
         db = Database.from_settings(settings)
         db.migrate()  # idempotent; lets the pipeline run without the service (bastion eval)
-        matcher = BankMatcher(db, settings.pdq_threshold, settings.pdq_quality_floor, settings.bank_refresh_seconds)
+        matcher = BankMatcher(
+            db,
+            settings.pdq_threshold,
+            settings.pdq_quality_floor,
+            settings.bank_refresh_seconds,
+            settings.vpdq_query_match_percent,
+            settings.vpdq_entry_match_percent,
+        )
         return cls(matcher, settings.max_image_pixels, settings.max_video_seconds)
 
     def applies_to(self, content: Content) -> bool:

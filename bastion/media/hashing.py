@@ -1,4 +1,4 @@
-"""Hashes of media: MD5 and SHA-256 of the bytes, PDQ of images and of sampled video frames.
+"""Hashes of media: MD5 and SHA-256 of the bytes, PDQ of images, vPDQ of videos.
 
 PDQ hex strings follow python-threatexchange (the 256 bits in pdqhash's order,
 four to a hex digit), so banks exchanged with ThreatExchange and HMA compare
@@ -8,24 +8,18 @@ bit for bit.
 from __future__ import annotations
 
 import hashlib
-import json
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pdqhash
 from PIL import Image
 
-from bastion.core import ContentError
 from bastion.media.images import DEFAULT_MAX_PIXELS, open_image
+from bastion.media.video import VideoFrame, video_frames
 
 PDQ_BITS = 256
 _PDQ_SIDE = 512  # PDQ downsamples anyway; a bounded size bounds the work
 MAX_VIDEO_SECONDS = 600
-MAX_VIDEO_FRAMES = 600
-_FFMPEG_TIMEOUT = 120
 
 
 @dataclass(frozen=True)
@@ -34,13 +28,23 @@ class MediaHashes:
     sha256: str
     pdq: list[str] = field(default_factory=list)  # one for an image, one per sampled frame for a video
     quality: list[int] = field(default_factory=list)
+    frames: list[VideoFrame] = field(default_factory=list)  # a video's vPDQ, one frame a second
+    hasher: str = "pdq"
 
     def as_evidence(self) -> dict[str, object]:
         evidence: dict[str, object] = {"md5": self.md5, "sha256": self.sha256}
-        if len(self.pdq) == 1:
-            evidence |= {"pdq": self.pdq[0], "quality": self.quality[0]}
+        if self.frames:
+            # Distinct frames only: what retroactive matching needs, a fraction of a long video's hashes.
+            distinct: dict[str, VideoFrame] = {}
+            for frame in self.frames:
+                distinct.setdefault(frame.pdq, frame)
+            evidence |= {
+                "vpdq": [str(f) for f in distinct.values()],
+                "vpdq_frames": len(self.frames),
+                "hasher": self.hasher,
+            }
         elif self.pdq:
-            evidence |= {"vpdq_frames": len(self.pdq)}
+            evidence |= {"pdq": self.pdq[0], "quality": self.quality[0]}
         return evidence
 
 
@@ -63,57 +67,13 @@ def hash_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaHashes
 
 
 def hash_video(data: bytes, max_seconds: int = MAX_VIDEO_SECONDS) -> MediaHashes:
-    """PDQ of one frame per second (vPDQ's sampling), within a duration and frame cap."""
-    if not data:
-        raise ContentError("the video is empty (0 bytes)")
-    with tempfile.TemporaryDirectory(prefix="bastion-video-") as workdir:
-        source = Path(workdir) / "video"
-        source.write_bytes(data)
-        duration = _duration(source)
-        if duration > max_seconds:
-            raise ContentError(f"the video lasts {duration:.0f} s; the limit is {max_seconds} s")
-        _run_ffmpeg(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-i",
-                str(source),
-                "-vf",
-                "fps=1,scale=512:512:force_original_aspect_ratio=decrease",
-                "-frames:v",
-                str(MAX_VIDEO_FRAMES),
-                "-an",
-                f"{workdir}/frame-%05d.png",
-            ]
-        )
-        frames = sorted(Path(workdir).glob("frame-*.png"))
-        if not frames:
-            raise ContentError("the video has no decodable frames")
-        hashed = [pdq_of_image(Image.open(frame)) for frame in frames]
+    """vPDQ (one PDQ hash a second) plus MD5/SHA-256, within the duration, frame and time limits."""
+    frames, hasher = video_frames(data, max_seconds)
     return MediaHashes(
         hashlib.md5(data).hexdigest(),
         hashlib.sha256(data).hexdigest(),
-        [h for h, _ in hashed],
-        [q for _, q in hashed],
+        [f.pdq for f in frames],
+        [f.quality for f in frames],
+        frames,
+        hasher,
     )
-
-
-def _duration(source: Path) -> float:
-    output = _run_ffmpeg(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(source)])
-    try:
-        return float(json.loads(output)["format"]["duration"])
-    except (KeyError, ValueError, TypeError):
-        raise ContentError("the media is not a decodable video") from None
-
-
-def _run_ffmpeg(command: list[str]) -> str:
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=_FFMPEG_TIMEOUT, check=False, text=True)
-    except FileNotFoundError:
-        raise ContentError("video hashing needs ffmpeg, which is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise ContentError(f"decoding the video took more than {_FFMPEG_TIMEOUT} s") from None
-    if result.returncode != 0:
-        raise ContentError("the media is not a decodable video") from None
-    return result.stdout

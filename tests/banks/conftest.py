@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import random
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,19 @@ def transformed(image: Image.Image) -> dict[str, bytes]:
 def settings(tmp_path: Path, db_url: str) -> Settings:
     # The index looks for new entries on every check here, not every 2 s.
     return Settings(data_dir=tmp_path / "data", database_url=db_url, bank_refresh_seconds=0)
+
+
+@functools.cache
+def video(seeds: tuple[int, ...], fmt: str = "mp4", size: tuple[int, int] = (320, 240)) -> bytes:
+    """A made-up slideshow, one poster a second, encoded by ffmpeg (H.264 MP4 or VP9 WebM); made once per run."""
+    with tempfile.TemporaryDirectory(prefix="bastion-test-video-") as workdir:
+        for number, seed in enumerate(seeds):
+            poster(seed, size).save(Path(workdir) / f"slide-{number:03d}.png")
+        if fmt == "mp4":
+            codec = ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
+        else:
+            codec = ["-c:v", "libvpx-vp9", "-deadline", "realtime"]
+        out = Path(workdir) / f"slides.{fmt}"
+        command = ["ffmpeg", "-v", "error", "-framerate", "1", "-i", f"{workdir}/slide-%03d.png", "-vf", "fps=5"]
+        subprocess.run([*command, *codec, str(out)], check=True, timeout=60)
+        return out.read_bytes()
