@@ -80,5 +80,6 @@ class Pipeline:
             if len(value) > self.max_text_chars:
                 raise ContentError(f"{name} is {len(value)} characters; the limit is {self.max_text_chars}")
         fields = tuple(TextField(name, value, normalise(value)) for name, value in texts.items())
-        lang = item.lang or (identify_language(" ".join(texts.values())) if texts else None)
+        # Identified on normalised text: "J O I N" or "j0in" would otherwise read as noise.
+        lang = item.lang or (identify_language(" ".join(f.normalised.text for f in fields)) if fields else None)
         return Content(item=item, texts=fields, lang=lang, media=media)
