@@ -7,6 +7,7 @@ either database, and the loser is told who has it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -24,6 +25,7 @@ from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
 from bastion.store.models.review import AppealRow, DecisionRow, ReportRow, UserRow
 
 CLAIM_EXPIRES = timedelta(minutes=30)
+_COUNTRY = re.compile(r"[A-Z]{2}")
 QUEUE_STATES = ("open", "assigned", "appealed")
 
 
@@ -187,6 +189,8 @@ def decide(
         raise ReviewError("removing, restricting or labelling needs a violating policy category", 422)
     if decision is Decision.RESTRICT and not countries:
         raise ReviewError("restricting needs the countries to block in", 422)
+    if any(not _COUNTRY.fullmatch(code) for code in countries or []):
+        raise ReviewError("countries are two-letter ISO 3166-1 codes, such as DE or FR", 422)
     row = _decision_row(session, case, user, decision.value, category, note, countries or [], "first", now)
     if decision in (Decision.ESCALATE_SENIOR, Decision.ESCALATE_LEGAL):
         case.escalated_to = "senior" if decision is Decision.ESCALATE_SENIOR else "legal"

@@ -1,0 +1,88 @@
+"""Decisions beyond remove: escalation to seniors, geo-restriction, and adding a hash-matched item to a bank."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select
+
+from bastion.banks.store import create_bank
+from bastion.core import Bank, Category, Item, Kind, Media
+from bastion.demo import demo_poster
+from bastion.review.cases import Decision, QueueFilter, ReviewError, claim, decide, queue
+from bastion.service import Service
+from bastion.store.base import utcnow
+from bastion.store.db import Database
+from bastion.store.models.banks import BankEntryRow
+from bastion.store.models.core import AuditRow, CaseRow
+from bastion.store.models.review import OutboxRow, UserRow
+
+
+def test_an_escalation_to_seniors_leaves_moderators_queues(
+    db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
+) -> None:
+    case_id = flagged_case()
+    with db.session() as session:
+        claim(session, case_id, users["ada"], utcnow())
+        decide(session, case_id, users["ada"], Decision.ESCALATE_SENIOR, utcnow(), note="unsure: satire?")
+    with db.session() as session:
+        assert queue(session, users["bo"], QueueFilter(), utcnow()) == []
+        assert [e.case.id for e in queue(session, users["cy"], QueueFilter(), utcnow())] == [case_id]
+        claim(session, case_id, users["cy"], utcnow())
+        decide(session, case_id, users["cy"], Decision.LABEL, utcnow(), Category.GLORIFICATION)
+    with db.reader() as session:
+        assert session.get(CaseRow, case_id).state == "decided"
+        assert session.scalars(select(OutboxRow.action)).all() == ["label"]  # escalating carries out nothing
+
+
+def test_a_restriction_names_real_country_codes(
+    db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
+) -> None:
+    case_id = flagged_case()
+    with db.session() as session:
+        claim(session, case_id, users["ada"], utcnow())
+        with pytest.raises(ReviewError, match="countries to block"):
+            decide(session, case_id, users["ada"], Decision.RESTRICT, utcnow(), Category.PROPAGANDA)
+        with pytest.raises(ReviewError, match="ISO 3166-1"):
+            decide(session, case_id, users["ada"], Decision.RESTRICT, utcnow(), Category.PROPAGANDA, countries=["GER"])
+        decide(session, case_id, users["ada"], Decision.RESTRICT, utcnow(), Category.PROPAGANDA, countries=["DE", "AT"])
+    with db.reader() as session:
+        outbox = session.scalars(select(OutboxRow)).one()
+    assert (outbox.action, outbox.payload["countries"]) == ("restrict", ["DE", "AT"])
+
+
+def test_a_removal_adds_the_item_to_a_bank_in_one_step(
+    db: Database, service: Service, users: dict[str, UserRow]
+) -> None:
+    poster = io.BytesIO()
+    demo_poster(9).save(poster, "PNG")
+    service.check(
+        Item(
+            id="img-9",
+            kind=Kind.IMAGE,
+            text="Glory to the crimson martyrs",
+            media=Media(base64=base64.b64encode(poster.getvalue()).decode(), content_type="image/png"),
+        )
+    )
+    with db.session() as session:
+        create_bank(session, Bank(name="reviewed-posters"), "test")
+        case_id = session.scalars(select(CaseRow.id).where(CaseRow.item_id == "img-9")).one()
+        claim(session, case_id, users["ada"], utcnow())
+        decide(
+            session,
+            case_id,
+            users["ada"],
+            Decision.REMOVE,
+            utcnow(),
+            Category.PROPAGANDA,
+            add_to_bank="reviewed-posters",
+        )
+    with db.reader() as session:
+        entries = session.scalars(select(BankEntryRow)).all()
+        audited = session.scalars(select(AuditRow.action)).all()
+    assert {e.kind for e in entries} >= {"pdq", "sha256"}
+    assert all(e.source == "review:img-9" and e.labels == ["propaganda"] for e in entries)
+    assert "case.decide.remove" in audited
