@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from bastion.api.app import create_app
 from bastion.core import Item, Kind, Media
 from bastion.demo import demo_poster
-from bastion.review.accounts import Role, create_user
+from bastion.review.accounts import Role, create_user, set_active
 from bastion.service import Service
 from bastion.settings import Settings
 
@@ -110,3 +110,27 @@ def test_a_moderator_sets_their_own_media_defaults_and_break(browser: TestClient
     assert "You have looked at 2 items with media" in case_page
     refused = browser.post("/me", data={"break_after": "0", "csrf": token}, follow_redirects=True)
     assert "1 to 500" in refused.text
+
+
+def test_roles_that_may_not_act_are_refused_on_post(browser: TestClient, service: Service) -> None:
+    service.check(Item(id="p-1", text="Join the Crimson Dawn Brigade today", author="acct-1"))
+    _login(browser, "aud")
+    token = _csrf(browser.get("/queue").text)
+    claimed = browser.post("/cases/1/claim", data={"csrf": token}, follow_redirects=True)
+    assert "your role cannot work this case" in claimed.text
+    decided = browser.post("/cases/1/decide", data={"decision": "remove", "category": "recruitment", "csrf": token})
+    assert "claim case 1 before deciding" in browser.get(decided.headers["location"]).text
+    _login(browser, "mod")
+    token = _csrf(browser.get("/queue").text)
+    made = browser.post(
+        "/admin/users", data={"username": "sneaky", "password": "long-enough-1", "role": "admin", "csrf": token}
+    )
+    assert made.status_code == 403
+
+
+def test_a_disabled_user_is_logged_out_at_once(browser: TestClient, service: Service) -> None:
+    _login(browser, "mod")
+    assert browser.get("/queue").status_code == 200
+    with service.db.session() as session:
+        set_active(session, "mod", False, "test")
+    assert browser.get("/queue").headers["location"].startswith("/login")
