@@ -176,3 +176,15 @@ def test_the_queue_filters_by_category_language_source_rule_and_age(
     assert ids(source="detection") == [recruiting] and ids(source="report") == []
     assert ids(rule=rule) == [recruiting] and ids(rule="no-such-rule") == []
     assert ids(older_than_hours=2) == [recruiting] and ids(older_than_hours=4) == []
+
+
+def test_a_forgotten_claim_expires_after_half_an_hour(
+    db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
+) -> None:
+    case_id, start = flagged_case(), utcnow()
+    with db.session() as session:
+        claim(session, case_id, users["ada"], start)
+    with db.session() as session, pytest.raises(ReviewError, match="already claimed by ada"):
+        claim(session, case_id, users["bo"], start + timedelta(minutes=10))
+    with db.session() as session:
+        assert claim(session, case_id, users["bo"], start + timedelta(minutes=31)).assignee == "bo"
