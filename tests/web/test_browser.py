@@ -261,3 +261,24 @@ def test_screenshots_of_the_queue_and_a_claimed_case(
     expect(page.locator("#item-text mark").first).to_be_visible()
     page.screenshot(path=str(target / "case.png"), full_page=True)
     assert (target / "queue.png").stat().st_size > 10_000 and (target / "case.png").stat().st_size > 10_000
+
+
+def test_the_queue_refreshes_in_place_and_keys_walk_it(browser: Browser, site: Site) -> None:
+    page = _login(browser, site, "bo")
+    before = page.locator("tr.row").count()
+    checked = httpx.post(
+        f"{site.url}/v1/check",
+        headers={"Authorization": f"Bearer {site.api_key}"},
+        json={"id": "post-late", "text": "Brothers, join the Crimson Dawn Brigade tonight", "author": "acct-90"},
+    )
+    assert checked.status_code == 200 and checked.json()["action"] == "review"
+    page.evaluate("htmx.trigger('#queue-rows', 'refresh')")  # what the 30-second poll does
+    expect(page.locator("tr.row")).to_have_count(before + 1)
+    expect(page.locator("#queue-count")).to_have_text(f"{before + 1} cases")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    second = page.locator("tr.row").nth(1)
+    expect(second).to_be_focused()
+    second_case = second.get_attribute("data-case")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{site.url}/cases/{second_case}")
