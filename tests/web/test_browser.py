@@ -225,6 +225,9 @@ def test_media_is_blurred_until_revealed_and_the_page_fits_a_tablet(browser: Bro
     page.keyboard.press("v")
     expect(media).to_have_class(re.compile(r"\brevealed\b"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    for path in ("/queue", "/me"):
+        page.goto(f"{site.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 768, path
 
 
 def test_a_moderator_cannot_reach_admin_pages(browser: Browser, site: Site) -> None:
