@@ -27,7 +27,7 @@ from bastion.review.accounts import (
     set_wellbeing,
 )
 from bastion.review.cases import AppealOutcome, Decision, QueueFilter, ReviewError, claim, decide, decide_appeal, queue
-from bastion.review.reports import pressure_on
+from bastion.review.reports import pressure_on, reporter_trust
 from bastion.store.base import utcnow
 from bastion.store.models.banks import BankMatchRow, BankRow
 from bastion.store.models.core import AuditRow, CaseRow, ItemRow, VerdictRow
@@ -155,6 +155,7 @@ def _case_context(session: Any, case: CaseRow, user: UserRow) -> dict[str, Any]:
         .limit(20)
     ).all()
     ocr = next((s["evidence"].get("ocr_text") for s in signals if s.get("evidence", {}).get("ocr_text")), None)
+    reports = session.scalars(select(ReportRow).where(ReportRow.item_id == item.id)).all()
     return {
         "case": case,
         "item": item,
@@ -163,7 +164,8 @@ def _case_context(session: Any, case: CaseRow, user: UserRow) -> dict[str, Any]:
         "ocr_segments": highlighted(ocr, signals, "ocr") if ocr else None,
         "prior": prior,
         "related": related,
-        "reports": session.scalars(select(ReportRow).where(ReportRow.item_id == item.id)).all(),
+        "reports": reports,
+        "trust": {r.reporter: reporter_trust(session, r.reporter) for r in reports},
         "pressure": pressure_on(session, item.author, utcnow()) if item.author else None,
         "decisions": session.scalars(select(DecisionRow).where(DecisionRow.case_id == case.id)).all(),
         "appeal": session.scalar(select(AppealRow).where(AppealRow.case_id == case.id, AppealRow.outcome.is_(None))),

@@ -262,6 +262,7 @@ def test_screenshots_of_the_queue_and_a_claimed_case(
     page.keyboard.press("c")
     expect(page.locator("#decide-form")).to_be_visible()
     expect(page.locator("#item-text mark").first).to_be_visible()
+    expect(page.get_by_text("(upheld before: 50%)")).to_be_visible()  # a new reporter starts neutral
     page.screenshot(path=str(target / "case.png"), full_page=True)
     assert (target / "queue.png").stat().st_size > 10_000 and (target / "case.png").stat().st_size > 10_000
 
