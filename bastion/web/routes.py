@@ -126,9 +126,17 @@ def case_page(request: Request, case_id: int) -> HTMLResponse:
             return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
         context = _case_context(session, case, user)
     if context["item"].media:
-        request.session["exposure"] = int(request.session.get("exposure", 0)) + 1
+        _count_exposure(request, case_id)
     exposure = int(request.session.get("exposure", 0))
     return _page(request, "case.html", user, exposure=exposure, suggest_break=exposure >= user.break_after, **context)
+
+
+def _count_exposure(request: Request, case_id: int) -> None:
+    """Count each item with media once per session: reloading a case is not seeing more."""
+    seen = list(request.session.get("seen_media", []))
+    if case_id not in seen:
+        request.session["seen_media"] = [*seen, case_id][-200:]  # bounded: it lives in the cookie
+        request.session["exposure"] = int(request.session.get("exposure", 0)) + 1
 
 
 def _case_context(session: Any, case: CaseRow, user: UserRow) -> dict[str, Any]:
@@ -255,6 +263,7 @@ def me_update(
         return _redirect("/me", str(error), request)
     if reset_exposure:  # after a break, the count starts again
         request.session["exposure"] = 0
+        request.session["seen_media"] = []
     return _redirect("/me", "Saved.", request)
 
 
