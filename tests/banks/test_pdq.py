@@ -70,3 +70,28 @@ def test_the_multi_index_and_its_fallback_agree_with_brute_force(clustered: bool
             query[bit // 8] ^= 1 << (bit % 8)
         expected = sorted((hamming(query.hex(), h), i) for i, h in enumerate(hexes) if hamming(query.hex(), h) <= 31)
         assert index.near([query.hex()], 31)[0] == [(i, d) for d, i in expected]
+
+
+def _reference_pdq(data: bytes) -> tuple[str, int]:
+    """Meta's C++ PDQ (through pdqhash, as python-threatexchange calls it) on the full-size image."""
+    import io
+
+    import pdqhash
+    from PIL import Image
+
+    bits, quality = pdqhash.compute(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")))
+    return bits_to_hex(bits), int(quality)
+
+
+@pytest.mark.parametrize("size", [(320, 240), (1600, 1200)])
+def test_images_under_2048_pixels_hash_exactly_as_the_reference(size: tuple[int, int]) -> None:
+    data = encode(poster(7, size))
+    assert hash_image(data).pdq[0] == _reference_pdq(data)[0]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_large_images_hash_within_the_published_tolerance_of_the_reference(seed: int) -> None:
+    """Meta's pdq/README.md: an implementation is within distance 10 of the reference (at quality >= 80;
+    these made-up posters hold to it at every quality)."""
+    data = encode(poster(seed, (2400, 1800)), "JPEG", quality=90)
+    assert hamming(hash_image(data).pdq[0], _reference_pdq(data)[0]) <= 10
