@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     session_secret: str | None = None
     secure_cookies: bool = False
     action_webhook_url: str | None = None
-    action_webhook_secret: str = "change-me"
+    action_webhook_secret: str | None = None  # no default: a guessable key would let anyone forge actions
     # The optional LLM judge (any OpenAI-compatible endpoint), off unless a URL is set.
     # It is asked about texts scoring within `band` (relative) of their threshold.
     llm_judge_url: str | None = None

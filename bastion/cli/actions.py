@@ -9,7 +9,6 @@ import typer
 
 from bastion.cli._context import database, err, fail, settings
 from bastion.review.actions import deliver_due
-from bastion.settings import Settings
 from bastion.store.base import utcnow
 
 actions_app = typer.Typer(help="Decisions carried out on the platform through its webhook.", no_args_is_help=True)
@@ -24,8 +23,8 @@ def deliver(
     config = settings()
     if not config.action_webhook_url:
         raise fail("set BASTION_ACTION_WEBHOOK_URL (and BASTION_ACTION_WEBHOOK_SECRET) first")
-    if config.action_webhook_secret == Settings.model_fields["action_webhook_secret"].default:
-        raise fail("set BASTION_ACTION_WEBHOOK_SECRET to a secret shared with the platform, not the default")
+    if not config.action_webhook_secret:
+        raise fail("set BASTION_ACTION_WEBHOOK_SECRET to a secret shared with the platform")
     while True:
         report = deliver_due(database(), config.action_webhook_url, config.action_webhook_secret, utcnow())
         if report.delivered or report.failed or not loop:

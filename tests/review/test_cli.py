@@ -44,7 +44,7 @@ def test_bad_user_input_is_a_clear_error(bastion: CliRunner) -> None:
     assert role.exit_code == 2 and "king" in role.output
 
 
-def test_actions_are_not_delivered_under_the_default_secret(
+def test_actions_are_not_delivered_without_a_secret(
     bastion: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BASTION_ACTION_WEBHOOK_URL", "http://platform.example/hook")
