@@ -1,6 +1,6 @@
 """Hashing throughput: PDQ + MD5 + SHA-256 images per second, and seconds of video hashed per second.
 
-    .venv/bin/python bench/hash_throughput.py [--images 200] [--workers 2]
+    PYTHONPATH=. .venv/bin/python bench/hash_throughput.py [--images 200] [--workers 2]
 
 Images are made-up posters (JPEG, 1280x720 and 640x480, as platforms receive
 them); the video is a 60 s 720p H.264 slideshow made with ffmpeg.

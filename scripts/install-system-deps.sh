@@ -4,7 +4,8 @@
 # the browser tests. Installs only what is missing; needs root (or sudo).
 set -euo pipefail
 
-wanted=(ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev pkg-config
+wanted=(ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+        libavdevice-dev libavfilter-dev pkg-config cmake g++
         tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fra tesseract-ocr-rus chromium)
 missing=()
 for package in "${wanted[@]}"; do
