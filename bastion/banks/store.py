@@ -20,6 +20,7 @@ from bastion.store.models.banks import BankEntryRow, BankRow, EntryFeedbackRow
 
 HASH_KINDS = {"pdq": 64, "md5": 32, "sha256": 64, "vpdq": 0}  # vpdq: a JSON list of frames, any length
 _HEX = re.compile(r"^[0-9a-f]+$")
+_LOOKUP_BATCH = 500  # values per IN (...) query, well under SQLite's and PostgreSQL's parameter limits
 # GIFCT-style labels and the category a match on them means.
 LABEL_CATEGORIES = {
     "attacker manifesto": Category.PROPAGANDA,
@@ -116,9 +117,15 @@ def add_entries(session: Session, name: str, entries: Iterable[NewEntry], actor:
     bank = get_bank(session, name)
     now = utcnow()
     wanted = {_stored_key(e): e for e in entries}
+    values = sorted({value for _, value in wanted})
     existing = {
         (row.kind, row.value): row
-        for row in session.scalars(select(BankEntryRow).where(BankEntryRow.bank_id == bank.id))
+        for start in range(0, len(values), _LOOKUP_BATCH)  # only the rows asked about, not the whole bank
+        for row in session.scalars(
+            select(BankEntryRow).where(
+                BankEntryRow.bank_id == bank.id, BankEntryRow.value.in_(values[start : start + _LOOKUP_BATCH])
+            )
+        )
         if (row.kind, row.value) in wanted
     }
     added: list[BankEntryRow] = []
