@@ -35,8 +35,10 @@ def bank_of(size: int, clustered: bool, rng: np.random.Generator) -> np.ndarray:
     # Many copies of fewer originals, each copy a few bits away: what a bank of reposts looks like.
     originals = rng.integers(0, 256, (max(1, size // 50), 32), dtype=np.uint8)
     copies = originals[rng.integers(0, len(originals), size)]
-    noise = np.packbits(rng.random((size, 256)) < 0.03, axis=1)
-    return copies ^ noise
+    for start in range(0, size, 1 << 20):  # noise a block at a time: 10M x 256 floats would be 20 GB
+        block = copies[start : start + (1 << 20)]
+        block ^= np.packbits(rng.random((len(block), 256)) < 0.03, axis=1)
+    return copies
 
 
 def queries_for(bank: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
