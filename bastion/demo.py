@@ -64,7 +64,7 @@ def load_demo(settings: Settings, db: Database) -> list[str]:
     return lines
 
 
-def demo_poster(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
+def demo_poster(seed: int, size: tuple[int, int] = (640, 480), caption: str = "CRIMSON DAWN BRIGADE") -> Image.Image:
     """A made-up poster for an invented group: coloured shapes and a caption, never real material."""
     rng = random.Random(seed)
     image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
@@ -74,7 +74,7 @@ def demo_poster(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
         box = (x0, y0, x0 + rng.randrange(40, 300), y0 + rng.randrange(40, 300))
         colour = tuple(rng.randrange(256) for _ in range(3))
         (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=colour)
-    draw.text((30, size[1] - 80), "CRIMSON DAWN BRIGADE", fill="white", font=ImageFont.load_default(size=40))
+    draw.text((30, size[1] - 80), caption, fill="white", font=ImageFont.load_default(size=40))
     return image
 
 

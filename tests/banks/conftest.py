@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import functools
 import io
-import random
 import subprocess
 import tempfile
 from pathlib import Path
@@ -13,21 +12,13 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from bastion.demo import demo_poster
 from bastion.settings import Settings
 
 
 def poster(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
     """A made-up poster: coloured shapes and an invented caption, different for every seed."""
-    rng = random.Random(seed)
-    image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
-    draw = ImageDraw.Draw(image)
-    for _ in range(12):
-        x0, y0 = rng.randrange(size[0]), rng.randrange(size[1])
-        box = (x0, y0, x0 + rng.randrange(40, 300), y0 + rng.randrange(40, 300))
-        colour = tuple(rng.randrange(256) for _ in range(3))
-        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=colour)
-    draw.text((30, size[1] - 80), f"CRIMSON DAWN {seed}", fill="white", font=ImageFont.load_default(size=40))
-    return image
+    return demo_poster(seed, size, f"CRIMSON DAWN {seed}")
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
