@@ -177,25 +177,27 @@ class BankMatcher:
         return [self._match(entry_id, 0) for entry_id in ids]
 
     def _pdq_matches(self, hashes: MediaHashes) -> list[Match]:
-        widest = max([self.pdq_threshold, *(b.pdq_threshold or 0 for b in self._banks.values())])
         best: dict[int, int] = {}
-        for found in self._pdq.near(self._usable_pdq(hashes), widest):
+        for found in self._pdq.near(self._usable_pdq(hashes), self._widest()):
             for entry_id, distance in found:
                 best[entry_id] = min(distance, best.get(entry_id, distance))
-        matches = [self._match(entry_id, distance) for entry_id, distance in best.items()]
-        return [m for m in matches if m.distance <= self._threshold_of(m.bank)]
+        return [
+            self._match(entry_id, distance)
+            for entry_id, distance in best.items()
+            if distance <= self._limit(self._bank_of(entry_id))
+        ]
 
     def _vpdq_matches(self, hashes: MediaHashes) -> list[Match]:
         """Video entries whose frames cover enough of the query, or the query enough of them."""
         query = usable(hashes.frames, self.quality_floor) if hashes.frames else self._usable_pdq(hashes)
         if not query or not self._frame_owner:
             return []
-        widest = max([self.pdq_threshold, *(b.pdq_threshold or 0 for b in self._banks.values())])
-        candidates = {self._frame_owner[frame] for found in self._frames.near(query, widest) for frame, _ in found}
+        candidates = {
+            self._frame_owner[frame] for found in self._frames.near(query, self._widest()) for frame, _ in found
+        }
         matches = []
         for entry_id in sorted(candidates):
-            bank = self._banks[self._entries[entry_id].bank_id]
-            found = coverage(query, self._entry_frames[entry_id], self._threshold_of(bank.name))
+            found = coverage(query, self._entry_frames[entry_id], self._limit(self._bank_of(entry_id)))
             if found.matches(self.vpdq_query_percent, self.vpdq_entry_percent):
                 matches.append(replace(self._match(entry_id, found.distance), coverage=found))
         return matches
@@ -203,22 +205,26 @@ class BankMatcher:
     def _usable_pdq(self, hashes: MediaHashes) -> list[str]:
         return [h for h, q in zip(hashes.pdq, hashes.quality, strict=True) if q >= self.quality_floor]
 
-    def _threshold_of(self, bank_name: str) -> int:
-        for bank in self._banks.values():
-            if bank.name == bank_name and bank.pdq_threshold is not None:
-                return bank.pdq_threshold
-        return self.pdq_threshold
+    def _bank_of(self, entry_id: int) -> BankInfo:
+        return self._banks[self._entries[entry_id].bank_id]
+
+    def _limit(self, bank: BankInfo) -> int:
+        """The bank's own PDQ distance, or the default."""
+        return self.pdq_threshold if bank.pdq_threshold is None else bank.pdq_threshold
+
+    def _widest(self) -> int:
+        return max([self.pdq_threshold, *(self._limit(bank) for bank in self._banks.values())])
 
     def _match(self, entry_id: int, distance: int) -> Match:
         entry = self._entries[entry_id]
-        bank = self._banks[entry.bank_id]
+        bank = self._bank_of(entry_id)
         category = next((LABEL_CATEGORIES[label] for label in entry.labels if label in LABEL_CATEGORIES), bank.category)
         return Match(
             entry_id, bank.name, entry.kind, entry.value, entry.labels, entry.source, distance, bank.benign, category
         )
 
     def _live(self, match: Match) -> bool:
-        return any(b.name == match.bank and b.enabled for b in self._banks.values())
+        return self._bank_of(match.entry_id).enabled
 
 
 def _bank_info(row: BankRow) -> BankInfo:
