@@ -80,6 +80,7 @@ class Service:
         for item, verdict, platform in entries:
             by_platform.setdefault(platform, []).append((item, verdict))
         now = utcnow()
+        self._preserve_media([(item, verdict) for item, verdict, _ in entries])
         with self.db.session() as session:
             for platform, checked in by_platform.items():
                 write_checked(session, checked, platform, now)
@@ -89,9 +90,6 @@ class Service:
         """Rule fire counts and bank matches, and now and then the alarms that watch them."""
         record_fires(session, [verdict for _, verdict in checked], now)
         record_matches(session, checked, now)
-        for item, verdict in checked:
-            if verdict.action is not Action.ALLOW and item.media and item.media.base64:
-                preserve(self.settings.data_dir / "media", item.media.data() or b"")
         if self._alerts_checked is None or now - self._alerts_checked >= _ALERT_EVERY:
             self._alerts_checked = now
             raise_alerts(session, now, self.settings.rule_alert_factor, self.settings.rule_alert_min_fires)
@@ -111,10 +109,20 @@ class Service:
         transaction (a report filed with the item it reports, say).
         """
         now = now or utcnow()
+        self._preserve_media(checked)
         with self.db.session() as session:
             write_checked(session, checked, platform, now)
             self._after_write(session, checked, now)
             return also(session) if also else None
+
+    def _preserve_media(self, checked: Sequence[tuple[Item, Verdict]]) -> None:
+        """Keep the bytes a reviewer will need, before the transaction (no file I/O under the writer lock).
+
+        A crash between the two leaves at most an unreferenced file, never a case without its media.
+        """
+        for item, verdict in checked:
+            if verdict.action is not Action.ALLOW and item.media and item.media.base64:
+                preserve(self.settings.data_dir / "media", item.media.data() or b"")
 
 
 def record_policy(session: Session, policy: Policy) -> None:
