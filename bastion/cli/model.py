@@ -27,12 +27,16 @@ def train(
     ] = True,
 ) -> None:
     """Train both text tiers and write the model with its measured figures (model.json)."""
+    from bastion.text.evaluate import LabelledFileError
     from bastion.text.train import train as run_training
 
     if not data.is_file():
         raise fail(f"no such file: {data}")
     target = out or settings().text_model_dir
-    model = run_training(data, target, limit=limit, cross_source=cross_source, progress=lambda m: err.print(m))
+    try:
+        model = run_training(data, target, limit=limit, cross_source=cross_source, progress=lambda m: err.print(m))
+    except LabelledFileError as error:
+        raise fail(str(error)) from None
     figures: dict[str, Any] = model.metrics.get("5_fold", {}).get("cascade", {})  # type: ignore[attr-defined]
     err.print(f"model {model.version} written to {target}")
     err.print(

@@ -21,7 +21,6 @@ reported beside them: the closest this data gets to an independent held-out set.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from bastion.text.embedding import embed
+from bastion.text.evaluate import LabelledFileError, read_labelled
 from bastion.text.model import LABELS, LinearHead, TextModel, cascade, features, prepare
 
 TVEC = 0
@@ -65,8 +65,12 @@ def collection_of(source: str) -> str:
 
 
 def read_corpus(path: Path, limit: int | None = None, seed: int = 7) -> Corpus:
-    rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-    rows = [r for r in rows if r.get("label") in LABELS and isinstance(r.get("text"), str)]
+    rows = [row for _, row in read_labelled(path) if row["label"] in LABELS]
+    if (
+        not any(r["label"] == LABELS[TVEC] and r.get("basis", "text") in STRONG_BASES for r in rows)
+        or len({r["label"] for r in rows}) < 2
+    ):
+        raise LabelledFileError(f"{path}: training needs judged TVEC rows and at least one other label")
     if limit and limit < len(rows):
         keep = np.random.default_rng(seed).choice(len(rows), size=limit, replace=False)
         rows = [rows[i] for i in sorted(keep)]

@@ -60,3 +60,18 @@ def test_eval_names_the_bad_line(model_env: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", "--data", str(bad), "--json"])
     assert result.exit_code == 2
     assert "bad.jsonl:2" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"text": "fine", "label": "benign"}\n{not json\n', "bad.jsonl:2"),
+        ('{"text": "only one kind of row", "label": "benign"}\n', "needs judged TVEC rows"),
+    ],
+)
+def test_train_refuses_a_bad_file_with_its_reason(tmp_path: Path, content: str, message: str) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(content)
+    result = runner.invoke(app, ["train", "--data", str(bad), "--out", str(tmp_path / "m"), "--no-cross-source"])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
