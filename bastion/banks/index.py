@@ -1,33 +1,35 @@
 """Find bank entries near a hash: PDQ by Hamming distance, exact recall.
 
-Multi-index hashing: each 256-bit hash is cut into 16 substrings of 16 bits.
-Two hashes within distance 31 differ in at most 31 bits, so (pigeonhole) at
-least one of their 16 substrings differs in at most one bit. A query probes,
-for each substring position, the buckets of its own value and its 16 one-bit
-neighbours, then checks the candidates' full distance with a vectorised
-popcount. Recall at distance ≤ 31 is therefore exact, and a query reads a few
-ten thousand hashes instead of all of them.
+The static part is a multi-index over hash substrings (`bastion/banks/mih.py`
+has the kernels and the pigeonhole argument that makes recall exact). Its
+shape follows the bank's size: 16 substrings of 16 bits, probed with one-bit
+flips, up to a few million entries; 11 substrings of 23-24 bits, probed with
+up to two flips, beyond, where 16-bit buckets would hold hundreds of entries
+each. When hashes cluster (real banks hold many near-duplicates) buckets swell;
+past `_MAX_CANDIDATE_SHARE` of the bank a query scans every hash instead,
+which is never wrong, only slower.
 
-When hashes cluster (real banks hold many near-duplicates), buckets swell; past
-`_MAX_CANDIDATE_SHARE` of the bank a query falls back to a flat scan, which is
-never wrong, only slower. New entries go to a small flat "delta" index first,
-so they match at once; the multi-index is rebuilt when the delta grows.
-docs/banks.md has the measurements behind these choices.
+New entries go to a small "delta" that is scanned flat, so they match at once;
+when it grows, the multi-index is rebuilt from both in a background thread and
+swapped in, so no add and no query waits for a rebuild. docs/banks.md has the
+measurements behind these choices.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import itertools
+import threading
+from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
+from bastion.banks import mih
+
 PDQ_BYTES = 32
-_CHUNKS = 16
-_PROBES = np.array([0] + [1 << bit for bit in range(16)], dtype=np.int64)  # own value, then one-bit flips
-_MAX_RADIUS = 31  # the pigeonhole guarantee holds up to 2 * _CHUNKS - 1
+_MAX_RADIUS = 31  # the radius every index shape answers with probes; wider queries scan
 _MAX_CANDIDATE_SHARE = 0.25
 _DELTA_LIMIT = 100_000
+_WIDE_FROM = 1 << 21  # entries from which longer substrings need fewer reads (docs/banks.md)
 
 
 def hex_to_bytes(hexes: list[str]) -> np.ndarray:
@@ -38,117 +40,190 @@ def hamming(a: str, b: str) -> int:
     return int(np.bitwise_count(np.bitwise_xor(hex_to_bytes([a])[0], hex_to_bytes([b])[0])).sum())
 
 
-@dataclass
-class _MultiIndex:
-    """The static part: codes plus, per substring position, entries sorted by that substring."""
+def _as_codes(raw: np.ndarray) -> np.ndarray:
+    """(n, 32) bytes as (n, 4) uint64 words: distances only need the bits, not their order."""
+    return np.ascontiguousarray(raw).view(np.uint64).reshape(-1, 4)
 
-    flat: faiss.IndexBinaryFlat  # holds the codes once; its SIMD range search is the fallback scan
-    codes: np.ndarray  # (n, 4) uint64 view of the flat index's storage: one cache line per gathered hash
-    ids: np.ndarray  # (n,) int64 entry ids
-    order: np.ndarray  # (16 * n,) int32: rows sorted by each substring, one block per substring
-    starts: np.ndarray  # (16, 65537) int64: bucket boundaries within each block
+
+def _mask(bits: tuple[int, ...]) -> int:
+    return sum(1 << bit for bit in bits)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How a hash is cut into substrings, and the probes of each for a number of flipped bits."""
+
+    offsets: np.ndarray  # (m,) first bit of each substring
+    widths: np.ndarray  # (m,) bits in each substring
 
     @classmethod
-    def build(cls, raw: np.ndarray, ids: np.ndarray) -> _MultiIndex:
-        words = raw.view(">u2")  # (n, 16) big-endian 16-bit substrings
-        order = np.empty((_CHUNKS, len(raw)), dtype=np.int32)
-        starts = np.zeros((_CHUNKS, 65537), dtype=np.int64)
-        for chunk in range(_CHUNKS):
-            order[chunk] = np.argsort(words[:, chunk], kind="stable")
-            starts[chunk, 1:] = np.cumsum(np.bincount(words[:, chunk], minlength=65536))
-            starts[chunk] += chunk * len(raw)
-        flat = faiss.IndexBinaryFlat(8 * PDQ_BYTES)
-        flat.add(np.ascontiguousarray(raw))
-        # A view of faiss's own copy, not a second one; it stays valid because nothing is added later.
-        storage = faiss.rev_swig_ptr(flat.xb.data(), flat.xb.size())  # type: ignore[attr-defined]
-        codes = np.asarray(storage).view(np.uint64).reshape(-1, 4)
-        return cls(flat, codes, ids, order.ravel(), starts)
+    def for_size(cls, entries: int) -> _Shape:
+        chunks = 11 if entries >= _WIDE_FROM else 16
+        narrow, wider = divmod(8 * PDQ_BYTES, chunks)
+        widths = np.array([narrow + 1] * wider + [narrow] * (chunks - wider), dtype=np.int64)
+        return cls(np.concatenate(([0], np.cumsum(widths)[:-1])), widths)
 
     @property
-    def raw(self) -> np.ndarray:
-        return self.codes.view(np.uint8).reshape(-1, PDQ_BYTES)
+    def max_flips(self) -> int:
+        return _MAX_RADIUS // len(self.widths)
 
-    def near(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """(entry ids, distances) within radius; None when the candidates are too many to beat a scan."""
-        words = query.view(">u2").astype(np.int64)
-        probes = words[:, None] ^ _PROBES[None, :]  # (16, 17)
-        chunk = np.repeat(np.arange(_CHUNKS), len(_PROBES))
-        low = self.starts[chunk, probes.ravel()]
-        lengths = self.starts[chunk, probes.ravel() + 1] - low
-        total = int(lengths.sum())
-        if total > _MAX_CANDIDATE_SHARE * len(self.ids):
-            return None
-        offsets = np.repeat(low - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths) + np.arange(total)
-        rows = self.order.take(offsets)
-        distances = self._distances(rows, query)
-        hit = distances <= radius
-        rows, first = np.unique(rows[hit], return_index=True)  # a row found through two substrings
-        return self.ids[rows], distances[hit][first]
+    def probes(self, flips: int) -> np.ndarray:
+        """(m, k) masks of up to `flips` bits within each substring, padded with -1."""
+        masks = [
+            [
+                sum(1 << bit for bit in bits)
+                for count in range(flips + 1)
+                for bits in itertools.combinations(range(w), count)
+            ]
+            for w in self.widths.tolist()
+        ]
+        padded = np.full((len(masks), max(map(len, masks))), -1, dtype=np.int64)
+        for row, chunk_masks in enumerate(masks):
+            padded[row, : len(chunk_masks)] = chunk_masks
+        return padded
 
-    def scan(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
-        _, distances, rows = self.flat.range_search(query[None, :], radius + 1)
+
+@dataclass(frozen=True)
+class _MultiIndex:
+    """The static part: codes plus, per substring, rows in counting-sort order and their bucket starts."""
+
+    codes: np.ndarray  # (n, 4) uint64
+    ids: np.ndarray  # (n,) int64 entry ids
+    shape: _Shape
+    orders: np.ndarray  # (m, n) int32 rows sorted by each substring
+    starts: np.ndarray  # int32 bucket starts, one table of 2**width + 1 per substring
+    bases: np.ndarray  # (m,) where each substring's table begins in `starts`
+    probes: tuple[np.ndarray, ...]  # probes[f]: the masks of up to f flips
+
+    @classmethod
+    def build(cls, codes: np.ndarray, ids: np.ndarray) -> _MultiIndex:
+        shape = _Shape.for_size(len(codes))
+        orders = np.empty((len(shape.widths), len(codes)), dtype=np.int32)
+        tables = []
+        for chunk, (offset, width) in enumerate(zip(shape.offsets.tolist(), shape.widths.tolist(), strict=True)):
+            table, orders[chunk] = mih.sort_chunk(codes, offset, width)
+            tables.append(table)
+        bases = np.concatenate(([0], np.cumsum([len(t) for t in tables])[:-1])).astype(np.int64)
+        probes = tuple(shape.probes(flips) for flips in range(shape.max_flips + 1))
+        return cls(codes, ids, shape, orders, np.concatenate(tables), bases, probes)
+
+    def near(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+        """(entry ids, distances) of every entry within radius."""
+        flips = radius // len(self.shape.widths)
+        if flips <= self.shape.max_flips:
+            probes = self.probes[flips]
+            share = mih.candidates(self.starts, self.bases, self.shape.offsets, self.shape.widths, probes, query)
+            if share <= _MAX_CANDIDATE_SHARE * len(self.ids):
+                rows, distances = mih.search(
+                    self.codes, self.starts, self.bases, self.orders,
+                    self.shape.offsets, self.shape.widths, probes, flips, query, radius,
+                )  # fmt: skip
+                return self.ids[rows], distances
+        rows, distances = mih.scan(self.codes, query, radius)
         return self.ids[rows], distances
 
-    def _distances(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
-        return _distances(self.codes.take(rows, axis=0), query)
+
+class _Rows:
+    """Codes and ids appended in place: views handed out stay valid, as rows are never changed."""
+
+    def __init__(self) -> None:
+        self.codes = np.empty((0, 4), dtype=np.uint64)
+        self.ids = np.empty(0, dtype=np.int64)
+        self.size = 0
+
+    def append(self, codes: np.ndarray, ids: np.ndarray) -> None:
+        if self.size + len(codes) > len(self.codes):
+            capacity = max(2 * len(self.codes), self.size + len(codes), 1024)
+            self.codes = np.concatenate([self.codes[: self.size], np.empty((capacity - self.size, 4), np.uint64)])
+            self.ids = np.concatenate([self.ids[: self.size], np.empty(capacity - self.size, np.int64)])
+        self.codes[self.size : self.size + len(codes)] = codes
+        self.ids[self.size : self.size + len(codes)] = ids
+        self.size += len(codes)
+
+    def view(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.codes[: self.size], self.ids[: self.size]
+
+    def after(self, start: int) -> _Rows:
+        rest = _Rows()
+        codes, ids = self.view()
+        rest.append(codes[start:], ids[start:])
+        return rest
 
 
-def _distances(codes: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Hamming distances of (k, 4) uint64 codes to the query; summing the four columns by hand
-    is several times faster than numpy's sum over an axis of length 4."""
-    counts = np.bitwise_count(codes ^ query.view(np.uint64))
-    return counts[:, 0].astype(np.uint16) + counts[:, 1] + counts[:, 2] + counts[:, 3]
-
-
-@dataclass
 class PdqIndex:
     """Entry ids by PDQ hash; `near` answers every entry within a distance, nearest first."""
 
-    _main: _MultiIndex | None = None
-    _delta: faiss.IndexBinaryFlat = field(default_factory=lambda: faiss.IndexBinaryFlat(8 * PDQ_BYTES))
-    _delta_raw: list[np.ndarray] = field(default_factory=list)
-    _delta_ids: list[np.ndarray] = field(default_factory=list)
+    def __init__(self) -> None:
+        self._main: _MultiIndex | None = None
+        self._delta = _Rows()
+        self._lock = threading.Lock()  # guards which main and delta a query sees, and their swap
+        self._one_rebuild = threading.Lock()  # a rebuild folds the delta it saw; two at once would fold it twice
+        self._rebuilding: threading.Thread | None = None
 
     def __len__(self) -> int:
-        return (len(self._main.ids) if self._main else 0) + int(self._delta.ntotal)
+        main, delta = self._parts()
+        return (len(main.ids) if main else 0) + len(delta[1])
 
     def add(self, entry_ids: list[int], hexes: list[str]) -> None:
         if len(entry_ids) != len(hexes):
             raise ValueError(f"{len(entry_ids)} entry ids for {len(hexes)} hashes")
         if not hexes:
             return
-        raw = hex_to_bytes(hexes)
-        self._delta.add(raw)
-        self._delta_raw.append(raw)
-        self._delta_ids.append(np.asarray(entry_ids, dtype=np.int64))
-        if self._delta.ntotal > max(_DELTA_LIMIT, len(self) // 10):
-            self.compact()
+        with self._lock:
+            self._delta.append(_as_codes(hex_to_bytes(hexes)), np.asarray(entry_ids, dtype=np.int64))
+            main_size = len(self._main.ids) if self._main else 0
+            due = self._delta.size > max(_DELTA_LIMIT, main_size // 10)
+            if due and self._rebuilding is None:
+                self._rebuilding = threading.Thread(target=self.compact, name="pdq-index-rebuild", daemon=True)
+                self._rebuilding.start()
 
     def compact(self) -> None:
-        """Fold the delta into a rebuilt multi-index (seconds at ten million entries)."""
-        raws, ids = list(self._delta_raw), list(self._delta_ids)
-        if self._main is not None:
-            raws.insert(0, self._main.raw)
-            ids.insert(0, self._main.ids)
-        if raws:
-            self._main = _MultiIndex.build(np.concatenate(raws), np.concatenate(ids))
-        self._delta, self._delta_raw, self._delta_ids = faiss.IndexBinaryFlat(8 * PDQ_BYTES), [], []
+        """Fold the delta into a rebuilt multi-index (seconds at ten million entries); queries go on meanwhile."""
+        try:
+            with self._one_rebuild:
+                self._fold_delta()
+        finally:
+            with self._lock:
+                if self._rebuilding is threading.current_thread():
+                    self._rebuilding = None
+
+    def _fold_delta(self) -> None:
+        with self._lock:
+            main, folded = self._main, self._delta.size
+            delta_codes, delta_ids = self._delta.view()
+        if not folded:
+            return
+        codes = delta_codes if main is None else np.concatenate([main.codes, delta_codes])
+        ids = delta_ids if main is None else np.concatenate([main.ids, delta_ids])
+        rebuilt = _MultiIndex.build(codes, ids)
+        with self._lock:
+            self._main, self._delta = rebuilt, self._delta.after(folded)
+
+    def wait(self) -> None:
+        """Until a background rebuild, if any, has been swapped in."""
+        with self._lock:
+            rebuilding = self._rebuilding
+        if rebuilding is not None:
+            rebuilding.join()
 
     def near(self, hexes: list[str], max_distance: int) -> list[list[tuple[int, int]]]:
         """For each query, (entry id, distance) of every entry within `max_distance`, nearest first."""
         if not hexes:
             return []
-        queries = hex_to_bytes(hexes)
-        return [self._near_one(query, max_distance) for query in queries]
+        queries = _as_codes(hex_to_bytes(hexes))
+        main, (delta_codes, delta_ids) = self._parts()
+        answers = []
+        for query in queries:
+            ids, distances = main.near(query, max_distance) if main else (np.empty(0, np.int64),) * 2
+            rows, delta_distances = mih.scan(delta_codes, query, max_distance)
+            found = zip(
+                np.concatenate([ids, delta_ids[rows]]).tolist(),
+                np.concatenate([distances, delta_distances]).tolist(),
+                strict=True,
+            )
+            answers.append(sorted(found, key=lambda pair: (pair[1], pair[0])))
+        return answers
 
-    def _near_one(self, query: np.ndarray, radius: int) -> list[tuple[int, int]]:
-        found: list[tuple[int, int]] = []
-        if self._main is not None:
-            hits = self._main.near(query, radius) if radius <= _MAX_RADIUS else None
-            ids, distances = hits if hits is not None else self._main.scan(query, radius)
-            found += zip(ids.tolist(), distances.tolist(), strict=True)
-        if self._delta.ntotal:
-            _, distances, positions = self._delta.range_search(query[None, :], radius + 1)
-            delta_ids = np.concatenate(self._delta_ids)
-            found += zip(delta_ids[positions].tolist(), distances.tolist(), strict=True)
-        return sorted(((int(i), int(d)) for i, d in found), key=lambda pair: (pair[1], pair[0]))
+    def _parts(self) -> tuple[_MultiIndex | None, tuple[np.ndarray, np.ndarray]]:
+        with self._lock:
+            return self._main, self._delta.view()

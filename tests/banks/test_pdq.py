@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bastion.banks import index as index_module
 from bastion.banks.index import PdqIndex, hamming
 from bastion.media.hashing import bits_to_hex, hash_image
 from tests.banks.conftest import encode, poster, transformed
@@ -52,24 +53,59 @@ def test_quality_is_reported_and_flat_images_score_low() -> None:
     assert flat.quality[0] < 50 <= busy.quality[0]
 
 
+def _bank(clustered: bool, size: int, rng: np.random.Generator) -> np.ndarray:
+    base = rng.integers(0, 256, (5 if clustered else size, 32), dtype=np.uint8)
+    bank = base[rng.integers(0, len(base), size)] if clustered else base
+    return bank ^ np.packbits(rng.random((size, 256)) < (0.04 if clustered else 0.0), axis=1)
+
+
+def _near_copy(row: np.ndarray, bits: int, rng: np.random.Generator) -> str:
+    query = bytearray(row.tobytes())
+    for bit in rng.choice(256, bits, replace=False):
+        query[bit // 8] ^= 1 << (bit % 8)
+    return query.hex()
+
+
+def _brute_force(query: str, hexes: list[str], radius: int) -> list[tuple[int, int]]:
+    return [(i, d) for d, i in sorted((hamming(query, h), i) for i, h in enumerate(hexes)) if d <= radius]
+
+
+@pytest.mark.parametrize("shape", ["16 substrings", "11 substrings"])
 @pytest.mark.parametrize("clustered", [False, True])
-def test_the_multi_index_and_its_fallback_agree_with_brute_force(clustered: bool) -> None:
+@pytest.mark.parametrize("radius", [31, 12, 40])  # 40: past the pigeonhole bound, answered by a scan
+def test_the_multi_index_and_its_fallback_agree_with_brute_force(
+    shape: str, clustered: bool, radius: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shape == "11 substrings":
+        monkeypatch.setattr(index_module, "_WIDE_FROM", 1000)
     rng = np.random.default_rng(11)
-    base = rng.integers(0, 256, (5 if clustered else 3000, 32), dtype=np.uint8)
-    bank = base[rng.integers(0, len(base), 3000)] if clustered else base
-    flips = rng.random((3000, 256)) < (0.04 if clustered else 0.0)
-    bank = bank ^ np.packbits(flips, axis=1)
+    bank = _bank(clustered, 3000, rng)
     hexes = [row.tobytes().hex() for row in bank]
     index = PdqIndex()
     index.add(list(range(2500)), hexes[:2500])
     index.compact()
     index.add(list(range(2500, 3000)), hexes[2500:])  # the delta, not yet compacted
     for target in rng.integers(0, 3000, 25):
-        query = bytearray(bank[target].tobytes())
-        for bit in rng.choice(256, int(rng.integers(0, 32)), replace=False):
-            query[bit // 8] ^= 1 << (bit % 8)
-        expected = sorted((hamming(query.hex(), h), i) for i, h in enumerate(hexes) if hamming(query.hex(), h) <= 31)
-        assert index.near([query.hex()], 31)[0] == [(i, d) for d, i in expected]
+        query = _near_copy(bank[target], int(rng.integers(0, radius + 1)), rng)
+        assert index.near([query], radius)[0] == _brute_force(query, hexes, radius)
+
+
+def test_a_growing_delta_is_folded_in_the_background_without_losing_a_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "_DELTA_LIMIT", 200)
+    rng = np.random.default_rng(5)
+    bank = _bank(False, 3000, rng)
+    hexes = [row.tobytes().hex() for row in bank]
+    index = PdqIndex()
+    queries = [_near_copy(bank[t], 25, rng) for t in rng.integers(0, 3000, 20)]
+    for start in range(0, 3000, 150):  # adds cross the limit again and again, while queries run
+        index.add(list(range(start, start + 150)), hexes[start : start + 150])
+        seen = hexes[: start + 150]
+        for query in queries[:3]:
+            assert index.near([query], 31)[0] == _brute_force(query, seen, 31)
+    index.wait()
+    assert len(index) == 3000
+    for query in queries:
+        assert index.near([query], 31)[0] == _brute_force(query, hexes, 31)
 
 
 def _reference_pdq(data: bytes) -> tuple[str, int]:
