@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
+from bastion.text.ngrams import ngram_counts
 from bastion.text.normalise import normalise_text
 
 LABELS = ("tvec", "news", "counter_speech", "religious", "hate_not_tvec", "benign")
@@ -33,18 +32,7 @@ _LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
 _RETWEET = re.compile(r"^\s*rt\s+@user:?\s*", re.IGNORECASE)
 
-_CHARS = HashingVectorizer(
-    analyzer="char_wb", ngram_range=(2, 5), n_features=N_FEATURES, alternate_sign=False, norm=None, lowercase=False
-)
-_WORDS = HashingVectorizer(
-    analyzer="word",
-    ngram_range=(1, 2),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm=None,
-    lowercase=False,
-    token_pattern=r"(?u)\b\w+\b",
-)
+_CHAR_NGRAMS = (2, 5)  # character n-grams within words; words give their 1- and 2-grams
 
 
 def prepare(text: str) -> str:
@@ -55,12 +43,13 @@ def prepare(text: str) -> str:
 
 def features(prepared: Sequence[str]) -> sparse.csr_matrix:
     """Sublinear term frequencies of char and word n-grams, each block L2-normalised."""
-    blocks = []
-    for vectorizer in (_CHARS, _WORDS):
-        counts = vectorizer.transform(prepared).astype(np.float32)
-        counts.data = np.log1p(counts.data)
-        blocks.append(normalize(counts))
-    return sparse.hstack(blocks, format="csr")
+    indptr, indices, counts = ngram_counts(prepared, N_FEATURES, _CHAR_NGRAMS)
+    values = np.log1p(counts.astype(np.float32))
+    rows = np.repeat(np.arange(len(prepared)), np.diff(indptr))
+    blocks = 2 * rows + (indices >= N_FEATURES)
+    norms = np.sqrt(np.bincount(blocks, weights=values * values, minlength=2 * len(prepared)))
+    values /= norms[blocks].astype(np.float32)
+    return sparse.csr_matrix((values, indices, indptr), shape=(len(prepared), 2 * N_FEATURES))
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -91,8 +91,55 @@ def normalise(text: str) -> Normalised:
 
 
 def normalise_text(text: str) -> str:
-    """Just the normalised string."""
-    return normalise(text).text
+    """Just the normalised string: what `normalise(text).text` is, without building the map.
+
+    The model reads every text through this, so it works on whole strings with
+    C-level `str.translate` and regex substitutions instead of per-character lists.
+    """
+    folded = _SPACES.sub(" ", text.translate(_CHARACTER_FOLDS)).strip(" ")
+    while True:
+        length = len(folded)
+        folded = _SPACED.sub(_without_separators, folded)
+        if _FOLDABLE.search(folded):  # most texts have no look-alike or leet character at all
+            folded = _WORD.sub(_fold_word, folded)
+        folded = _REPEATS.sub(r"\1", folded)
+        if len(folded) == length:
+            return folded
+
+
+class _CharacterFolds(dict[int, str]):
+    """What `_fold_characters` makes of each character alone, worked out on first sight and kept."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char.isspace():
+            folded = " "
+        elif char in _ASCII_PRINTABLE:
+            folded = char.lower()
+        else:
+            kept: list[str] = []
+            _fold_one(char, code, kept, [])
+            folded = "".join(kept)
+        self[code] = folded
+        return folded
+
+
+_CHARACTER_FOLDS = _CharacterFolds()
+_SPACES = re.compile(" {2,}")
+_SEPARATORS = str.maketrans("", "", " .-_")
+_FOLDABLE = re.compile("[" + re.escape("".join(map(chr, {**_HOMOGLYPHS, **_LEET}))) + "]")
+
+
+def _without_separators(run: re.Match[str]) -> str:
+    return run.group().translate(_SEPARATORS)
+
+
+def _fold_word(word: re.Match[str]) -> str:
+    token = word.group()
+    if not _LETTER.search(token):
+        return token
+    folded = token.translate(_HOMOGLYPHS) if _LATIN.search(token) else token
+    return folded.translate(_LEET) if _LATIN.search(folded) else folded
 
 
 def _fold_characters(text: str) -> tuple[list[str], list[int]]:
@@ -148,13 +195,7 @@ def _fold_words(chars: list[str], source: list[int]) -> tuple[list[str], list[in
     text = "".join(chars)
     out = list(chars)
     for word in _WORD.finditer(text):
-        token = word.group()
-        if not _LETTER.search(token):
-            continue
-        folded = token.translate(_HOMOGLYPHS) if _LATIN.search(token) else token
-        if _LATIN.search(folded):
-            folded = folded.translate(_LEET)
-        out[word.start() : word.end()] = list(folded)
+        out[word.start() : word.end()] = list(_fold_word(word))
     return out, source
 
 

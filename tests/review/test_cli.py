@@ -44,9 +44,7 @@ def test_bad_user_input_is_a_clear_error(bastion: CliRunner) -> None:
     assert role.exit_code == 2 and "king" in role.output
 
 
-def test_actions_are_not_delivered_without_a_secret(
-    bastion: CliRunner, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_actions_are_not_delivered_without_a_secret(bastion: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BASTION_ACTION_WEBHOOK_URL", "http://platform.example/hook")
     refused = bastion.invoke(app, ["actions", "deliver"])
     assert refused.exit_code == 2 and "BASTION_ACTION_WEBHOOK_SECRET" in refused.output

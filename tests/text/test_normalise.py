@@ -60,6 +60,13 @@ def test_is_idempotent(text: str) -> None:
     assert normalise_text(once) == once
 
 
+@given(st.one_of(any_text, tricky_text))
+@settings(max_examples=500)
+def test_the_string_path_reads_exactly_what_the_mapped_path_reads(text: str) -> None:
+    # The model reads `normalise_text`, evidence spans come from `normalise`: they must never disagree.
+    assert normalise_text(text) == normalise(text).text
+
+
 @given(any_text, st.integers(0, 400), st.integers(0, 400))
 def test_original_span_stays_inside_the_original(text: str, start: int, end: int) -> None:
     result = normalise(text)
