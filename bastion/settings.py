@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     bank_refresh_seconds: float = Field(default=2.0, ge=0)
     quarantine_matches_per_hour: int = Field(default=100, gt=0)
     retro_match_days: int = Field(default=30, gt=0)
+    retro_match_interval_seconds: float = Field(default=30.0, gt=0)
     # vPDQ: a video matches when this share (%) of its distinct frames is found in an entry, or of the entry's in it.
     vpdq_query_match_percent: float = Field(default=80.0, ge=0, le=100)
     vpdq_entry_match_percent: float = Field(default=80.0, ge=0, le=100)

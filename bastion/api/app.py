@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -16,17 +18,27 @@ from bastion.service import Service
 from bastion.settings import Settings
 from bastion.web import routes as web
 from bastion.web.auth import Forbidden, LoginRequired, session_secret
+from bastion.workers.retro import RetroMatchWorker
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
     settings = settings or Settings()
     service = service or Service.from_settings(settings)
+    retro = RetroMatchWorker(service.db, settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        retro.start()
+        yield
+        retro.stop()
 
     app = FastAPI(
         title="Bastion",
         version=__version__,
         description="Find, review and act on terrorist and violent extremist content.",
+        lifespan=lifespan,
     )
+    app.state.retro = retro
     app.state.settings = settings
     app.state.service = service
     app.state.db = service.db

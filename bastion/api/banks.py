@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from bastion.api.auth import require_platform
 from bastion.api.errors import BadRequest
 from bastion.banks.formats import FORMATS, read_entries
-from bastion.banks.matches import match_retroactively
 from bastion.banks.media import entries_from_media, hash_file
 from bastion.banks.store import (
     BankError,
@@ -27,7 +26,6 @@ from bastion.banks.store import (
 )
 from bastion.core import Bank, Category, ContentError
 from bastion.settings import Settings
-from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.models.banks import BankRow
 
@@ -135,7 +133,7 @@ def add(name: str, body: EntriesIn, request: Request, platform: Platform, tasks:
             added, existing = add_entries(session, name, entries, f"platform:{platform}")
     except BankError as error:
         raise _bank_error(error) from None
-    tasks.add_task(_retro, _db(request), _settings(request), added)
+    tasks.add_task(request.app.state.retro.run_once)  # after the response; the worker's loop is the safety net
     return EntriesOut(added=len(added), already_there=existing, entry_ids=added)
 
 
@@ -192,20 +190,6 @@ def _media_entries(media: list[MediaIn], settings: Settings) -> list[NewEntry]:
             raise BadRequest(422, "invalid_content", f"{file.name}: {error}") from None
         entries += entries_from_media(file.name, hashes, file.labels, file.source)
     return entries
-
-
-def _retro(db: Database, settings: Settings, entry_ids: list[int]) -> None:
-    if entry_ids:
-        with db.session() as session:
-            match_retroactively(
-                session,
-                entry_ids,
-                utcnow(),
-                settings.retro_match_days,
-                settings.pdq_threshold,
-                settings.pdq_quality_floor,
-                (settings.vpdq_query_match_percent, settings.vpdq_entry_match_percent),
-            )
 
 
 def _set_enabled(request: Request, name: str, enabled: bool, platform: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bastion.banks.index import PdqIndex
@@ -76,6 +76,37 @@ class RetroMatch:
     entry_id: int
     item_id: str
     distance: int
+
+
+def match_pending(
+    session: Session,
+    now: datetime,
+    days: int,
+    pdq_threshold: int = 31,
+    quality_floor: int = 50,
+    vpdq_percents: tuple[float, float] = (80.0, 80.0),
+    batch: int = 10_000,
+) -> tuple[int, list[RetroMatch]]:
+    """Match a batch of entries not yet matched against past items (new, or back from quarantine).
+
+    The entries are marked in the same transaction as the cases they open, so a
+    crash either loses neither or leaves both pending for the next run; rows that
+    another process holds (PostgreSQL) are skipped, not waited for.
+    """
+    pending = list(
+        session.scalars(
+            select(BankEntryRow.id)
+            .where(BankEntryRow.retro_matched_at.is_(None), BankEntryRow.state == "active")
+            .order_by(BankEntryRow.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not pending:
+        return 0, []
+    found = match_retroactively(session, pending, now, days, pdq_threshold, quality_floor, vpdq_percents)
+    session.execute(update(BankEntryRow).where(BankEntryRow.id.in_(pending)).values(retro_matched_at=now))
+    return len(pending), found
 
 
 def match_retroactively(

@@ -133,7 +133,7 @@ def add_entries(session: Session, name: str, entries: Iterable[NewEntry], actor:
         row = existing.get((kind, value))
         if row is not None:
             if row.state == "removed":
-                row.state, row.updated_at = "active", now
+                row.state, row.updated_at, row.retro_matched_at = "active", now, None
                 added.append(row)
             continue
         row = BankEntryRow(
@@ -184,6 +184,8 @@ def set_entry_state(session: Session, entry_id: int, state: str, actor: str, rea
     if entry is None:
         raise BankError(f"no bank entry {entry_id}")
     entry.state, entry.updated_at = state, utcnow()
+    if state == "active":  # back from quarantine: it missed the items seen meanwhile
+        entry.retro_matched_at = None
     append_audit(
         session,
         action=f"bank.entry.{state}",

@@ -31,6 +31,7 @@ from bastion.cli._context import database, err, fail, settings
 from bastion.core import Bank, Category, ContentError
 from bastion.store.base import utcnow
 from bastion.store.models.banks import BankEntryRow
+from bastion.workers.retro import match_all_pending
 
 banks_app = typer.Typer(help="Hash banks of known content (PDQ, vPDQ, MD5, SHA-256).", no_args_is_help=True)
 _ACTOR = "cli"
@@ -181,43 +182,42 @@ def feedback(
 
 @banks_app.command("match-retro")
 def match_retro(
-    hours: Annotated[int, typer.Option(help="match entries added in the last HOURS")] = 24,
+    hours: Annotated[
+        int | None, typer.Option(help="also re-match every entry added in the last HOURS, not only pending ones")
+    ] = None,
     days: Annotated[int | None, typer.Option(help="against items seen in the last DAYS (default: setting)")] = None,
 ) -> None:
-    """Match recently added entries against items already seen; matches open cases."""
-    now = utcnow()
-    with database().session() as session:
-        ids = list(
-            session.scalars(select(BankEntryRow.id).where(BankEntryRow.added_at >= now - timedelta(hours=hours)))
-        )
-        found = match_retroactively(
-            session,
-            ids,
-            now,
-            days or settings().retro_match_days,
-            settings().pdq_threshold,
-            settings().pdq_quality_floor,
-            (settings().vpdq_query_match_percent, settings().vpdq_entry_match_percent),
-        )
-    typer.echo(f"{len(ids)} entries matched against past items: {len(found)} matches, cases opened or raised")
-
-
-def _store(name: str, entries: list[NewEntry]) -> None:
+    """Match bank entries against items already seen; matches open cases. `serve` does this by itself."""
     config = settings()
-    try:
+    if days:
+        config = config.model_copy(update={"retro_match_days": days})
+    entries, found = match_all_pending(database(), config)
+    if hours:
+        now = utcnow()
         with database().session() as session:
-            added, existing = add_entries(session, name, entries, _ACTOR)
-            retro = match_retroactively(
+            ids = list(
+                session.scalars(select(BankEntryRow.id).where(BankEntryRow.added_at >= now - timedelta(hours=hours)))
+            )
+            found += match_retroactively(
                 session,
-                added,
-                utcnow(),
+                ids,
+                now,
                 config.retro_match_days,
                 config.pdq_threshold,
                 config.pdq_quality_floor,
                 (config.vpdq_query_match_percent, config.vpdq_entry_match_percent),
             )
+        entries += len(ids)
+    typer.echo(f"{entries} entries matched against past items: {len(found)} matches, cases opened or raised")
+
+
+def _store(name: str, entries: list[NewEntry]) -> None:
+    try:
+        with database().session() as session:
+            added, existing = add_entries(session, name, entries, _ACTOR)
     except BankError as error:
         raise fail(str(error)) from None
+    _, retro = match_all_pending(database(), settings())
     err.print(f"{len(added)} entries added to {name!r} ({existing} already there); {len(retro)} past items matched")
 
 

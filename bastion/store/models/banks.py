@@ -46,6 +46,8 @@ class BankEntryRow(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # e.g. the file name it was hashed from
+    # When it was last matched against past items; NULL is pending (new, or back from quarantine).
+    retro_matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True, default=None)
 
 
 class BankMatchRow(Base):
