@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     action_webhook_url: str | None = None
     action_webhook_secret: str | None = None  # no default: a guessable key would let anyone forge actions
+    action_delivery_interval_seconds: float = Field(default=5.0, gt=0)
     # The optional LLM judge (any OpenAI-compatible endpoint), off unless a URL is set.
     # It is asked about texts scoring within `band` (relative) of their threshold.
     llm_judge_url: str | None = None

@@ -18,19 +18,24 @@ from bastion.service import Service
 from bastion.settings import Settings
 from bastion.web import routes as web
 from bastion.web.auth import Forbidden, LoginRequired, session_secret
-from bastion.workers.retro import RetroMatchWorker
+from bastion.workers.actions import action_delivery_worker
+from bastion.workers.retro import retro_match_worker
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
     settings = settings or Settings()
     service = service or Service.from_settings(settings)
-    retro = RetroMatchWorker(service.db, settings)
+    retro = retro_match_worker(service.db, settings)
+    delivery = action_delivery_worker(service.db, settings)
+    workers = [worker for worker in (retro, delivery) if worker is not None]
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        retro.start()
+        for worker in workers:
+            worker.start()
         yield
-        retro.stop()
+        for worker in workers:
+            worker.stop()
 
     app = FastAPI(
         title="Bastion",
@@ -38,7 +43,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         description="Find, review and act on terrorist and violent extremist content.",
         lifespan=lifespan,
     )
-    app.state.retro = retro
+    app.state.retro, app.state.delivery = retro, delivery
     app.state.settings = settings
     app.state.service = service
     app.state.db = service.db

@@ -227,7 +227,15 @@ def decide_case(
                 )
     except (ReviewError, ValueError) as error:
         return _redirect(f"/cases/{case_id}", str(error), request)
+    _wake_workers(request)
     return _redirect("/queue", f"Case {case_id}: {decision.replace('_', ' ')} recorded.", request)
+
+
+def _wake_workers(request: Request) -> None:
+    """A decision queues an action to deliver and may add bank entries to match against past items."""
+    for worker in (request.app.state.delivery, request.app.state.retro):
+        if worker is not None:
+            worker.wake()
 
 
 @router.get("/media/{sha256}")

@@ -11,10 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bastion.api.app import create_app
 from bastion.core import Category
 from bastion.review.actions import deliver_due, enqueue_action, signature
 from bastion.review.cases import AppealOutcome, Decision, claim, decide, decide_appeal
 from bastion.review.reports import pressure_on, reporter_trust
+from bastion.service import Service
+from bastion.settings import Settings
 from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.models.core import CaseRow, ItemRow
@@ -149,3 +152,28 @@ def test_actions_are_signed_and_retried_until_acknowledged(db: Database, platfor
     with db.reader() as session:
         row = session.scalars(select(OutboxRow)).one()
     assert row.delivered_at is not None and row.attempts == 2
+
+
+def test_serve_delivers_queued_actions_by_itself(settings: Settings, db: Database) -> None:
+    hook = Platform(failures=0)
+    threading.Thread(target=hook.server.serve_forever, daemon=True).start()
+    configured = settings.model_copy(
+        update={
+            "action_webhook_url": hook.url,
+            "action_webhook_secret": "shared-secret",
+            "action_delivery_interval_seconds": 0.05,
+        }
+    )
+    try:
+        with TestClient(create_app(configured, Service.from_settings(configured, db))):
+            with db.session() as session:
+                enqueue_action(session, "post-12", "remove", {"category": "propaganda"}, utcnow())
+            for _ in range(200):  # the loop comes round every 0.05 s; up to ~10 s on a busy machine
+                if hook.received:
+                    break
+                threading.Event().wait(0.05)
+    finally:
+        hook.server.shutdown()
+    assert [json.loads(body)["item_id"] for body, _ in hook.received] == ["post-12"]
+    with db.reader() as session:
+        assert session.scalars(select(OutboxRow)).one().delivered_at is not None
