@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +64,14 @@ class LinearHead:
 
     coef: np.ndarray  # (len(LABELS), dimensions)
     intercept: np.ndarray  # (len(LABELS),)
+    by_feature: np.ndarray = field(init=False, repr=False, compare=False)  # (dimensions, len(LABELS))
+
+    def __post_init__(self) -> None:
+        # `x @ coef.T` would copy the transposed weights (12 MB for the fast tier) on every call.
+        object.__setattr__(self, "by_feature", np.ascontiguousarray(self.coef.T))
 
     def probabilities(self, x: np.ndarray | sparse.csr_matrix) -> np.ndarray:
-        return softmax(np.asarray(x @ self.coef.T) + self.intercept)
+        return softmax(np.asarray(x @ self.by_feature) + self.intercept)
 
 
 @dataclass(frozen=True)
