@@ -20,6 +20,10 @@ def train(
     data: Annotated[
         Path, typer.Option(help="labelled JSONL (fields: text, label, lang, source, basis)")
     ] = _DEFAULT_DATA,
+    also: Annotated[
+        list[Path] | None,
+        typer.Option(help="more labelled JSONL; where it judges a text that --data only labels by account, it wins"),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="model directory (default: the packaged model)")] = None,
     limit: Annotated[int | None, typer.Option(help="train on a random sample of this many rows (smoke tests)")] = None,
     cross_source: Annotated[
@@ -30,11 +34,13 @@ def train(
     from bastion.text.evaluate import LabelledFileError
     from bastion.text.train import train as run_training
 
-    if not data.is_file():
-        raise fail(f"no such file: {data}")
+    files = [data, *(also or [])]
+    for path in files:
+        if not path.is_file():
+            raise fail(f"no such file: {path}")
     target = out or settings().text_model_dir
     try:
-        model = run_training(data, target, limit=limit, cross_source=cross_source, progress=lambda m: err.print(m))
+        model = run_training(files, target, limit=limit, cross_source=cross_source, progress=lambda m: err.print(m))
     except LabelledFileError as error:
         raise fail(str(error)) from None
     figures: dict[str, Any] = model.metrics.get("5_fold", {}).get("cascade", {})  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ reported beside them: the closest this data gets to an independent held-out set.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,33 +56,44 @@ class Corpus:
         return features(self.texts)
 
 
-def collection_of(source: str) -> str:
-    """Sources that share authors or annotators are held out together."""
+def collection_of(row: dict[str, object]) -> str:
+    """Sources that share authors or annotators are held out together; a row may name its collection."""
+    source = str(row.get("source", "unknown"))
+    if isinstance(row.get("collection"), str):
+        return str(row["collection"])
     for family in ("fifthtribe", "alfifi", "conan", "tweeteval"):
         if source.startswith(family):
             return family
     return source
 
 
-def read_corpus(path: Path, limit: int | None = None, seed: int = 7) -> Corpus:
-    rows = [row for _, row in read_labelled(path) if row["label"] in LABELS]
+def read_corpus(paths: Path | Sequence[Path], limit: int | None = None, seed: int = 7) -> Corpus:
+    """Rows from every file; where a person's label and an account label cover the same text, the person's wins."""
+    rows = [row for path in _as_list(paths) for _, row in read_labelled(path) if row["label"] in LABELS]
     if (
         not any(r["label"] == LABELS[TVEC] and r.get("basis", "text") in STRONG_BASES for r in rows)
         or len({r["label"] for r in rows}) < 2
     ):
-        raise LabelledFileError(f"{path}: training needs judged TVEC rows and at least one other label")
-    if limit and limit < len(rows):
-        keep = np.random.default_rng(seed).choice(len(rows), size=limit, replace=False)
-        rows = [rows[i] for i in sorted(keep)]
+        raise LabelledFileError(f"{paths}: training needs judged TVEC rows and at least one other label")
+    texts = [prepare(r["text"]) for r in rows]
+    judged = {text for text, r in zip(texts, rows, strict=True) if r.get("basis", "text") in STRONG_BASES}
+    keep = [i for i, r in enumerate(rows) if r.get("basis", "text") in STRONG_BASES or texts[i] not in judged]
+    if limit and limit < len(keep):
+        keep = sorted(np.random.default_rng(seed).choice(keep, size=limit, replace=False).tolist())
+    rows, texts = [rows[i] for i in keep], [texts[i] for i in keep]
     return Corpus(
-        texts=[prepare(r["text"]) for r in rows],
+        texts=texts,
         labels=np.array([LABELS.index(r["label"]) for r in rows]),
         strong=np.array([r.get("basis", "text") in STRONG_BASES for r in rows]),
-        collections=np.array([collection_of(r.get("source", "unknown")) for r in rows]),
+        collections=np.array([collection_of(r) for r in rows]),
         sources=np.array([r.get("source", "unknown") for r in rows]),
         langs=np.array([r.get("lang") or "und" for r in rows]),
         ids=[str(r.get("id", i)) for i, r in enumerate(rows)],
     )
+
+
+def _as_list(paths: Path | Sequence[Path]) -> list[Path]:
+    return [paths] if isinstance(paths, Path) else list(paths)
 
 
 def _classifier(seed: int) -> SGDClassifier:
@@ -219,7 +230,7 @@ def evaluate_tiers(predictions: Predictions, corpus: Corpus, deep_from: float) -
 
 
 def train(
-    data: Path,
+    data: Path | Sequence[Path],
     out: Path,
     limit: int | None = None,
     pseudo_threshold: float = 0.7,
@@ -228,7 +239,7 @@ def train(
     progress: Callable[[str], None] = lambda _: None,
 ) -> TextModel:
     """Fit both tiers on every row, with thresholds and figures from out-of-fold predictions."""
-    progress(f"reading {data}")
+    progress(f"reading {', '.join(map(str, _as_list(data)))}")
     corpus = read_corpus(data, limit)
     X = corpus.X
     progress(f"embedding {len(corpus.texts)} texts for the deep tier")
@@ -241,6 +252,8 @@ def train(
     thresholds = thresholds_by_language(cascade(in_dev.fast, in_dev.deep, deep_from), corpus)
     report: dict[str, object] = {
         "rows": len(corpus.texts),
+        "data": {path.name: _digest(path) for path in _as_list(data)},
+        "rows_by_source": {str(s): int((corpus.sources == s).sum()) for s in sorted(set(corpus.sources))},
         "pseudo_threshold": pseudo_threshold,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         f"{folds}_fold": evaluate_tiers(in_dev, corpus, deep_from),
@@ -261,6 +274,11 @@ def train(
     model = TextModel(fast, deep, deep_from, thresholds, f"text-{datetime.now(UTC):%Y%m%d}-{digest}", report)
     model.save(out)
     return model
+
+
+def _digest(path: Path) -> str:
+    """Which version of a training file built the model (the files themselves are never shipped)."""
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def _head(model: SGDClassifier | LogisticRegression, dimensions: int) -> LinearHead:

@@ -9,6 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bastion.cli import app
+from bastion.text.model import LABELS
+from bastion.text.train import read_corpus
 
 runner = CliRunner()
 
@@ -33,6 +35,24 @@ def test_train_writes_a_model_with_its_figures(fictional_data: Path, tmp_path: P
     assert set(meta["thresholds"]) >= {"*"}
     assert meta["metrics"]["5_fold"]["cascade"]["recall_judged_tvec"] is not None
     assert (tmp_path / "m" / "weights.npz").stat().st_size < 10_000_000
+
+
+def test_a_judged_label_from_another_file_replaces_an_account_label(fictional_data: Path, tmp_path: Path) -> None:
+    weak = {"text": "a fictional relay of the river town weather report", "lang": "en", "source": "fiction-relays"}
+    (tmp_path / "weak.jsonl").write_text(json.dumps({**weak, "label": "tvec", "basis": "account"}) + "\n")
+    judged = {**weak, "label": "news", "basis": "text", "source": "fiction-judges", "collection": "fiction-relays"}
+    (tmp_path / "judged.jsonl").write_text(json.dumps(judged) + "\n")
+    files = [fictional_data, tmp_path / "weak.jsonl", tmp_path / "judged.jsonl"]
+    corpus = read_corpus(files)
+    relabelled = [i for i, text in enumerate(corpus.texts) if "river town weather" in text]
+    assert [(LABELS[corpus.labels[i]], corpus.collections[i]) for i in relabelled] == [("news", "fiction-relays")]
+    args = ["train", "--data", str(files[0]), "--also", str(files[1]), "--also", str(files[2])]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "m"), "--no-cross-source"])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert set(meta["metrics"]["data"]) == {path.name for path in files}
+    assert meta["metrics"]["rows_by_source"]["fiction-judges"] == 1
+    assert "fiction-relays" not in meta["metrics"]["rows_by_source"]
 
 
 def test_eval_json_has_the_documented_shape(model_env: Path, fictional_data: Path) -> None:
