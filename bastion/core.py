@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -128,26 +129,22 @@ class Media(BaseModel):
     content_type: str | None = None
     url: str | None = None
 
+    _bytes: bytes | None = PrivateAttr(default=None)  # decoded once, here; hashing and preserving reuse it
+
     @model_validator(mode="after")
     def _one_source(self) -> Media:
         if not (self.base64 or self.path or self.url):
             raise ValueError("media needs one of 'base64', 'path' or 'url'")
+        if self.base64:
+            try:
+                self._bytes = base64.b64decode(self.base64, validate=True)
+            except (binascii.Error, ValueError) as error:
+                raise ValueError(f"media.base64 is not valid base64: {error}") from None
         return self
-
-    @field_validator("base64")
-    @classmethod
-    def _decodable(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        try:
-            base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise ValueError(f"media.base64 is not valid base64: {error}") from None
-        return value
 
     def data(self) -> bytes | None:
         """The media bytes, when they were sent inline."""
-        return base64.b64decode(self.base64) if self.base64 else None
+        return self._bytes
 
 
 class Item(BaseModel):
