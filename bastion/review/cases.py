@@ -99,9 +99,18 @@ def queue(session: Session, user: UserRow, filters: QueueFilter, now: datetime, 
         query = query.where(CaseRow.source == filters.source)
     if filters.older_than_hours is not None:
         query = query.where(CaseRow.opened_at <= now - timedelta(hours=filters.older_than_hours))
-    rows = session.execute(query.limit(limit * 5)).all()
-    entries = [QueueEntry(case, item, body or {}) for case, item, body in rows]
-    return [e for e in entries if _visible(e.case, user) and _matches(e, filters)][:limit]
+    # Streamed in queue order until `limit` pass: a filter that matches only deep in a long
+    # backlog still finds its cases, and a short page reads no more rows than it needs.
+    found: list[QueueEntry] = []
+    result = session.execute(query.execution_options(yield_per=limit * 5))
+    for case, item, body in result:
+        entry = QueueEntry(case, item, body or {})
+        if _visible(case, user) and _matches(entry, filters):
+            found.append(entry)
+            if len(found) == limit:
+                break
+    result.close()
+    return found
 
 
 def _appeals_against(user: UserRow) -> Select[int]:

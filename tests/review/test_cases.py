@@ -178,6 +178,18 @@ def test_the_queue_filters_by_category_language_source_rule_and_age(
     assert ids(older_than_hours=2) == [recruiting] and ids(older_than_hours=4) == []
 
 
+def test_a_filter_finds_cases_deep_in_a_long_backlog(
+    db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
+) -> None:
+    cases = [flagged_case(f"post-{n}") for n in range(14)]
+    with db.session() as session:
+        for case_id in cases[:-1]:  # all but the last, oldest-first at equal priority, become threats
+            session.get(CaseRow, case_id).categories = ["threat"]
+    with db.reader() as session:
+        found = queue(session, users["ada"], QueueFilter(category="recruitment"), utcnow(), limit=2)
+    assert [e.case.id for e in found] == [cases[-1]]  # past the first pages of 2 * 5 rows
+
+
 def test_a_forgotten_claim_expires_after_half_an_hour(
     db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
 ) -> None:
