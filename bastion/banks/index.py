@@ -3,9 +3,9 @@
 The static part is a multi-index over hash substrings (`bastion/banks/mih.py`
 has the kernels and the pigeonhole argument that makes recall exact). Its
 shape follows the bank's size: 16 substrings of 16 bits, probed with one-bit
-flips, up to a few million entries; 11 substrings of 23-24 bits, probed with
-up to two flips, beyond, where 16-bit buckets would hold hundreds of entries
-each. When hashes cluster (real banks hold many near-duplicates) buckets swell;
+flips, up to half a million entries; then 12 of 21-22 bits and, past two
+million, 11 of 23-24 bits, probed with up to two flips, where 16-bit buckets
+would hold hundreds of entries each. When hashes cluster (real banks hold many near-duplicates) buckets swell;
 past `_MAX_CANDIDATE_SHARE` of the bank a query scans every hash instead,
 which is never wrong, only slower.
 
@@ -29,7 +29,9 @@ PDQ_BYTES = 32
 _MAX_RADIUS = 31  # the radius every index shape answers with probes; wider queries scan
 _MAX_CANDIDATE_SHARE = 0.25
 _DELTA_LIMIT = 100_000
-_WIDE_FROM = 1 << 21  # entries from which longer substrings need fewer reads (docs/banks.md)
+# Substrings per hash by bank size: longer ones cut the reads per query as the bank grows, but
+# their bucket tables cost 4 MB (16), 128 MB (12), 448 MB (11) whatever the size (docs/banks.md).
+_SHAPES = ((1 << 21, 11), (1 << 19, 12), (0, 16))
 
 
 def hex_to_bytes(hexes: list[str]) -> np.ndarray:
@@ -58,7 +60,7 @@ class _Shape:
 
     @classmethod
     def for_size(cls, entries: int) -> _Shape:
-        chunks = 11 if entries >= _WIDE_FROM else 16
+        chunks = next(chunks for smallest, chunks in _SHAPES if entries >= smallest)
         narrow, wider = divmod(8 * PDQ_BYTES, chunks)
         widths = np.array([narrow + 1] * wider + [narrow] * (chunks - wider), dtype=np.int64)
         return cls(np.concatenate(([0], np.cumsum(widths)[:-1])), widths)
