@@ -21,6 +21,7 @@ reported beside them: the closest this data gets to an independent held-out set.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,8 +77,9 @@ def read_corpus(paths: Path | Sequence[Path], limit: int | None = None, seed: in
     ):
         raise LabelledFileError(f"{paths}: training needs judged TVEC rows and at least one other label")
     texts = [prepare(r["text"]) for r in rows]
-    judged = {text for text, r in zip(texts, rows, strict=True) if r.get("basis", "text") in STRONG_BASES}
-    keep = [i for i, r in enumerate(rows) if r.get("basis", "text") in STRONG_BASES or texts[i] not in judged]
+    keys = [_same_text_key(text) for text in texts]
+    judged = {key for key, r in zip(keys, rows, strict=True) if r.get("basis", "text") in STRONG_BASES}
+    keep = [i for i, r in enumerate(rows) if r.get("basis", "text") in STRONG_BASES or keys[i] not in judged]
     if limit and limit < len(keep):
         keep = sorted(np.random.default_rng(seed).choice(keep, size=limit, replace=False).tolist())
     rows, texts = [rows[i] for i in keep], [texts[i] for i in keep]
@@ -90,6 +92,16 @@ def read_corpus(paths: Path | Sequence[Path], limit: int | None = None, seed: in
         langs=np.array([r.get("lang") or "und" for r in rows]),
         ids=[str(r.get("id", i)) for i, r in enumerate(rows)],
     )
+
+
+def _same_text_key(prepared: str) -> str:
+    """Letters and digits only, without link, mention and retweet markers: collections export the
+    same tweet as "RT @user: …" or "RT : …", with or without its link."""
+    return _NOT_WORDS.sub("", _MARKERS.sub(" ", prepared))
+
+
+_MARKERS = re.compile(r"@user|\burl\b|^rt\b")
+_NOT_WORDS = re.compile(r"[\W_]+")
 
 
 def _as_list(paths: Path | Sequence[Path]) -> list[Path]:
