@@ -38,9 +38,18 @@ def test_train_writes_a_model_with_its_figures(fictional_data: Path, tmp_path: P
 
 
 def test_a_judged_label_from_another_file_replaces_an_account_label(fictional_data: Path, tmp_path: Path) -> None:
-    weak = {"text": "a fictional relay of the river town weather report", "lang": "en", "source": "fiction-relays"}
-    (tmp_path / "weak.jsonl").write_text(json.dumps({**weak, "label": "tvec", "basis": "account"}) + "\n")
-    judged = {**weak, "label": "news", "basis": "text", "source": "fiction-judges", "collection": "fiction-relays"}
+    weak = {"text": "RT @user: a fictional relay of the river town weather report URL", "lang": "en"}
+    (tmp_path / "weak.jsonl").write_text(
+        json.dumps({**weak, "label": "tvec", "basis": "account", "source": "fiction-relays"}) + "\n"
+    )
+    judged = {  # the same tweet as another collection exported it
+        "text": "RT : a fictional relay of the river town weather report",
+        "lang": "en",
+        "label": "news",
+        "basis": "text",
+        "source": "fiction-judges",
+        "collection": "fiction-relays",
+    }
     (tmp_path / "judged.jsonl").write_text(json.dumps(judged) + "\n")
     files = [fictional_data, tmp_path / "weak.jsonl", tmp_path / "judged.jsonl"]
     corpus = read_corpus(files)
