@@ -26,19 +26,21 @@ LABELS = ("tvec", "news", "counter_speech", "religious", "hate_not_tvec", "benig
 N_FEATURES = 2**18
 MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "text"
 
-# Links and mentions carry who-posts-what, not what is said; the training data
-# already replaced them, and live text is made to look the same.
+# Links and mentions carry who-posts-what, not what is said: each becomes one
+# generic word (the shared data already wrote "URL" and "@user"; live text is
+# made to look the same). A retweet marker says how a post was shared, and
+# collections export it differently ("RT @user: …", "RT : …"): it is dropped.
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
-_RETWEET = re.compile(r"^\s*rt\s+@user:?\s*", re.IGNORECASE)
+_RETWEET = re.compile(r"^\s*rt\b\s*(?:@\w+)?\s*:\s*", re.IGNORECASE)
 
 _CHAR_NGRAMS = (2, 5)  # character n-grams within words; words give their 1- and 2-grams
 
 
 def prepare(text: str) -> str:
     """The text as the model reads it: normalised, with links and mentions made generic."""
-    text = _MENTION.sub("@user", _LINK.sub("URL", text))
-    return _RETWEET.sub("", normalise_text(text))
+    text = _MENTION.sub(" user ", _LINK.sub(" url ", _RETWEET.sub("", text)))
+    return normalise_text(text)
 
 
 def features(prepared: Sequence[str]) -> sparse.csr_matrix:
@@ -88,13 +90,12 @@ class TextScore:
         return "fast" if self.p_deep is None else "deep"
 
 
-def cascade(p_fast: np.ndarray, p_deep: np.ndarray, deep_from: float) -> np.ndarray:
-    """The combined score: both tiers' mean where the deep tier ran, else the fast score halved.
-
-    Halving treats a text the fast tier dismissed as one the deep tier would
-    have called clean, so scores from both paths sit on one scale.
-    """
-    return np.where(p_fast >= deep_from, (p_fast + p_deep) / 2, p_fast / 2)
+def cascade(p_fast: np.ndarray, p_deep: np.ndarray, deep_from: float, deep_weight: float) -> np.ndarray:
+    """The combined score: where the deep tier ran, the weighted mean of both tiers; elsewhere the
+    fast tier's share alone, treating a text the fast tier dismissed as one the deep tier would
+    call clean, so scores from both paths sit on one scale."""
+    fast_share = (1 - deep_weight) * p_fast
+    return np.where(p_fast >= deep_from, fast_share + deep_weight * p_deep, fast_share)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class TextModel:
     thresholds: dict[str, float]  # combined P(tvec) judged TVEC, per language; "*" for the rest
     version: str
     metrics: dict[str, object]
+    deep_weight: float = 0.5  # the deep tier's share of the combined score, chosen by `bastion train`
 
     def threshold_for(self, lang: str | None) -> float:
         return self.thresholds.get(lang or "*", self.thresholds["*"])
@@ -123,8 +125,8 @@ class TextModel:
 
             unsure = np.flatnonzero(went_deep)
             deep[unsure] = self.deep.probabilities(embed([prepared[int(i)] for i in unsure]))
-        p_tvec = p_fast if self.deep is None else cascade(p_fast, deep[:, 0], self.deep_from)
-        mixed = np.where(went_deep[:, None], (fast + deep) / 2, fast)
+        p_tvec = p_fast if self.deep is None else cascade(p_fast, deep[:, 0], self.deep_from, self.deep_weight)
+        mixed = np.where(went_deep[:, None], (1 - self.deep_weight) * fast + self.deep_weight * deep, fast)
         return [
             TextScore(
                 p_tvec=float(p_tvec[row]),
@@ -154,6 +156,7 @@ class TextModel:
             "version": self.version,
             "thresholds": self.thresholds,
             "deep_from": self.deep_from,
+            "deep_weight": self.deep_weight,
             "labels": LABELS,
             "n_features": N_FEATURES,
             "metrics": self.metrics,
@@ -172,4 +175,12 @@ class TextModel:
                 if "deep_coef" in weights
                 else None
             )
-        return cls(fast, deep, float(meta["deep_from"]), meta["thresholds"], meta["version"], meta.get("metrics", {}))
+        return cls(
+            fast,
+            deep,
+            float(meta["deep_from"]),
+            meta["thresholds"],
+            meta["version"],
+            meta.get("metrics", {}),
+            float(meta.get("deep_weight", 0.5)),
+        )

@@ -39,6 +39,8 @@ TVEC = 0
 STRONG_BASES = {"text", "curated"}
 TARGET_FPR = 0.01
 DEEP_RECALL = 0.99  # share of judged TVEC the cascade must hand to the deep tier
+DEEP_WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the deep tier's share of the combined score, tried out of fold
+DEEP_TIER_MUST_ADD = 0.005  # recall the deep tier must add to be kept (it costs ~2 ms a text)
 MIN_NEGATIVES_FOR_THRESHOLD = 200
 
 
@@ -95,12 +97,12 @@ def read_corpus(paths: Path | Sequence[Path], limit: int | None = None, seed: in
 
 
 def _same_text_key(prepared: str) -> str:
-    """Letters and digits only, without link, mention and retweet markers: collections export the
-    same tweet as "RT @user: …" or "RT : …", with or without its link."""
+    """Letters and digits only, without link and mention markers: collections export the same
+    tweet with or without its link or the names it mentions."""
     return _NOT_WORDS.sub("", _MARKERS.sub(" ", prepared))
 
 
-_MARKERS = re.compile(r"@user|\burl\b|^rt\b")
+_MARKERS = re.compile(r"\b(?:url|user)\b")
 _NOT_WORDS = re.compile(r"[\W_]+")
 
 
@@ -230,15 +232,32 @@ def metrics(hit: np.ndarray, corpus: Corpus, thresholds: dict[str, float]) -> di
     }
 
 
-def evaluate_tiers(predictions: Predictions, corpus: Corpus, deep_from: float) -> dict[str, object]:
+def evaluate_tiers(
+    predictions: Predictions, corpus: Corpus, deep_from: float, deep_weight: float
+) -> dict[str, object]:
     """Each tier alone and the cascade, each with its own 1%-FPR thresholds: does the deep tier help?"""
-    combined = cascade(predictions.fast, predictions.deep, deep_from)
+    combined = cascade(predictions.fast, predictions.deep, deep_from, deep_weight)
     report: dict[str, object] = {}
     for name, p_tvec in (("fast", predictions.fast), ("deep", predictions.deep), ("cascade", combined)):
         thresholds = thresholds_by_language(p_tvec, corpus)
         report[name] = metrics(flagged(p_tvec, corpus, thresholds), corpus, thresholds)
     report["deep_share"] = round(float((predictions.fast >= deep_from).mean()), 4)
+    report["deep_weight"] = deep_weight
     return report
+
+
+def choose_deep_weight(predictions: Predictions, corpus: Corpus, deep_from: float) -> tuple[float, dict[str, float]]:
+    """The deep tier's share that catches the most judged TVEC at 1% false positives per language,
+    out of fold; the smallest share within `DEEP_TIER_MUST_ADD` of the best wins, and 0 drops the
+    tier: it is kept only where it helps. Returns the share and the recall of every share tried."""
+    positive = (corpus.labels == TVEC) & corpus.strong
+    recall = {}
+    for weight in DEEP_WEIGHTS:
+        p_tvec = cascade(predictions.fast, predictions.deep, deep_from, weight)
+        recall[weight] = float(flagged(p_tvec, corpus, thresholds_by_language(p_tvec, corpus))[positive].mean())
+    best = max(recall.values())
+    chosen = min(weight for weight in DEEP_WEIGHTS if recall[weight] >= best - DEEP_TIER_MUST_ADD)
+    return chosen, {str(weight): round(value, 4) for weight, value in recall.items()}
 
 
 def train(
@@ -261,14 +280,16 @@ def train(
     fold_of = np.random.default_rng(7).integers(0, folds, len(corpus.texts))
     in_dev = out_of_fold(X, E, corpus, fold_of, pseudo_threshold, progress)
     deep_from = deep_from_for(in_dev.fast, corpus)
-    thresholds = thresholds_by_language(cascade(in_dev.fast, in_dev.deep, deep_from), corpus)
+    deep_weight, recall_by_weight = choose_deep_weight(in_dev, corpus, deep_from)
+    thresholds = thresholds_by_language(cascade(in_dev.fast, in_dev.deep, deep_from, deep_weight), corpus)
     report: dict[str, object] = {
         "rows": len(corpus.texts),
         "data": {path.name: _digest(path) for path in _as_list(data)},
         "rows_by_source": {str(s): int((corpus.sources == s).sum()) for s in sorted(set(corpus.sources))},
         "pseudo_threshold": pseudo_threshold,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        f"{folds}_fold": evaluate_tiers(in_dev, corpus, deep_from),
+        "deep_weight_tried": recall_by_weight,
+        f"{folds}_fold": evaluate_tiers(in_dev, corpus, deep_from, deep_weight),
     }
     if cross_source:
         for name, groups in (
@@ -276,14 +297,15 @@ def train(
             ("leave_one_collection_out", corpus.collections),
         ):
             report[name] = evaluate_tiers(
-                out_of_fold(X, E, corpus, groups, pseudo_threshold, progress), corpus, deep_from
+                out_of_fold(X, E, corpus, groups, pseudo_threshold, progress), corpus, deep_from, deep_weight
             )
     progress("fitting both tiers on every row")
     everything = np.ones(len(corpus.texts), dtype=bool)
     fast = _head(fit(X, corpus, everything, pseudo_threshold), X.shape[1])
-    deep = _head(fit_deep(E, corpus, everything), E.shape[1])
-    digest = hashlib.sha256(fast.coef.tobytes() + deep.coef.tobytes()).hexdigest()[:8]
-    model = TextModel(fast, deep, deep_from, thresholds, f"text-{datetime.now(UTC):%Y%m%d}-{digest}", report)
+    deep = _head(fit_deep(E, corpus, everything), E.shape[1]) if deep_weight > 0 else None
+    digest = hashlib.sha256(fast.coef.tobytes() + (deep.coef.tobytes() if deep else b"")).hexdigest()[:8]
+    version = f"text-{datetime.now(UTC):%Y%m%d}-{digest}"
+    model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight)
     model.save(out)
     return model
 
