@@ -13,7 +13,6 @@ Prints (and records nothing by itself; copy the figures into docs/benchmarks.md)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import re
@@ -28,7 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bastion.text.embedding import embed
-from bastion.text.model import LABELS, TextModel, features, prepare
+from bastion.text.model import TextModel, features, prepare
 from bastion.text.train import (
     TVEC,
     Corpus,
@@ -181,14 +180,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data/dev.jsonl"))
     parser.add_argument("--quick", action="store_true", help="5-fold only, skip leave-one-source-out")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in args.data.open(encoding="utf-8") if line.strip()]
-    raw_texts = [r["text"] for r in rows if r.get("label") in LABELS and isinstance(r.get("text"), str)]
     corpus = read_corpus(args.data)
     model = TextModel.load()
-    print(f"model {model.version}; {len(raw_texts)} texts from {args.data}")
-    speed(model, raw_texts)
-    evasion(model, corpus, raw_texts)
-    baselines(corpus, raw_texts, args.quick)
+    print(f"model {model.version}; {len(corpus.texts)} texts from {args.data}")
+    speed(model, corpus.originals)
+    evasion(model, corpus, corpus.originals)
+    baselines(corpus, corpus.originals, args.quick)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ MIN_NEGATIVES_FOR_THRESHOLD = 200
 @dataclass(frozen=True)
 class Corpus:
     texts: list[str]  # prepared
+    originals: list[str]  # as written in the file
     labels: np.ndarray  # index into LABELS
     strong: np.ndarray  # bool: a person judged the label
     collections: np.ndarray  # str: source family, the unit of cross-validation
@@ -87,6 +88,7 @@ def read_corpus(paths: Path | Sequence[Path], limit: int | None = None, seed: in
     rows, texts = [rows[i] for i in keep], [texts[i] for i in keep]
     return Corpus(
         texts=texts,
+        originals=[r["text"] for r in rows],
         labels=np.array([LABELS.index(r["label"]) for r in rows]),
         strong=np.array([r.get("basis", "text") in STRONG_BASES for r in rows]),
         collections=np.array([collection_of(r) for r in rows]),
