@@ -9,8 +9,9 @@ and chatter. Training on them teaches "conflict news is terrorism". So:
    (P ≥ `pseudo_threshold`) join training, at half weight, as pseudo-labels;
    the rest are dropped, not turned into negatives (they are still posts of
    supporters, and some are TVEC the teacher cannot see);
-3. the fast tier is trained on the judged rows plus those pseudo-labels; the
-   deep tier's head on the judged rows' sentence embeddings.
+3. the fast tier is trained on the judged rows plus those pseudo-labels, and
+   on copies of the judged TVEC spelt out letter by letter (`SpacedCopies`);
+   the deep tier's head on the judged rows' sentence embeddings.
 
 Thresholds are set per language for 1% false positives on k-fold predictions
 of dev. Cross-source figures (each source, then each collection of sources
@@ -116,14 +117,39 @@ def _classifier(seed: int) -> SGDClassifier:
     return SGDClassifier(loss="log_loss", alpha=2e-6, max_iter=15, tol=None, class_weight="balanced", random_state=seed)
 
 
+@dataclass(frozen=True)
+class SpacedCopies:
+    """Judged TVEC texts written letter by letter, as evaders write them, for training only.
+
+    The normaliser joins "w o r d" back to "word", but a sentence spaced word by
+    word comes back as one long run ("w o r d s o m e" → "wordsome"): no
+    normaliser can tell where the words were. Training on such copies teaches
+    the fast tier what those runs look like.
+    """
+
+    rows: np.ndarray  # corpus rows the copies were made from
+    X: sparse.csr_matrix  # their features, one row per copy
+
+    @classmethod
+    def of(cls, corpus: Corpus) -> SpacedCopies:
+        rows = np.flatnonzero((corpus.labels == TVEC) & corpus.strong)
+        return cls(rows, features([prepare(spaced_out(corpus.originals[i])) for i in rows]))
+
+
+def spaced_out(text: str) -> str:
+    """Every word of four letters or more spelt out with spaces between its letters."""
+    return " ".join(" ".join(word) if len(word) >= 4 and word.isalpha() else word for word in text.split(" "))
+
+
 def fit(
     X: sparse.csr_matrix,
     corpus: Corpus,
     rows: np.ndarray,
     pseudo_threshold: float,
     seed: int = 7,
+    spaced: SpacedCopies | None = None,
 ) -> SGDClassifier:
-    """Teacher on judged rows, pseudo-labels from weak rows, final model on both."""
+    """Teacher on judged rows, pseudo-labels from weak rows, final model on both (and spaced copies)."""
     strong = rows & corpus.strong
     weak = rows & ~corpus.strong
     teacher = _classifier(seed).fit(X[strong], corpus.labels[strong])
@@ -134,7 +160,13 @@ def fit(
         chosen = np.flatnonzero(weak)[p_tvec >= pseudo_threshold]
         final_rows[chosen] = True
         weights[chosen] = 0.5
-    return _classifier(seed).fit(X[final_rows], corpus.labels[final_rows], sample_weight=weights[final_rows])
+    x, y, w = X[final_rows], corpus.labels[final_rows], weights[final_rows]
+    if spaced is not None:
+        copies = rows[spaced.rows]  # only copies of rows in training: a held-out text never leaks in
+        x = sparse.vstack([x, spaced.X[copies]], format="csr")
+        y = np.concatenate([y, np.full(int(copies.sum()), TVEC)])
+        w = np.concatenate([w, np.full(int(copies.sum()), 0.5, dtype=np.float32)])
+    return _classifier(seed).fit(x, y, sample_weight=w)
 
 
 def fit_deep(E: np.ndarray, corpus: Corpus, rows: np.ndarray) -> LogisticRegression:
@@ -163,13 +195,14 @@ def out_of_fold(
     groups: np.ndarray,
     pseudo_threshold: float,
     progress: Callable[[str], None] = lambda _: None,
+    spaced: SpacedCopies | None = None,
 ) -> Predictions:
     """P(tvec) for every row from models that never saw the row's group (fold, source or collection)."""
     fast, deep = np.zeros(len(corpus.texts)), np.zeros(len(corpus.texts))
     for group in sorted(set(groups)):
         held_out = groups == group
         progress(f"fold: holding out {group} ({held_out.sum()} rows)")
-        fast[held_out] = _tvec_column(fit(X, corpus, ~held_out, pseudo_threshold), X[held_out])
+        fast[held_out] = _tvec_column(fit(X, corpus, ~held_out, pseudo_threshold, spaced=spaced), X[held_out])
         deep[held_out] = _tvec_column(fit_deep(E, corpus, ~held_out), E[held_out])
     return Predictions(fast, deep)
 
@@ -234,9 +267,7 @@ def metrics(hit: np.ndarray, corpus: Corpus, thresholds: dict[str, float]) -> di
     }
 
 
-def evaluate_tiers(
-    predictions: Predictions, corpus: Corpus, deep_from: float, deep_weight: float
-) -> dict[str, object]:
+def evaluate_tiers(predictions: Predictions, corpus: Corpus, deep_from: float, deep_weight: float) -> dict[str, object]:
     """Each tier alone and the cascade, each with its own 1%-FPR thresholds: does the deep tier help?"""
     combined = cascade(predictions.fast, predictions.deep, deep_from, deep_weight)
     report: dict[str, object] = {}
@@ -275,12 +306,13 @@ def train(
     progress(f"reading {', '.join(map(str, _as_list(data)))}")
     corpus = read_corpus(data, limit)
     X = corpus.X
+    spaced = SpacedCopies.of(corpus)
     progress(f"embedding {len(corpus.texts)} texts for the deep tier")
     E = embed(corpus.texts)
     # Thresholds come from k-fold predictions, as the operating point of a
     # model trained on all of dev; cross-source folds show how far it travels.
     fold_of = np.random.default_rng(7).integers(0, folds, len(corpus.texts))
-    in_dev = out_of_fold(X, E, corpus, fold_of, pseudo_threshold, progress)
+    in_dev = out_of_fold(X, E, corpus, fold_of, pseudo_threshold, progress, spaced)
     deep_from = deep_from_for(in_dev.fast, corpus)
     deep_weight, recall_by_weight = choose_deep_weight(in_dev, corpus, deep_from)
     thresholds = thresholds_by_language(cascade(in_dev.fast, in_dev.deep, deep_from, deep_weight), corpus)
@@ -299,11 +331,11 @@ def train(
             ("leave_one_collection_out", corpus.collections),
         ):
             report[name] = evaluate_tiers(
-                out_of_fold(X, E, corpus, groups, pseudo_threshold, progress), corpus, deep_from, deep_weight
+                out_of_fold(X, E, corpus, groups, pseudo_threshold, progress, spaced), corpus, deep_from, deep_weight
             )
     progress("fitting both tiers on every row")
     everything = np.ones(len(corpus.texts), dtype=bool)
-    fast = _head(fit(X, corpus, everything, pseudo_threshold), X.shape[1])
+    fast = _head(fit(X, corpus, everything, pseudo_threshold, spaced=spaced), X.shape[1])
     deep = _head(fit_deep(E, corpus, everything), E.shape[1]) if deep_weight > 0 else None
     digest = hashlib.sha256(fast.coef.tobytes() + (deep.coef.tobytes() if deep else b"")).hexdigest()[:8]
     version = f"text-{datetime.now(UTC):%Y%m%d}-{digest}"
