@@ -71,12 +71,12 @@ def _count_all(codes, bounds, space, word, n_features, low, high, last_row, last
     indices = np.empty(4096, dtype=np.int32)
     counts = np.empty(4096, dtype=np.int32)
     scratch = np.empty(256, dtype=np.uint8)
-    ends = np.empty(64, dtype=np.int64)
+    starts = np.empty(64, dtype=np.int64)
     found = np.empty(1024, dtype=np.int64)
     filled = 0
     for doc in range(len(bounds) - 1):
         text = codes[bounds[doc] : bounds[doc + 1]]
-        found, seen, scratch, ends = _char_ngrams(text, space, n_features, low, high, found, scratch, ends)
+        found, seen, scratch, starts = _char_ngrams(text, space, n_features, low, high, found, scratch, starts)
         found, seen, scratch = _word_ngrams(text, word, n_features, found, seen, scratch)
         while filled + seen > len(indices):
             indices, counts = _grow(indices), _grow(counts)
@@ -93,11 +93,11 @@ def _count_all(codes, bounds, space, word, n_features, low, high, last_row, last
 
 
 @njit(cache=True, nogil=True)
-def _char_ngrams(text, space, n_features, low, high, found, scratch, ends):  # type: ignore[no-untyped-def]
+def _char_ngrams(text, space, n_features, low, high, found, scratch, starts):  # type: ignore[no-untyped-def]
     """scikit-learn's char_wb: each whitespace-separated word padded with a space on each side.
 
-    The padded word is encoded once; `ends[i]` is where its i-th code point's bytes end,
-    so every n-gram is a slice of those bytes."""
+    The padded word is encoded once; `starts[i]` is where its code point i begins in those
+    bytes (`starts[length]`: where the word ends), so every n-gram is a slice of them."""
     seen = 0
     start = 0
     while start < len(text):
@@ -108,22 +108,22 @@ def _char_ngrams(text, space, n_features, low, high, found, scratch, ends):  # t
         while end < len(text) and not space[text[end]]:
             end += 1
         length = end - start + 2
-        if len(ends) < length + 1:
-            ends = np.empty(2 * (length + 1), dtype=np.int64)
+        if len(starts) < length + 1:
+            starts = np.empty(2 * (length + 1), dtype=np.int64)
         scratch, size = _utf8_one(32, scratch, 0)
-        ends[0], ends[1] = 0, size
+        starts[0], starts[1] = 0, size
         for i in range(start, end):
             scratch, size = _utf8_one(text[i], scratch, size)
-            ends[i - start + 2] = size
+            starts[i - start + 2] = size
         scratch, size = _utf8_one(32, scratch, size)
-        ends[length] = size
+        starts[length] = size
         if seen + (high - low + 1) * length > len(found):
             found = _grow_to(found, seen + (high - low + 1) * length)
         for n in range(low, high + 1):
             offset = 0
             while True:
                 stop = min(offset + n, length)
-                found[seen] = _bucket(scratch[ends[offset] : ends[stop]], n_features)
+                found[seen] = _bucket(scratch[starts[offset] : starts[stop]], n_features)
                 seen += 1
                 if offset + n >= length:
                     break
@@ -131,7 +131,7 @@ def _char_ngrams(text, space, n_features, low, high, found, scratch, ends):  # t
             if offset == 0:  # a word shorter than n is counted once, not once per n
                 break
         start = end
-    return found, seen, scratch, ends
+    return found, seen, scratch, starts
 
 
 @njit(cache=True, nogil=True)
