@@ -17,13 +17,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bastion.store.db import Database
 from bastion.store.models.review import OutboxRow
 
 MAX_BACKOFF = timedelta(hours=1)
+LEASE = timedelta(minutes=1)  # a delivery attempt's hold on its row: well over the request timeout
 
 
 def enqueue_action(session: Session, item_id: str, action: str, details: dict[str, Any], now: datetime) -> OutboxRow:
@@ -68,29 +69,48 @@ def deliver_due(
 
 
 def _deliver_one(db: Database, client: httpx.Client, outbox_id: int, url: str, secret: str, now: datetime) -> bool:
+    """One delivery attempt. The row is leased first, so that two processes never send it at once,
+    and the request is made outside any transaction: a slow platform must not hold the writer."""
+    request = _lease(db, outbox_id, now)
+    if request is None:  # delivered meanwhile, or another process holds it
+        return True
+    body, headers = _signed(request, secret)
+    try:
+        response = client.post(url, content=body, headers=headers)
+        ok, error = response.is_success, None if response.is_success else f"HTTP {response.status_code}"
+    except httpx.HTTPError as problem:
+        ok, error = False, f"{type(problem).__name__}: {problem}"
     with db.session() as session:
         row = session.get(OutboxRow, outbox_id)
-        if row is None or row.delivered_at is not None:
-            return True
-        body = json.dumps(
-            {"delivery": row.id, "item_id": row.item_id, "action": row.action, **row.payload},
-            sort_keys=True,
-            default=str,
-        ).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-Bastion-Delivery": str(row.id),
-            "X-Bastion-Signature": signature(secret, body),
-        }
-        try:
-            response = client.post(url, content=body, headers=headers)
-            ok, error = response.is_success, None if response.is_success else f"HTTP {response.status_code}"
-        except httpx.HTTPError as problem:
-            ok, error = False, f"{type(problem).__name__}: {problem}"
+        assert row is not None  # outbox rows are never deleted
         row.attempts += 1
         if ok:
             row.delivered_at, row.last_error = now, None
         else:
             row.last_error = error
             row.next_attempt_at = now + min(MAX_BACKOFF, timedelta(seconds=2**row.attempts))
-        return ok
+    return ok
+
+
+def _lease(db: Database, outbox_id: int, now: datetime) -> dict[str, Any] | None:
+    """Claim a due row for `LEASE` (longer than a request may take); the payload to send, or None."""
+    with db.session() as session:
+        claimed = session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id, OutboxRow.delivered_at.is_(None), OutboxRow.next_attempt_at <= now)
+            .values(next_attempt_at=now + LEASE)
+        ).rowcount  # type: ignore[attr-defined]
+        row = session.get(OutboxRow, outbox_id) if claimed else None
+        return (
+            None if row is None else {"delivery": row.id, "item_id": row.item_id, "action": row.action, **row.payload}
+        )
+
+
+def _signed(request: dict[str, Any], secret: str) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(request, sort_keys=True, default=str).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Bastion-Delivery": str(request["delivery"]),
+        "X-Bastion-Signature": signature(secret, body),
+    }
+    return body, headers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -177,3 +177,55 @@ def test_serve_delivers_queued_actions_by_itself(settings: Settings, db: Databas
     assert [json.loads(body)["item_id"] for body, _ in hook.received] == ["post-12"]
     with db.reader() as session:
         assert session.scalars(select(OutboxRow)).one().delivered_at is not None
+
+
+def _platform(on_post: Callable[[bytes], None]) -> tuple[ThreadingHTTPServer, str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            on_post(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/hook"
+
+
+def test_no_write_waits_while_the_platform_answers(db: Database) -> None:
+    def write_meanwhile(_: bytes) -> None:  # a moderator decides while the webhook is in flight
+        with db.session() as session:
+            enqueue_action(session, "post-other", "label", {}, utcnow())
+
+    server, url = _platform(write_meanwhile)
+    try:
+        with db.session() as session:
+            enqueue_action(session, "post-13", "remove", {}, utcnow())
+        report = deliver_due(db, url, "shared-secret", utcnow(), timeout=5, limit=1)
+    finally:
+        server.shutdown()
+    assert (report.delivered, report.failed) == (1, 0)  # a held writer lock would have timed the request out
+
+
+def test_two_deliverers_at_once_send_each_action_once(db: Database) -> None:
+    received: list[bytes] = []
+
+    def slow(body: bytes) -> None:
+        received.append(body)
+        threading.Event().wait(0.3)
+
+    server, url = _platform(slow)
+    now = utcnow()
+    with db.session() as session:
+        enqueue_action(session, "post-14", "remove", {}, now)
+    try:
+        rounds = [threading.Thread(target=deliver_due, args=(db, url, "shared-secret", now)) for _ in range(2)]
+        for deliverer in rounds:
+            deliverer.start()
+        for deliverer in rounds:
+            deliverer.join()
+    finally:
+        server.shutdown()
+    assert len(received) == 1
