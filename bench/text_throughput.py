@@ -32,11 +32,13 @@ from bastion.text.model import TextModel, features, prepare
 from bastion.text.train import (
     TVEC,
     Corpus,
-    SpacedCopies,
+    faith_swapped_copies,
     fit,
     flagged,
     read_corpus,
+    spaced_copies,
     thresholds_by_language,
+    training_copies,
 )
 
 # A keyword filter of the kind small platforms run: names and words that co-occur with TVEC.
@@ -135,11 +137,13 @@ def evasion_out_of_fold(corpus: Corpus) -> None:
     evaded_x = features([prepare(evade(corpus.originals[i], rng)) for i in positives])
     folds = np.random.default_rng(7).integers(0, 5, len(corpus.texts))
     X = corpus.X
-    for name, spaced in (("without spaced copies", None), ("with spaced copies, as shipped", SpacedCopies.of(corpus))):
+    faith_only = [faith_swapped_copies(corpus, embedder=None)]
+    as_shipped = [spaced_copies(corpus), *faith_only]
+    for name, copies in (("without spaced copies", faith_only), ("with spaced copies, as shipped", as_shipped)):
         plain, evaded = np.zeros(len(corpus.texts)), np.zeros(len(positives))
         for fold in range(5):
             held_out = folds == fold
-            model = fit(X, corpus, ~held_out, 0.7, spaced=spaced)
+            model = fit(X, corpus, ~held_out, 0.7, copies=copies)
             column = list(model.classes_).index(TVEC)
             plain[held_out] = model.predict_proba(X[held_out])[:, column]
             in_fold = held_out[positives]
@@ -159,7 +163,7 @@ def baselines(corpus: Corpus, raw_texts: list[str], quick: bool) -> None:
     keyword = re.compile("|".join(re.escape(k) for k in KEYWORDS), re.IGNORECASE)
     keyword_scores = np.array([1.0 if keyword.search(t) else 0.0 for t in raw_texts])
     X = corpus.X
-    spaced = SpacedCopies.of(corpus)
+    copies = training_copies(corpus, embedder=None)
     schemes = {"5-fold": np.random.default_rng(7).integers(0, 5, len(y))}
     if not quick:
         schemes["leave-one-source-out"] = corpus.sources
@@ -177,7 +181,7 @@ def baselines(corpus: Corpus, raw_texts: list[str], quick: bool) -> None:
                 tfidf_scores[held_out] = classifier.predict_proba(
                     vectorizer.transform([raw_texts[i] for i in np.flatnonzero(held_out)])
                 )[:, 1]
-            model = fit(X, corpus, ~held_out, 0.7, spaced=spaced)
+            model = fit(X, corpus, ~held_out, 0.7, copies=copies)
             if TVEC in model.classes_:
                 bastion_scores[held_out] = model.predict_proba(X[held_out])[:, list(model.classes_).index(TVEC)]
         for name, scores in (

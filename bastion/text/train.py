@@ -9,8 +9,10 @@ and chatter. Training on them teaches "conflict news is terrorism". So:
    (P ≥ `pseudo_threshold`) join training, at half weight, as pseudo-labels;
    the rest are dropped, not turned into negatives (they are still posts of
    supporters, and some are TVEC the teacher cannot see);
-3. the fast tier is trained on the judged rows plus those pseudo-labels, and
-   on copies of the judged TVEC spelt out letter by letter (`SpacedCopies`);
+3. the fast tier is trained on the judged rows plus those pseudo-labels, on
+   copies of the judged TVEC spelt out letter by letter (`spaced_copies`), and
+   on copies of every text with another faith's words of worship in place of
+   the ones it uses (`faith_swapped_copies`), so faith is never evidence;
    the deep tier's head on the judged rows' sentence embeddings.
 
 Thresholds are set per language for 1% false positives on k-fold predictions
@@ -34,6 +36,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from bastion.text.embedding import embed
 from bastion.text.evaluate import LabelledFileError, read_labelled
+from bastion.text.faith_terms import FaithTerms, faith_probe_summary
 from bastion.text.model import LABELS, LinearHead, TextModel, cascade, features, prepare
 
 TVEC = 0
@@ -118,27 +121,49 @@ def _classifier(seed: int) -> SGDClassifier:
 
 
 @dataclass(frozen=True)
-class SpacedCopies:
-    """Judged TVEC texts written letter by letter, as evaders write them, for training only.
+class Copies:
+    """Altered copies of corpus rows, for training only, each under its row's own label."""
+
+    rows: np.ndarray  # the corpus row each copy was made from
+    X: sparse.csr_matrix  # their features, one row per copy
+    weight: float
+    E: np.ndarray | None = None  # their sentence embeddings, where the deep tier learns from them too
+
+
+def spaced_copies(corpus: Corpus) -> Copies:
+    """Judged TVEC texts written letter by letter, as evaders write them.
 
     The normaliser joins "w o r d" back to "word", but a sentence spaced word by
     word comes back as one long run ("w o r d s o m e" → "wordsome"): no
     normaliser can tell where the words were. Training on such copies teaches
     the fast tier what those runs look like.
     """
-
-    rows: np.ndarray  # corpus rows the copies were made from
-    X: sparse.csr_matrix  # their features, one row per copy
-
-    @classmethod
-    def of(cls, corpus: Corpus) -> SpacedCopies:
-        rows = np.flatnonzero((corpus.labels == TVEC) & corpus.strong)
-        return cls(rows, features([prepare(spaced_out(corpus.originals[i])) for i in rows]))
+    rows = np.flatnonzero((corpus.labels == TVEC) & corpus.strong)
+    return Copies(rows, features([prepare(spaced_out(corpus.originals[i])) for i in rows]), weight=0.5)
 
 
 def spaced_out(text: str) -> str:
     """Every word of four letters or more spelt out with spaces between its letters."""
     return " ".join(" ".join(word) if len(word) >= 4 and word.isalpha() else word for word in text.split(" "))
+
+
+def faith_swapped_copies(
+    corpus: Corpus, terms: FaithTerms | None = None, embedder: Callable[[list[str]], np.ndarray] | None = embed
+) -> Copies:
+    """Every text that uses one faith's words of worship, with each other faith's words in their place,
+    for both tiers."""
+    terms = terms or FaithTerms.load()
+    rows, texts = [], []
+    for row, (text, lang) in enumerate(zip(corpus.texts, corpus.langs, strict=True)):
+        for copy in terms.swapped(text, str(lang)):
+            rows.append(row)
+            texts.append(copy)
+    E = embedder(texts) if embedder else None
+    return Copies(np.array(rows, dtype=np.int64), features(texts), weight=1.0, E=E)
+
+
+def training_copies(corpus: Corpus, embedder: Callable[[list[str]], np.ndarray] | None = embed) -> list[Copies]:
+    return [spaced_copies(corpus), faith_swapped_copies(corpus, embedder=embedder)]
 
 
 def fit(
@@ -147,9 +172,9 @@ def fit(
     rows: np.ndarray,
     pseudo_threshold: float,
     seed: int = 7,
-    spaced: SpacedCopies | None = None,
+    copies: Sequence[Copies] = (),
 ) -> SGDClassifier:
-    """Teacher on judged rows, pseudo-labels from weak rows, final model on both (and spaced copies)."""
+    """Teacher on judged rows, pseudo-labels from weak rows, final model on both and on copies of them."""
     strong = rows & corpus.strong
     weak = rows & ~corpus.strong
     teacher = _classifier(seed).fit(X[strong], corpus.labels[strong])
@@ -160,19 +185,26 @@ def fit(
         chosen = np.flatnonzero(weak)[p_tvec >= pseudo_threshold]
         final_rows[chosen] = True
         weights[chosen] = 0.5
-    x, y, w = X[final_rows], corpus.labels[final_rows], weights[final_rows]
-    if spaced is not None:
-        copies = rows[spaced.rows]  # only copies of rows in training: a held-out text never leaks in
-        x = sparse.vstack([x, spaced.X[copies]], format="csr")
-        y = np.concatenate([y, np.full(int(copies.sum()), TVEC)])
-        w = np.concatenate([w, np.full(int(copies.sum()), 0.5, dtype=np.float32)])
-    return _classifier(seed).fit(x, y, sample_weight=w)
+    x, y, w = [X[final_rows]], [corpus.labels[final_rows]], [weights[final_rows]]
+    for extra in copies:
+        kept = final_rows[extra.rows]  # copies of training rows only: a held-out text never leaks in
+        x.append(extra.X[kept])
+        y.append(corpus.labels[extra.rows[kept]])
+        w.append(np.full(int(kept.sum()), extra.weight, dtype=np.float32) * weights[extra.rows[kept]])
+    return _classifier(seed).fit(sparse.vstack(x, format="csr"), np.concatenate(y), sample_weight=np.concatenate(w))
 
 
-def fit_deep(E: np.ndarray, corpus: Corpus, rows: np.ndarray) -> LogisticRegression:
-    """The deeper tier's head: judged rows only (embeddings generalise from few)."""
+def fit_deep(E: np.ndarray, corpus: Corpus, rows: np.ndarray, copies: Sequence[Copies] = ()) -> LogisticRegression:
+    """The deeper tier's head: judged rows only (embeddings generalise from few), and their embedded copies."""
     strong = rows & corpus.strong
-    return LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(E[strong], corpus.labels[strong])
+    x, y = [E[strong]], [corpus.labels[strong]]
+    for extra in copies:
+        if extra.E is not None:
+            kept = strong[extra.rows]
+            x.append(extra.E[kept])
+            y.append(corpus.labels[extra.rows[kept]])
+    head = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
+    return head.fit(np.concatenate(x), np.concatenate(y))
 
 
 def _tvec_column(model: SGDClassifier | LogisticRegression, x: np.ndarray | sparse.csr_matrix) -> np.ndarray:
@@ -195,15 +227,15 @@ def out_of_fold(
     groups: np.ndarray,
     pseudo_threshold: float,
     progress: Callable[[str], None] = lambda _: None,
-    spaced: SpacedCopies | None = None,
+    copies: Sequence[Copies] = (),
 ) -> Predictions:
     """P(tvec) for every row from models that never saw the row's group (fold, source or collection)."""
     fast, deep = np.zeros(len(corpus.texts)), np.zeros(len(corpus.texts))
     for group in sorted(set(groups)):
         held_out = groups == group
         progress(f"fold: holding out {group} ({held_out.sum()} rows)")
-        fast[held_out] = _tvec_column(fit(X, corpus, ~held_out, pseudo_threshold, spaced=spaced), X[held_out])
-        deep[held_out] = _tvec_column(fit_deep(E, corpus, ~held_out), E[held_out])
+        fast[held_out] = _tvec_column(fit(X, corpus, ~held_out, pseudo_threshold, copies=copies), X[held_out])
+        deep[held_out] = _tvec_column(fit_deep(E, corpus, ~held_out, copies), E[held_out])
     return Predictions(fast, deep)
 
 
@@ -221,18 +253,28 @@ def threshold_for_fpr(p_tvec: np.ndarray, negative: np.ndarray, target: float = 
 
 
 def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus) -> dict[str, float]:
-    """1% false positives in every language with enough negatives to tell; the overall figure elsewhere.
+    """At most 1% false positives in every language with enough negatives to tell.
 
     One global threshold would let a language's share of TVEC in the training
-    data set its false-positive rate: Arabic posts flagged for being Arabic.
+    data set its false-positive rate: Arabic posts flagged for being Arabic. So
+    each language gets its own, but never one below the reference threshold,
+    set on the language whose negatives come from the most collections: a
+    lower one would put a language's speakers under more scrutiny than the
+    reference's (dev's French negatives, all from one counter-speech
+    collection, asked for 0.005 against English's 0.1). The reference also
+    serves every other language ("*").
     """
     negative = corpus.labels != TVEC
-    thresholds = {"*": threshold_for_fpr(p_tvec, negative)}
-    for lang in sorted(set(corpus.langs)):
-        in_lang = negative & (corpus.langs == lang)
-        if lang != "und" and in_lang.sum() >= MIN_NEGATIVES_FOR_THRESHOLD:
-            thresholds[lang] = threshold_for_fpr(p_tvec, in_lang)
-    return thresholds
+    own = {
+        lang: rows
+        for lang in sorted(set(corpus.langs))
+        if lang != "und" and (rows := negative & (corpus.langs == lang)).sum() >= MIN_NEGATIVES_FOR_THRESHOLD
+    }
+    if not own:
+        return {"*": threshold_for_fpr(p_tvec, negative)}
+    reference = max(own, key=lambda lang: (len(set(corpus.collections[own[lang]])), int(own[lang].sum())))
+    floor = threshold_for_fpr(p_tvec, own[reference])
+    return {"*": floor} | {lang: max(floor, threshold_for_fpr(p_tvec, rows)) for lang, rows in own.items()}
 
 
 def flagged(p_tvec: np.ndarray, corpus: Corpus, thresholds: dict[str, float]) -> np.ndarray:
@@ -306,13 +348,13 @@ def train(
     progress(f"reading {', '.join(map(str, _as_list(data)))}")
     corpus = read_corpus(data, limit)
     X = corpus.X
-    spaced = SpacedCopies.of(corpus)
-    progress(f"embedding {len(corpus.texts)} texts for the deep tier")
+    progress(f"embedding {len(corpus.texts)} texts and their faith-swapped copies for the deep tier")
     E = embed(corpus.texts)
+    copies = training_copies(corpus)
     # Thresholds come from k-fold predictions, as the operating point of a
     # model trained on all of dev; cross-source folds show how far it travels.
     fold_of = np.random.default_rng(7).integers(0, folds, len(corpus.texts))
-    in_dev = out_of_fold(X, E, corpus, fold_of, pseudo_threshold, progress, spaced)
+    in_dev = out_of_fold(X, E, corpus, fold_of, pseudo_threshold, progress, copies)
     deep_from = deep_from_for(in_dev.fast, corpus)
     deep_weight, recall_by_weight = choose_deep_weight(in_dev, corpus, deep_from)
     thresholds = thresholds_by_language(cascade(in_dev.fast, in_dev.deep, deep_from, deep_weight), corpus)
@@ -331,15 +373,16 @@ def train(
             ("leave_one_collection_out", corpus.collections),
         ):
             report[name] = evaluate_tiers(
-                out_of_fold(X, E, corpus, groups, pseudo_threshold, progress, spaced), corpus, deep_from, deep_weight
+                out_of_fold(X, E, corpus, groups, pseudo_threshold, progress, copies), corpus, deep_from, deep_weight
             )
     progress("fitting both tiers on every row")
     everything = np.ones(len(corpus.texts), dtype=bool)
-    fast = _head(fit(X, corpus, everything, pseudo_threshold, spaced=spaced), X.shape[1])
-    deep = _head(fit_deep(E, corpus, everything), E.shape[1]) if deep_weight > 0 else None
+    fast = _head(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1])
+    deep = _head(fit_deep(E, corpus, everything, copies), E.shape[1]) if deep_weight > 0 else None
     digest = hashlib.sha256(fast.coef.tobytes() + (deep.coef.tobytes() if deep else b"")).hexdigest()[:8]
     version = f"text-{datetime.now(UTC):%Y%m%d}-{digest}"
     model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight)
+    report["faith_probes"] = faith_probe_summary(model)
     model.save(out)
     return model
 

@@ -1,0 +1,101 @@
+"""No faith's words of worship are evidence of TVEC: the training swaps, and the packaged model held to it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bastion.text.faith_terms import FaithTerms, faith_probes
+from bastion.text.model import LABELS, TextModel, prepare
+from bastion.text.train import Corpus, faith_swapped_copies, thresholds_by_language
+
+TERMS = FaithTerms.load()
+
+
+def test_a_text_is_copied_once_for_every_other_faith_of_its_language() -> None:
+    copies = TERMS.swapped(prepare("May Allah bless the imam of our mosque, inshallah."), "en")
+
+    assert copies == [
+        "may god bless the priest of our church, god willing.",
+        "may hashem bless the rabbi of our synagogue, god willing.",
+    ]
+
+
+def test_only_whole_words_are_swapped_and_other_languages_keep_their_own_lists() -> None:
+    assert TERMS.swapped("the godfather was filmed near the churchyard", "en") == []
+    assert TERMS.swapped("que dieu vous garde", "fr") == ["que allah vous garde"]
+    assert TERMS.swapped("que dieu vous garde", "xx") == []
+
+
+def test_faith_lists_must_line_up(tmp_path: Path) -> None:
+    path = tmp_path / "terms.yaml"
+    path.write_text("en:\n  a: [one, two]\n  b: [three]\n", encoding="utf-8")
+
+    with pytest.raises(ValueError, match="line up"):
+        FaithTerms.load(path)
+
+
+@given(st.text(max_size=200), st.sampled_from(["en", "fr", "es", "de", "it", "ar", "und"]))
+def test_swapping_never_raises_and_never_returns_the_text_itself(text: str, lang: str) -> None:
+    prepared = prepare(text)
+
+    assert prepared not in TERMS.swapped(prepared, lang)
+
+
+def test_copies_keep_the_row_they_were_made_from() -> None:
+    texts = ["the imam spoke", "nothing here", "pray at the church"]
+    corpus = Corpus(
+        texts=texts,
+        originals=texts,
+        labels=np.array([LABELS.index("religious"), LABELS.index("benign"), LABELS.index("tvec")]),
+        strong=np.ones(3, dtype=bool),
+        collections=np.array(["c"] * 3),
+        sources=np.array(["s"] * 3),
+        langs=np.array(["en"] * 3),
+        ids=["1", "2", "3"],
+    )
+
+    copies = faith_swapped_copies(corpus, embedder=None)
+
+    assert copies.rows.tolist() == [0, 0, 2, 2]
+    assert copies.X.shape[0] == 4 and copies.E is None
+
+
+def test_no_language_gets_a_threshold_below_the_broadest_sampled_one() -> None:
+    """English negatives here come from two collections, French from one, Arabic from one that scores high."""
+    langs = np.array(["en"] * 400 + ["fr"] * 300 + ["ar"] * 300)
+    collections = np.array(["news"] * 200 + ["faith"] * 200 + ["replies"] * 300 + ["tweets"] * 300)
+    scores = np.concatenate([np.linspace(0, 0.3, 400), np.linspace(0, 0.01, 300), np.linspace(0.5, 0.99, 300)])
+    corpus = Corpus(
+        texts=[""] * 1000,
+        originals=[""] * 1000,
+        labels=np.full(1000, LABELS.index("benign")),
+        strong=np.ones(1000, dtype=bool),
+        collections=collections,
+        sources=collections,
+        langs=langs,
+        ids=[str(i) for i in range(1000)],
+    )
+
+    thresholds = thresholds_by_language(scores, corpus)
+
+    assert 0.29 < thresholds["en"] == thresholds["*"] == thresholds["fr"] < 0.3
+    assert thresholds["ar"] > 0.98
+
+
+def test_the_packaged_model_judges_no_faith_by_its_words() -> None:
+    probes = faith_probes(TextModel.load())
+
+    assert [probe.texts[0] for probe in probes if probe.flagged] == []
+    assert max(probe.gap for probe in probes) <= 0.05
+
+
+def test_the_packaged_model_records_its_faith_probe_figures() -> None:
+    recorded = TextModel.load().metrics["faith_probes"]
+
+    assert json.loads(json.dumps(recorded))["flagged"] == 0
