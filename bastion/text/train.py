@@ -24,11 +24,13 @@ reported beside them: the closest this data gets to an independent held-out set.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -46,6 +48,7 @@ DEEP_RECALL = 0.99  # share of judged TVEC the cascade must hand to the deep tie
 DEEP_WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the deep tier's share of the combined score, tried out of fold
 DEEP_TIER_MUST_ADD = 0.005  # recall the deep tier must add to be kept (it costs ~2 ms a text)
 MIN_NEGATIVES_FOR_THRESHOLD = 200
+PROTECTED_CONTEXTS = ("news", "counter_speech", "religious")  # each held to TARGET_FPR on its own
 
 
 @dataclass(frozen=True)
@@ -253,7 +256,8 @@ def threshold_for_fpr(p_tvec: np.ndarray, negative: np.ndarray, target: float = 
 
 
 def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus) -> dict[str, float]:
-    """At most 1% false positives in every language with enough negatives to tell.
+    """At most 1% false positives in every language with enough negatives to tell, overall and on each
+    protected context (news, counter-speech, religious) with enough rows of its own.
 
     One global threshold would let a language's share of TVEC in the training
     data set its false-positive rate: Arabic posts flagged for being Arabic. So
@@ -271,10 +275,22 @@ def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus) -> dict[str, floa
         if lang != "und" and (rows := negative & (corpus.langs == lang)).sum() >= MIN_NEGATIVES_FOR_THRESHOLD
     }
     if not own:
-        return {"*": threshold_for_fpr(p_tvec, negative)}
+        return {"*": _threshold_within(p_tvec, negative, corpus)}
     reference = max(own, key=lambda lang: (len(set(corpus.collections[own[lang]])), int(own[lang].sum())))
-    floor = threshold_for_fpr(p_tvec, own[reference])
-    return {"*": floor} | {lang: max(floor, threshold_for_fpr(p_tvec, rows)) for lang, rows in own.items()}
+    floor = _threshold_within(p_tvec, own[reference], corpus)
+    return {"*": floor} | {lang: max(floor, _threshold_within(p_tvec, rows, corpus)) for lang, rows in own.items()}
+
+
+def _threshold_within(p_tvec: np.ndarray, negatives: np.ndarray, corpus: Corpus) -> float:
+    """The lowest threshold with at most 1% false positives on these negatives, and on each protected
+    context among them: the contexts where over-removal silences people most are held to the target
+    one by one, not only on average (news alone sat at 1.2% under an overall 1%)."""
+    candidates = [threshold_for_fpr(p_tvec, negatives)]
+    for label in PROTECTED_CONTEXTS:
+        rows = negatives & (corpus.labels == LABELS.index(label))
+        if rows.sum() >= MIN_NEGATIVES_FOR_THRESHOLD:
+            candidates.append(threshold_for_fpr(p_tvec, rows))
+    return max(candidates)
 
 
 def flagged(p_tvec: np.ndarray, corpus: Corpus, thresholds: dict[str, float]) -> np.ndarray:
@@ -309,10 +325,11 @@ def metrics(hit: np.ndarray, corpus: Corpus, thresholds: dict[str, float]) -> di
     }
 
 
-def evaluate_tiers(predictions: Predictions, corpus: Corpus, deep_from: float, deep_weight: float) -> dict[str, object]:
-    """Each tier alone and the cascade, each with its own 1%-FPR thresholds: does the deep tier help?"""
+def evaluate_tiers(predictions: Predictions, corpus: Corpus, deep_from: float, deep_weight: float) -> dict[str, Any]:
+    """Each tier alone and the cascade, each with thresholds drawn on these very predictions (1% false
+    positives by construction): does the deep tier help, how far apart do the tiers rank TVEC?"""
     combined = cascade(predictions.fast, predictions.deep, deep_from, deep_weight)
-    report: dict[str, object] = {}
+    report: dict[str, Any] = {}
     for name, p_tvec in (("fast", predictions.fast), ("deep", predictions.deep), ("cascade", combined)):
         thresholds = thresholds_by_language(p_tvec, corpus)
         report[name] = metrics(flagged(p_tvec, corpus, thresholds), corpus, thresholds)
@@ -372,19 +389,32 @@ def train(
             ("leave_one_source_out", corpus.sources),
             ("leave_one_collection_out", corpus.collections),
         ):
-            report[name] = evaluate_tiers(
-                out_of_fold(X, E, corpus, groups, pseudo_threshold, progress, copies), corpus, deep_from, deep_weight
-            )
+            elsewhere = out_of_fold(X, E, corpus, groups, pseudo_threshold, progress, copies)
+            entry = evaluate_tiers(elsewhere, corpus, deep_from, deep_weight)
+            # The held-out set's situation: thresholds drawn on dev, texts from collections never seen.
+            unseen = flagged(cascade(elsewhere.fast, elsewhere.deep, deep_from, deep_weight), corpus, thresholds)
+            entry["cascade_at_shipped_thresholds"] = metrics(unseen, corpus, thresholds)
+            report[name] = entry
     progress("fitting both tiers on every row")
     everything = np.ones(len(corpus.texts), dtype=bool)
     fast = _head(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1])
     deep = _head(fit_deep(E, corpus, everything, copies), E.shape[1]) if deep_weight > 0 else None
-    digest = hashlib.sha256(fast.coef.tobytes() + (deep.coef.tobytes() if deep else b"")).hexdigest()[:8]
-    version = f"text-{datetime.now(UTC):%Y%m%d}-{digest}"
+    version = model_version(fast, deep, deep_from, thresholds, deep_weight)
     model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight)
     report["faith_probes"] = faith_probe_summary(model)
     model.save(out)
     return model
+
+
+def model_version(
+    fast: LinearHead, deep: LinearHead | None, deep_from: float, thresholds: dict[str, float], deep_weight: float
+) -> str:
+    """Named by everything that decides a verdict: the weights as saved, and where the lines are drawn
+    (a loaded model gives the same name)."""
+    lines = {"deep_from": deep_from, "thresholds": thresholds, "deep_weight": deep_weight}
+    decisions = json.dumps(lines, sort_keys=True)
+    weights = fast.coef.astype(np.float16).tobytes() + (deep.coef.tobytes() if deep else b"")
+    return f"text-{datetime.now(UTC):%Y%m%d}-{hashlib.sha256(weights + decisions.encode()).hexdigest()[:8]}"
 
 
 def _digest(path: Path) -> str:

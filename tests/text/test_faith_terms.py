@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bastion.text.faith_terms import FaithTerms, faith_probes
 from bastion.text.model import LABELS, TextModel, prepare
-from bastion.text.train import Corpus, faith_swapped_copies, thresholds_by_language
+from bastion.text.train import Corpus, faith_swapped_copies
 
 TERMS = FaithTerms.load()
 
@@ -64,28 +64,6 @@ def test_copies_keep_the_row_they_were_made_from() -> None:
 
     assert copies.rows.tolist() == [0, 0, 2, 2]
     assert copies.X.shape[0] == 4 and copies.E is None
-
-
-def test_no_language_gets_a_threshold_below_the_broadest_sampled_one() -> None:
-    """English negatives here come from two collections, French from one, Arabic from one that scores high."""
-    langs = np.array(["en"] * 400 + ["fr"] * 300 + ["ar"] * 300)
-    collections = np.array(["news"] * 200 + ["faith"] * 200 + ["replies"] * 300 + ["tweets"] * 300)
-    scores = np.concatenate([np.linspace(0, 0.3, 400), np.linspace(0, 0.01, 300), np.linspace(0.5, 0.99, 300)])
-    corpus = Corpus(
-        texts=[""] * 1000,
-        originals=[""] * 1000,
-        labels=np.full(1000, LABELS.index("benign")),
-        strong=np.ones(1000, dtype=bool),
-        collections=collections,
-        sources=collections,
-        langs=langs,
-        ids=[str(i) for i in range(1000)],
-    )
-
-    thresholds = thresholds_by_language(scores, corpus)
-
-    assert 0.29 < thresholds["en"] == thresholds["*"] == thresholds["fr"] < 0.3
-    assert thresholds["ar"] > 0.98
 
 
 def test_the_packaged_model_judges_no_faith_by_its_words() -> None:

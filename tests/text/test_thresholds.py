@@ -1,0 +1,58 @@
+"""Where the text model draws its line: at most 1% false positives per language and per protected context."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bastion.text.model import LABELS, TextModel
+from bastion.text.train import Corpus, model_version, thresholds_by_language
+
+
+def _corpus(langs: np.ndarray, collections: np.ndarray, labels: list[str]) -> Corpus:
+    n = len(langs)
+    return Corpus(
+        texts=[""] * n,
+        originals=[""] * n,
+        labels=np.array([LABELS.index(label) for label in labels]),
+        strong=np.ones(n, dtype=bool),
+        collections=collections,
+        sources=collections,
+        langs=langs,
+        ids=[str(i) for i in range(n)],
+    )
+
+
+def test_no_language_gets_a_threshold_below_the_broadest_sampled_one() -> None:
+    """English negatives here come from two collections, French from one, Arabic from one that scores high."""
+    langs = np.array(["en"] * 400 + ["fr"] * 300 + ["ar"] * 300)
+    collections = np.array(["news"] * 200 + ["faith"] * 200 + ["replies"] * 300 + ["tweets"] * 300)
+    scores = np.concatenate([np.linspace(0, 0.3, 400), np.linspace(0, 0.01, 300), np.linspace(0.5, 0.99, 300)])
+    corpus = _corpus(langs, collections, ["benign"] * 1000)
+
+    thresholds = thresholds_by_language(scores, corpus)
+
+    assert 0.29 < thresholds["en"] == thresholds["*"] == thresholds["fr"] < 0.3
+    assert thresholds["ar"] > 0.98
+
+
+def test_each_protected_context_is_held_to_one_percent_on_its_own() -> None:
+    """News scores higher than everyday posts: an overall 1% would flag 5% of news."""
+    labels = ["benign"] * 2000 + ["news"] * 200
+    scores = np.concatenate([np.linspace(0, 0.1, 2000), np.linspace(0.05, 0.5, 200)])
+    corpus = _corpus(np.array(["en"] * 2200), np.array(["a"] * 2000 + ["b"] * 200), labels)
+
+    threshold = thresholds_by_language(scores, corpus)["en"]
+
+    news = scores[2000:]
+    assert np.mean(news >= threshold) <= 0.01
+    assert np.mean(scores[:2000] >= threshold) == 0
+
+
+def test_the_packaged_model_is_named_by_its_weights_and_thresholds() -> None:
+    model = TextModel.load()
+
+    named = model_version(model.fast, model.deep, model.deep_from, model.thresholds, model.deep_weight)
+
+    assert model.version.rsplit("-", 1)[1] == named.rsplit("-", 1)[1]
+    moved = dict(model.thresholds) | {"*": model.thresholds["*"] + 0.01}
+    assert model_version(model.fast, model.deep, model.deep_from, moved, model.deep_weight) != named
