@@ -36,6 +36,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
+from bastion.text.context_probes import context_probe_summary
 from bastion.text.embedding import embed
 from bastion.text.evaluate import LabelledFileError, read_labelled
 from bastion.text.faith_terms import FaithTerms, faith_probe_summary
@@ -402,6 +403,7 @@ def train(
     version = model_version(fast, deep, deep_from, thresholds, deep_weight)
     model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight)
     report["faith_probes"] = faith_probe_summary(model)
+    report["context_probes"] = context_probe_summary(model)
     model.save(out)
     return model
 
