@@ -40,8 +40,11 @@ class Pipeline:
 
     def check_many(self, items: Sequence[Item], now: datetime | None = None) -> list[Verdict]:
         """Verdicts in item order; detectors see the whole batch, so models score it in one pass."""
+        return self.decide_many([self.prepare(item) for item in items], now)
+
+    def decide_many(self, contents: Sequence[Content], now: datetime | None = None) -> list[Verdict]:
+        """Verdicts for items already prepared (so a caller can set aside the ones `prepare` refuses)."""
         now = now or datetime.now(UTC)
-        contents = [self.prepare(item) for item in items]
         found: list[list[Signal]] = [[] for _ in contents]
         for detector in self.detectors:
             for signals, more in zip(found, detector.detect_many(contents), strict=True):

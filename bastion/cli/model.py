@@ -67,10 +67,12 @@ def evaluate(
     config = settings()
     pipeline = Pipeline.from_settings(config)
     try:
-        rows = judge(pipeline, data)
+        judged = judge(pipeline, data)
     except LabelledFileError as error:
         raise fail(str(error)) from None
-    report = summarise(rows, TextModel.load(config.text_model_dir).threshold_for(None))
+    for refused in judged.refused:
+        err.print(f"[yellow]{data}:{refused.line}:[/yellow] not scored: {refused.reason}", highlight=False)
+    report = summarise(judged, TextModel.load(config.text_model_dir).threshold_for(None))
     if as_json:
         sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
         return
@@ -83,6 +85,7 @@ def _print_report(report: dict[str, Any], group_by: str | None) -> None:
     console.print(
         f"{report['n']} rows · TVEC (judged) precision {tvec['precision']:.3f} recall {tvec['recall']:.3f} "
         f"F1 {tvec['f1']:.3f} on {tvec['support']} · false positives overall {_pct(report['fpr_all'])}"
+        + (f" · {report['refused']['n']} rows not scored" if report["refused"]["n"] else "")
     )
     table = Table("label", "false-positive rate", title="False positives by label")
     for label, rate in report["fpr"].items():

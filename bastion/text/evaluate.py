@@ -3,7 +3,10 @@
 An item counts as flagged when its verdict is `review` or `remove`, so the
 figures cover every detector and the policy, not the text model alone.
 TVEC recall is taken on rows a person judged (`basis` `text` or `curated`,
-or no basis given); rows labelled by account only are reported apart.
+or no basis given); rows labelled by account only are reported apart. A
+row Bastion refuses to check (a text over the size limit) is counted under
+`refused` with its line and reason, not scored, so one outsized post cannot
+stop an evaluation; a row that is not a labelled text stops it, named.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bastion.core import Action, Item
+from bastion.core import Action, ContentError, Item
+from bastion.detectors.base import Content
 from bastion.pipeline import Pipeline
 
 TVEC = "tvec"
 WEAK_BASES = {"account"}
 _BATCH = 256
+_REFUSED_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -33,43 +38,86 @@ class Row:
     predicted_category: str | None
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A well-formed row that Bastion would not check (e.g. a text over the size limit): counted, not scored."""
+
+    line: int
+    reason: str
+
+
 class LabelledFileError(ValueError):
     """The labelled file cannot be read as the evaluation needs."""
 
 
+_OPTIONAL_TEXT_FIELDS = ("lang", "source", "basis", "category", "collection")
+_MAX_LANG_TAG = 16
+
+
 def read_labelled(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
+    """Every row with its line number; the first row that is not a labelled text stops the reading, named."""
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            where = f"{path}:{number}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise LabelledFileError(f"{where}: not UTF-8 text") from None
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as error:
-                raise LabelledFileError(f"{path}:{number}: not JSON ({error.msg})") from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row.get("label"):
-                raise LabelledFileError(f"{path}:{number}: a labelled row needs 'text' and 'label'")
-            yield number, row
+                raise LabelledFileError(f"{where}: not JSON ({error.msg})") from None
+            yield number, _checked(row, where)
 
 
-def judge(pipeline: Pipeline, path: Path, progress: Callable[[int], None] = lambda _: None) -> list[Row]:
+def _checked(row: object, where: str) -> dict[str, Any]:
+    if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+        raise LabelledFileError(f"{where}: a labelled row needs 'text' and 'label'")
+    label = row.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise LabelledFileError(f"{where}: 'label' must be a non-empty string")
+    for field in _OPTIONAL_TEXT_FIELDS:
+        if row.get(field) is not None and not isinstance(row[field], str):
+            raise LabelledFileError(f"{where}: '{field}' must be a string or null")
+    if len(row.get("lang") or "") > _MAX_LANG_TAG:
+        raise LabelledFileError(f"{where}: 'lang' is not a language tag")
+    return {**row, "label": label.strip().lower()}
+
+
+@dataclass
+class Judged:
+    rows: list[Row]
+    refused: list[Refused]
+
+
+def judge(pipeline: Pipeline, path: Path, progress: Callable[[int], None] = lambda _: None) -> Judged:
     """Run every row through the pipeline and keep what was decided."""
-    judged: list[Row] = []
+    judged = Judged([], [])
     batch: list[tuple[int, dict[str, Any]]] = []
     for entry in read_labelled(path):
         batch.append(entry)
         if len(batch) == _BATCH:
-            judged.extend(_judge_batch(pipeline, batch))
-            progress(len(judged))
+            _judge_batch(pipeline, batch, judged)
+            progress(len(judged.rows))
             batch = []
-    judged.extend(_judge_batch(pipeline, batch))
-    progress(len(judged))
+    _judge_batch(pipeline, batch, judged)
+    progress(len(judged.rows))
     return judged
 
 
-def _judge_batch(pipeline: Pipeline, batch: list[tuple[int, dict[str, Any]]]) -> list[Row]:
-    items = [Item(id=str(row.get("id") or number), text=row["text"], lang=row.get("lang")) for number, row in batch]
-    verdicts = pipeline.check_many(items)
-    return [
+def _judge_batch(pipeline: Pipeline, batch: list[tuple[int, dict[str, Any]]], judged: Judged) -> None:
+    accepted: list[tuple[dict[str, Any], Content]] = []
+    for number, row in batch:
+        try:
+            content = pipeline.prepare(Item(id=f"line-{number}", text=row["text"], lang=row.get("lang")))
+        except ContentError as error:
+            judged.refused.append(Refused(number, str(error)))
+            continue
+        accepted.append((row, content))
+    verdicts = pipeline.decide_many([content for _, content in accepted])
+    judged.rows.extend(
         Row(
             label=row["label"],
             judged=row.get("basis") not in WEAK_BASES,
@@ -79,8 +127,8 @@ def _judge_batch(pipeline: Pipeline, batch: list[tuple[int, dict[str, Any]]]) ->
             flagged=verdict.action is not Action.ALLOW,
             predicted_category=next((c.value for c in verdict.categories if c.is_violating), None),
         )
-        for (_, row), verdict in zip(batch, verdicts, strict=True)
-    ]
+        for (row, _), verdict in zip(accepted, verdicts, strict=True)
+    )
 
 
 def _rate(hits: list[bool]) -> float | None:
@@ -93,8 +141,9 @@ def _group(rows: list[Row]) -> dict[str, Any]:
     return {"n": len(rows), "recall": _rate(positives), "fpr": _rate(negatives)}
 
 
-def summarise(rows: list[Row], threshold: float | None) -> dict[str, Any]:
+def summarise(judged: Judged, threshold: float | None) -> dict[str, Any]:
     """The one JSON object `bastion eval --json` prints."""
+    rows = judged.rows
     positives = [r for r in rows if r.label == TVEC and r.judged]
     true_positives = sum(r.flagged for r in positives)
     flagged_negatives = sum(r.flagged for r in rows if r.label != TVEC)
@@ -119,6 +168,10 @@ def summarise(rows: list[Row], threshold: float | None) -> dict[str, Any]:
         "fpr_all": _rate([r.flagged for r in rows if r.label != TVEC]),
         "by_lang": {lang: _group([r for r in rows if r.lang == lang]) for lang in sorted({r.lang for r in rows})},
         "by_source": {s: _group([r for r in rows if r.source == s]) for s in sorted({r.source for r in rows})},
+        "refused": {
+            "n": len(judged.refused),
+            "rows": [{"line": r.line, "reason": r.reason} for r in judged.refused[:_REFUSED_LISTED]],
+        },
     }
     categories = sorted({r.category for r in positives if r.category})
     if categories:

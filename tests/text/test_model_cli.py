@@ -91,6 +91,47 @@ def test_eval_names_the_bad_line(model_env: Path, tmp_path: Path) -> None:
     assert "bad.jsonl:2" in result.output
 
 
+def test_eval_counts_a_row_bastion_refuses_instead_of_stopping(
+    model_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASTION_MAX_TEXT_CHARS", "40")
+    from bastion.cli._context import settings
+
+    settings.cache_clear()
+    data = tmp_path / "long.jsonl"
+    rows = [{"text": "a short fictional post", "label": "benign"}, {"text": "word " * 20, "label": "news"}]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+
+    result = runner.invoke(app, ["eval", "--data", str(data), "--json"])
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 1 and set(report["fpr"]) == {"benign"}
+    assert report["refused"]["n"] == 1
+    assert report["refused"]["rows"][0]["line"] == 2
+    assert "limit is 40" in report["refused"]["rows"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b'{"text": "fine", "label": 3}', "'label' must be a non-empty string"),
+        (b'{"text": "fine", "label": "news", "lang": ["en"]}', "'lang' must be a string or null"),
+        (b'{"text": "fine", "label": "news", "lang": "not-a-language-tag-at-all"}', "'lang' is not a language tag"),
+        (b'{"text": "caf\xe9", "label": "news"}', "not UTF-8"),
+    ],
+)
+def test_eval_names_a_wrongly_typed_row(model_env: Path, tmp_path: Path, line: bytes, message: str) -> None:
+    bad = tmp_path / "typed.jsonl"
+    bad.write_bytes(b'{"text": "fine", "label": "benign"}\n' + line + b"\n")
+
+    result = runner.invoke(app, ["eval", "--data", str(bad), "--json"])
+
+    assert result.exit_code == 2
+    assert "typed.jsonl:2" in result.output and message in result.output
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
