@@ -1,0 +1,55 @@
+"""Untrusted JSON and strings at Bastion's edges (API bodies, files): read them or say what is wrong.
+
+`json.loads` fails on hostile input in ways its callers do not expect:
+`RecursionError` for deep nesting, `ValueError` for integers of thousands of
+digits, and it happily returns unpaired surrogates ("\\ud800") that no
+database, encoder or rule engine downstream can handle. Everything that
+reads JSON from outside goes through `loads`, and everything that keeps a
+string from outside is checked with `unpaired_surrogate`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class MalformedJSON(ValueError):
+    """The text is not JSON Bastion can read; the message says why, in a sentence."""
+
+
+def loads(text: str | bytes) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise MalformedJSON(f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    except RecursionError:
+        raise MalformedJSON("malformed JSON: nested too deeply") from None
+    except UnicodeDecodeError as error:
+        raise MalformedJSON(f"not valid UTF-8 (byte {error.start})") from None
+    except ValueError:  # an integer beyond Python's digit limit (4,300)
+        raise MalformedJSON("malformed JSON: a number has too many digits") from None
+
+
+def unpaired_surrogate(value: Any, path: str = "") -> str | None:
+    """Where in `value` (strings, dict keys and values, lists, at any depth) an unpaired surrogate sits, if any.
+
+    Iterative, so a value nested deeper than Python's recursion limit is walked too."""
+    pending: list[tuple[str, Any]] = [(path, value)]
+    while pending:
+        where, current = pending.pop()
+        if isinstance(current, str):
+            if _SURROGATE.search(current):
+                return where or "(value)"
+        elif isinstance(current, dict):
+            for key, inner in current.items():
+                name = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    return where or "(keys)"
+                pending.append((name, inner))
+        elif isinstance(current, list | tuple):
+            pending.extend((f"{where}[{index}]", inner) for index, inner in enumerate(current))
+    return None
