@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import Any, ClassVar
 
@@ -22,7 +22,10 @@ from pydantic import (
     model_validator,
 )
 
+from bastion.wire import without_surrogates
+
 MAX_ID_LENGTH = 256
+_NAMES = frozenset({"id", "author", "lang", "surface", "kind"})  # refused, not repaired, when not valid Unicode
 
 
 class Kind(StrEnum):
@@ -171,6 +174,13 @@ class Item(BaseModel):
     def _extra_fields_to_metadata(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        # A lone surrogate ("\ud800" in JSON, half an emoji where a post was cut) is not Unicode: no
+        # database, encoder or rule engine can hold it. Content is repaired (U+FFFD), not refused, so
+        # that appending one cannot keep a post from being checked; ids and names are still refused.
+        data = {
+            key if key in _NAMES else without_surrogates(key): value if key in _NAMES else without_surrogates(value)
+            for key, value in data.items()
+        }
         extra = {k: v for k, v in data.items() if k not in cls.FIELDS}
         if not extra:
             return data
@@ -187,6 +197,12 @@ class Item(BaseModel):
         if value is not None and not value.isprintable():
             raise ValueError("must contain only printable characters")
         return value
+
+    @field_validator("created_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        """A time without a zone ("2024-05-01", most CSV and Parquet exports) is read as UTC."""
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
     @model_validator(mode="after")
     def _has_content(self) -> Item:
@@ -241,6 +257,7 @@ class Verdict(BaseModel):
     signals: list[Signal] = Field(default_factory=list)
     rules: list[RuleRef] = Field(default_factory=list)
     shadow_rules: list[RuleRef] = Field(default_factory=list)
+    rule_errors: list[str] = Field(default_factory=list)  # rules that could not read the item (it then goes to review)
     lang: str | None = None
     policy_version: str | None = None
     decided_at: datetime | None = None

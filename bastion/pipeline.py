@@ -62,6 +62,7 @@ class Pipeline:
             signals=signals,
             rules=decision.fired,
             shadow_rules=decision.shadow,
+            rule_errors=decision.errors,
             lang=content.lang,
             policy_version=self.policy.version,
             decided_at=now,

@@ -4,8 +4,10 @@
 `RecursionError` for deep nesting, `ValueError` for integers of thousands of
 digits, and it happily returns unpaired surrogates ("\\ud800") that no
 database, encoder or rule engine downstream can handle. Everything that
-reads JSON from outside goes through `loads`, and everything that keeps a
-string from outside is checked with `unpaired_surrogate`.
+reads JSON from outside goes through `loads`; content is repaired with
+`without_surrogates` (half an emoji, as truncated posts often end, must not
+keep a post from being checked), and other strings are refused where
+`unpaired_surrogate` finds one.
 """
 
 from __future__ import annotations
@@ -53,3 +55,16 @@ def unpaired_surrogate(value: Any, path: str = "") -> str | None:
         elif isinstance(current, list | tuple):
             pending.extend((f"{where}[{index}]", inner) for index, inner in enumerate(current))
     return None
+
+
+def without_surrogates(value: Any) -> Any:
+    """`value` with every unpaired surrogate, in strings and dict keys at any depth, made U+FFFD."""
+    if unpaired_surrogate(value) is None:
+        return value
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_surrogates(key): without_surrogates(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_surrogates(inner) for inner in value]
+    return value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,6 +11,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bastion.core import ContentError
+from bastion.wire import MalformedJSON, loads
 
 
 class BadRequest(Exception):
@@ -40,11 +40,9 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError as error:
         raise BadRequest(400, "invalid_utf8", f"the body is not valid UTF-8 (byte {error.start})") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BadRequest(
-            400, "malformed_json", f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None
+        return loads(text)
+    except MalformedJSON as error:
+        raise BadRequest(400, "malformed_json", str(error)) from None
 
 
 def install(app: FastAPI) -> None:

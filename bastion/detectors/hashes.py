@@ -4,14 +4,19 @@ Every image or video gets a signal carrying its hashes (they are what is kept
 of the media); a match adds the bank entry, its labels and the distance. An
 exact match of the bytes sets `evidence.exact`, which the default policy
 removes without waiting for a person; a near match goes to review.
+
+Media attached to an item of another kind (a post with an attachment) is
+matched too: as an image when its bytes are one, by its digests otherwise, so
+declaring the wrong kind cannot slip banked media past the banks.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from bastion.banks.matcher import BankMatcher, Match
-from bastion.core import Category, Kind, Signal
+from bastion.core import Category, ContentError, Kind, Signal
 from bastion.detectors.base import Content, Detector
 from bastion.media.hashing import MediaHashes, hash_image, hash_video
 from bastion.settings import Settings
@@ -42,7 +47,7 @@ class HashDetector(Detector):
         return cls(matcher, settings.max_image_pixels, settings.max_video_seconds)
 
     def applies_to(self, content: Content) -> bool:
-        return content.media is not None and content.kind in (Kind.IMAGE, Kind.VIDEO)
+        return content.media is not None
 
     def detect(self, content: Content) -> list[Signal]:
         assert content.media is not None
@@ -67,7 +72,12 @@ class HashDetector(Detector):
         assert content.media is not None
         if content.kind is Kind.VIDEO:
             return hash_video(content.media, self.max_video_seconds)
-        return hash_image(content.media, self.max_pixels)
+        if content.kind is Kind.IMAGE:
+            return hash_image(content.media, self.max_pixels)
+        try:
+            return hash_image(content.media, self.max_pixels)
+        except ContentError:  # not an image: an attachment is still known by its bytes
+            return MediaHashes(hashlib.md5(content.media).hexdigest(), hashlib.sha256(content.media).hexdigest())
 
 
 def _score(match: Match) -> float:

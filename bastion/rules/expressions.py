@@ -51,6 +51,18 @@ class Condition:
         return result
 
 
+_ANYTHING = cel.compile("true")
+
+
+def unreadable(context: dict[str, Any]) -> str | None:
+    """Why the context cannot be handed to CEL at all (then no rule can judge the item), or None."""
+    try:
+        _ANYTHING.execute(context)
+    except (KeyError, RuntimeError, ValueError, TypeError) as error:
+        return f"{type(error).__name__}: {error}"[:300]
+    return None
+
+
 def evaluation_context(item: Item, signals: list[Signal], lang: str | None) -> dict[str, Any]:
     return {
         "item": {

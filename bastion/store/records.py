@@ -166,7 +166,17 @@ def _media_facts(item: Item, verdict: Verdict) -> dict[str, Any] | None:
     }
 
 
-_AUDITED = ("action", "score", "categories", "priority", "rules", "shadow_rules", "policy_version", "signals")
+_AUDITED = (
+    "action",
+    "score",
+    "categories",
+    "priority",
+    "rules",
+    "shadow_rules",
+    "rule_errors",
+    "policy_version",
+    "signals",
+)
 
 
 def _audit_view(body: dict[str, Any]) -> dict[str, Any]:

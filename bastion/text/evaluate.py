@@ -11,7 +11,6 @@ stop an evaluation; a row that is not a labelled text stops it, named.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 from bastion.core import Action, ContentError, Item
 from bastion.detectors.base import Content
 from bastion.pipeline import Pipeline
+from bastion.wire import MalformedJSON, loads, without_surrogates
 
 TVEC = "tvec"
 WEAK_BASES = {"account"}
@@ -66,9 +66,9 @@ def read_labelled(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise LabelledFileError(f"{where}: not JSON ({error.msg})") from None
+                row = without_surrogates(loads(line))  # half an emoji where a post was cut: repaired, as in the API
+            except MalformedJSON as error:
+                raise LabelledFileError(f"{where}: not JSON ({error})") from None
             yield number, _checked(row, where)
 
 
@@ -81,7 +81,7 @@ def _checked(row: object, where: str) -> dict[str, Any]:
     for field in _OPTIONAL_TEXT_FIELDS:
         if row.get(field) is not None and not isinstance(row[field], str):
             raise LabelledFileError(f"{where}: '{field}' must be a string or null")
-    if len(row.get("lang") or "") > _MAX_LANG_TAG:
+    if len(row.get("lang") or "") > _MAX_LANG_TAG or not (row.get("lang") or "").isprintable():
         raise LabelledFileError(f"{where}: 'lang' is not a language tag")
     return {**row, "label": label.strip().lower()}
 

@@ -73,3 +73,37 @@ def test_unicode_tricks_do_not_break_checking(client: TestClient) -> None:
     tricky = "J\u200bO\u200dI\u2066N the C\u0433imson \u202eDawn\u202c Brigade \U0001f600 \ufeff"
     response = client.post("/v1/check", json={"id": "u", "text": tricky})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'{"id": "x", "text": "x", "m": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+        (b'{"id": "x", "text": "x", "n": ' + b"9" * 5000 + b"}", "too many digits"),
+    ],
+)
+def test_hostile_json_is_a_clear_400(client: TestClient, db: Database, body: bytes, says: str) -> None:
+    response = client.post("/v1/check", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed_json"
+    assert says in response.json()["message"]
+    assert _items(db) == 0
+
+
+def test_half_an_emoji_is_repaired_and_the_post_still_judged(client: TestClient, db: Database) -> None:
+    post = b'{"id": "cut", "text": "Brothers, J O I N the Crimson Dawn Brigade today \\ud83d", "title": "\\ud800"}'
+    response = client.post("/v1/check", content=post, headers={"content-type": "application/json"})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["action"] == "review"
+    assert response.json()["rule_errors"] == []
+    with db.reader() as session:
+        row = session.get(ItemRow, "cut")
+        assert row is not None and row.item_metadata == {"title": "\ufffd"}
+
+
+def test_a_time_without_a_zone_is_read_as_utc(client: TestClient) -> None:
+    response = client.post("/v1/check", json={"id": "naive", "text": "x", "created_at": "2024-05-01T12:00:00"})
+
+    assert response.status_code == 200, response.text

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bastion.core import Action, Category, Item, Signal
+from bastion.core import Action, Category, Item, Kind, Signal
 from bastion.rules import Policy, PolicyError
 from bastion.settings import Settings
 
@@ -81,6 +81,16 @@ rules:
     decision = rules.decide(Item(id="n", text="t"), [], None)
     assert decision.action is Action.ALLOW
     assert decision.errors and "careless" in decision.errors[0]
+
+
+def test_an_item_no_rule_can_read_goes_to_review_not_through() -> None:
+    default = Policy.load(Settings().policy_dir)
+    unreadable = Item.model_construct(id="u", kind=Kind.TEXT, text="t", metadata={"title": "\ud800"})
+
+    decision = default.decide(unreadable, [signal("incitement", 0.9)], "en")
+
+    assert decision.action is Action.REVIEW
+    assert decision.errors and "cannot be read" in decision.errors[0]
 
 
 @pytest.mark.parametrize(

@@ -119,6 +119,7 @@ def test_eval_counts_a_row_bastion_refuses_instead_of_stopping(
         (b'{"text": "fine", "label": "news", "lang": ["en"]}', "'lang' must be a string or null"),
         (b'{"text": "fine", "label": "news", "lang": "not-a-language-tag-at-all"}', "'lang' is not a language tag"),
         (b'{"text": "caf\xe9", "label": "news"}', "not UTF-8"),
+        (b'{"text": "fine", "label": "news", "m": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "nested too deeply"),
     ],
 )
 def test_eval_names_a_wrongly_typed_row(model_env: Path, tmp_path: Path, line: bytes, message: str) -> None:
@@ -145,3 +146,13 @@ def test_train_refuses_a_bad_file_with_its_reason(tmp_path: Path, content: str, 
     result = runner.invoke(app, ["train", "--data", str(bad), "--out", str(tmp_path / "m"), "--no-cross-source"])
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_eval_scores_a_post_cut_in_half_an_emoji(model_env: Path, tmp_path: Path) -> None:
+    data = tmp_path / "cut.jsonl"
+    data.write_bytes(b'{"text": "a fictional post cut short \\ud83d", "label": "benign", "lang": "en"}\n')
+
+    result = runner.invoke(app, ["eval", "--data", str(data), "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n"] == 1
