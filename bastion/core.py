@@ -11,13 +11,15 @@ import base64
 import binascii
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -26,6 +28,17 @@ from bastion.wire import without_surrogates
 
 MAX_ID_LENGTH = 256
 _NAMES = frozenset({"id", "author", "lang", "surface", "kind"})  # refused, not repaired, when not valid Unicode
+
+
+def _printable(value: str) -> str:
+    if not value.isprintable():
+        raise ValueError("must contain only printable characters")
+    return value
+
+
+# A person's or platform's pseudonymous id as other systems send it: shown to moderators and
+# written to logs, so no newlines, bidi overrides or terminal escapes.
+Pseudonym = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH), AfterValidator(_printable)]
 
 
 class Kind(StrEnum):
@@ -194,9 +207,7 @@ class Item(BaseModel):
     @field_validator("id", "author")
     @classmethod
     def _printable_id(cls, value: str | None) -> str | None:
-        if value is not None and not value.isprintable():
-            raise ValueError("must contain only printable characters")
-        return value
+        return value if value is None else _printable(value)
 
     @field_validator("created_at")
     @classmethod

@@ -57,6 +57,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        undecodable = next((e for e in error.errors() if e.get("type") == "json_invalid"), None)
+        if undecodable:  # the same answer as /v1/check gives, wherever FastAPI parsed the body
+            reason = (undecodable.get("ctx") or {}).get("error", "JSON decode error")
+            return problem(400, "malformed_json", f"malformed JSON: {reason} at character {undecodable['loc'][-1]}")
         details = field_errors(error)
         return problem(422, "invalid_request", _summary(details), details)
 

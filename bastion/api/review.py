@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bastion.api.auth import require_platform
 from bastion.api.errors import BadRequest
-from bastion.core import Item
+from bastion.core import Item, Pseudonym
 from bastion.review.cases import ReviewError, file_appeal
 from bastion.review.reports import FiledReport, ReportReason, file_report
 from bastion.store.base import utcnow
@@ -23,7 +23,7 @@ Platform = Annotated[str, Depends(require_platform)]
 
 class ReportIn(BaseModel):
     item: Item
-    reporter: str = Field(min_length=1, max_length=256, description="the reporting user's pseudonymous id")
+    reporter: Pseudonym = Field(description="the reporting user's pseudonymous id")
     reason: ReportReason
     text: str = Field(default="", max_length=5000)
 
@@ -37,8 +37,8 @@ class ReportOut(BaseModel):
 
 
 class AppealIn(BaseModel):
-    item_id: str = Field(min_length=1, max_length=256)
-    appellant: str = Field(min_length=1, max_length=256, description="the author's pseudonymous id")
+    item_id: Pseudonym
+    appellant: Pseudonym = Field(description="the author's pseudonymous id")
     text: str = Field(default="", max_length=5000)
 
 

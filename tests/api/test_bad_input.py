@@ -107,3 +107,21 @@ def test_a_time_without_a_zone_is_read_as_utc(client: TestClient) -> None:
     response = client.post("/v1/check", json={"id": "naive", "text": "x", "created_at": "2024-05-01T12:00:00"})
 
     assert response.status_code == 200, response.text
+
+
+def test_every_endpoint_answers_malformed_json_alike(client: TestClient) -> None:
+    for path in ("/v1/reports", "/v1/banks"):
+        response = client.post(path, content=b'{"name": ', headers={"content-type": "application/json"})
+
+        assert response.status_code == 400, path
+        assert response.json()["error"] == "malformed_json"
+
+
+@pytest.mark.parametrize("reporter", ["line\nbreak", "\u202etxet", ""])
+def test_a_reporter_id_must_be_printable(client: TestClient, reporter: str) -> None:
+    report = {"item": {"id": "r1", "text": "a post"}, "reporter": reporter, "reason": "terrorism"}
+
+    response = client.post("/v1/reports", json=report)
+
+    assert response.status_code == 422
+    assert "reporter" in response.json()["message"]
