@@ -9,16 +9,22 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import json
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import date, time, timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+from uuid import UUID
 
 from pydantic import ValidationError
 
 from bastion.core import Item
+from bastion.wire import MalformedJSON, loads
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -29,12 +35,17 @@ class BadRow:
 
 Row = tuple[int, Item | BadRow]
 
+# The item's own fields, whose values validation judges; every other column becomes metadata, stored as JSON.
+_VALIDATED = Item.FIELDS - {"metadata"}
+
 _FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 
 def detect_format(path: str, explicit: str | None) -> str:
     if explicit:
-        return explicit
+        if explicit.lower() not in _FORMATS.values():
+            raise ValueError(f"unknown format {explicit!r}; use jsonl, csv or parquet")
+        return explicit.lower()
     if path == "-":
         return "jsonl"
     suffix = Path(path).suffix.lower()
@@ -67,18 +78,22 @@ def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | BadRo
         if not raw.strip():
             continue
         try:
-            value = json.loads(raw.decode("utf-8"))
+            # Decoded here, not by `loads`: given bytes, json would also take UTF-16 and encoded surrogates.
+            # A byte-order mark (Excel, Notepad) can only open the file.
+            value = loads(raw.rstrip(b"\r\n").decode("utf-8-sig" if line == 1 else "utf-8"))
         except UnicodeDecodeError as error:
             yield line, BadRow(line, f"not valid UTF-8 (byte {error.start})")
             continue
-        except json.JSONDecodeError as error:
-            yield line, BadRow(line, f"malformed JSON: {error.msg} at column {error.colno}")
+        except MalformedJSON as error:
+            # The row is one line, already named: its column is all the position a reader needs.
+            yield line, BadRow(line, str(error).replace(" at line 1 column ", " at column "))
             continue
         yield line, value if isinstance(value, dict) else BadRow(line, "a row must be a JSON object")
 
 
 def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
-    text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="")
+    # utf-8-sig: Excel opens its CSV with a byte-order mark, which would become part of the first column's name.
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
     reader = csv.DictReader(text)
     try:
         for fields in reader:
@@ -98,9 +113,63 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
 
     line = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
-        for fields in batch.to_pylist():
+        for fields in _python_rows(batch):
             line += 1
-            yield line, {k: v for k, v in fields.items() if v is not None}
+            yield line, _plain_fields(line, fields)
+
+
+def _python_rows(batch: pa.RecordBatch) -> list[dict[str, Any] | str]:
+    """The batch's rows as Python values; a row holding a value Python cannot (a timestamp past year 9999) becomes
+    the problem with it, so that only that row is skipped."""
+    try:
+        return batch.to_pylist()
+    except (OverflowError, ValueError):
+        return [_python_row(batch, index) for index in range(batch.num_rows)]
+
+
+def _python_row(batch: pa.RecordBatch, index: int) -> dict[str, Any] | str:
+    fields: dict[str, Any] = {}
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            fields[name] = column[index].as_py()
+        except (OverflowError, ValueError) as error:
+            return f"column {name!r} holds a value out of range ({error})"
+    return fields
+
+
+def _plain_fields(line: int, fields: dict[str, Any] | str) -> dict[str, Any] | BadRow:
+    """Extra columns (kept as metadata) as JSON values; the item's own fields are left for validation to judge."""
+    if isinstance(fields, str):
+        return BadRow(line, fields)
+    plain: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        try:
+            plain[name] = value if name in _VALIDATED else _json_value(value)
+        except TypeError as error:
+            return BadRow(line, f"column {name!r} has an unsupported type ({error})")
+    return plain
+
+
+def _json_value(value: Any) -> Any:
+    """A Parquet value as JSON holds it: bytes in hex (how digests are written), decimals, uuids and dates as
+    text, durations in seconds."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, dict):
+        return {str(key): _json_value(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(inner) for inner in value]
+    raise TypeError(type(value).__name__)
 
 
 def _to_item(line: int, fields: dict[str, Any] | BadRow, base: Path, max_media_bytes: int) -> Item | BadRow:
@@ -123,12 +192,26 @@ def _resolve_media(fields: dict[str, Any], base: Path, max_media_bytes: int) -> 
         media = {"path": fields.pop("media_path")}
     if not isinstance(media, dict) or "path" not in media or media.get("base64"):
         return fields
-    file = (base / str(media["path"])).resolve()
+    shown = _shortened(str(media["path"]))
+    try:
+        data = _media_bytes(base, str(media["path"]), shown, max_media_bytes)
+    except OSError as error:  # a name too long, a folder it may not enter, ...
+        reason = (error.strerror or str(error)).lower()
+        raise ValueError(f"media file {shown!r} cannot be read ({reason})") from None
+    return {**fields, "media": {**media, "base64": base64.b64encode(data).decode()}}
+
+
+def _media_bytes(base: Path, path: str, shown: str, max_media_bytes: int) -> bytes:
+    file = (base / path).resolve()
     if not file.is_relative_to(base.resolve()):
-        raise ValueError(f"media path {media['path']!r} leaves the input file's folder")
+        raise ValueError(f"media path {shown!r} leaves the input file's folder")
     if not file.is_file():
-        raise ValueError(f"media file {media['path']!r} does not exist")
+        raise ValueError(f"media file {shown!r} does not exist")
     if file.stat().st_size > max_media_bytes:
-        raise ValueError(f"media file {media['path']!r} is over the limit of {max_media_bytes} bytes")
-    encoded = base64.b64encode(file.read_bytes()).decode()
-    return {**fields, "media": {**media, "base64": encoded}}
+        raise ValueError(f"media file {shown!r} is over the limit of {max_media_bytes} bytes")
+    return file.read_bytes()
+
+
+def _shortened(path: str, keep: int = 80) -> str:
+    """A path short enough for a one-line message (a 5,000-character name would fill the screen)."""
+    return path if len(path) <= keep else path[:keep] + "…"

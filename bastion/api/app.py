@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from bastion import __version__
-from bastion.api import banks, check, errors, review
+from bastion.api import banks, body_limit, check, errors, review
 from bastion.api.auth import KeyCache
 from bastion.service import Service
 from bastion.settings import Settings
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.include_router(banks.router)
     app.include_router(review.router)
     _install_web(app, settings)
+    app.add_middleware(body_limit.BodyLimitMiddleware, limit=lambda: app.state.settings.max_body_bytes)
 
     @app.get("/healthz", tags=["ops"], summary="The process is up")
     def healthz() -> dict[str, str]:

@@ -28,8 +28,8 @@ app.command()(scan)
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    port: Annotated[int, typer.Option(help="port to listen on", min=0, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes", min=1)] = 1,
 ) -> None:
     """Serve the HTTP API (and web UI) on HOST:PORT."""
     import uvicorn
@@ -41,7 +41,7 @@ def serve(
 @app.command()
 def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the API afterwards")] = True,
-    port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+    port: Annotated[int, typer.Option(help="port to serve on", min=0, max=65535)] = 8000,
 ) -> None:
     """Load the fictional demo data set, print a demo API key, and serve."""
     from bastion.demo import load_demo
@@ -56,6 +56,8 @@ def demo(
 @keys_app.command("create")
 def keys_create(platform: Annotated[str, typer.Option(help="the platform this key is for")]) -> None:
     """Create an API key; it is shown once and stored only as a hash."""
+    if not 0 < len(platform) <= 64 or not platform.isprintable():
+        raise fail("a platform name is 1 to 64 printable characters")
     with database().session() as session:
         issued = create_key(session, platform)
     typer.echo(issued.secret)

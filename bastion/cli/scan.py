@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -22,7 +23,7 @@ _BATCH = 256
 
 
 def scan(
-    file: Annotated[str, typer.Argument(help="JSONL, CSV or Parquet file of items; '-' reads JSONL from stdin")],
+    file: Annotated[str, typer.Argument(help="JSONL, CSV or Parquet file of items; '-' reads stdin (JSONL or CSV)")],
     output: Annotated[str, typer.Option("-o", "--output", help="where verdicts go as JSONL ('-' = stdout)")] = "-",
     fmt: Annotated[str | None, typer.Option("--format", help="jsonl, csv or parquet (default: from suffix)")] = None,
     platform: Annotated[str, typer.Option(help="platform name recorded with the items")] = "local",
@@ -39,10 +40,11 @@ def scan(
         raise fail(str(error)) from None
     if file != "-" and not Path(file).is_file():
         raise fail(f"no such file: {file}")
+    _refuse_overwriting_input(file, output)
     counts: Counter[str] = Counter()
     bad: list[BadRow] = []
     with ExitStack() as stack:
-        out = sys.stdout if output == "-" else stack.enter_context(Path(output).open("w", encoding="utf-8"))
+        out = sys.stdout if output == "-" else stack.enter_context(_open_output(output))
         try:
             rows = read_items(file, fmt, sys.stdin.buffer, settings().max_body_bytes)
             for batch in _batches(_with_progress(rows, file)):
@@ -55,6 +57,25 @@ def scan(
     _report(counts, bad, to_stdout=output != "-")
     if bad:
         raise typer.Exit(1)
+
+
+def _refuse_overwriting_input(file: str, output: str) -> None:
+    """Checked before the output is opened: opening it for writing would empty the input before a row is read."""
+    if file == "-" or output == "-":
+        return
+    try:
+        same = os.path.samefile(file, output)
+    except OSError:  # no such output yet, or one that cannot be looked at: opening it says why
+        return
+    if same:
+        raise fail(f"the output {output} is the input file; write the verdicts somewhere else")
+
+
+def _open_output(output: str) -> TextIO:
+    try:
+        return Path(output).open("w", encoding="utf-8")
+    except OSError as error:
+        raise fail(f"cannot write {output}: {(error.strerror or str(error)).lower()}") from None
 
 
 def _check_batch(batch: list[Row], platform: str, bad: list[BadRow]) -> list[Verdict]:

@@ -18,7 +18,8 @@ def open_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
         raise ContentError("the image is empty (0 bytes)")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns from 89 MP on; our own limit, checked just below, is the one that counts.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > max_pixels:
@@ -27,8 +28,12 @@ def open_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
             image.load()
     except ContentError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ContentError(f"the image is too large to decode safely: {error}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+    except Image.DecompressionBombError:
+        # Pillow refuses images over twice its own limit inside `Image.open`, before our check can read the size.
+        limit = min(max_pixels, 2 * (Image.MAX_IMAGE_PIXELS or max_pixels))
+        raise ContentError(f"the image is too large to decode safely; the limit is {limit} pixels") from None
+    except UnidentifiedImageError:
+        raise ContentError("the media is not a decodable image: no image format recognised in its bytes") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ContentError(f"the media is not a decodable image: {error}") from None
     return image
