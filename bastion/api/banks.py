@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
+from itertools import chain
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
@@ -11,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from bastion.api.auth import require_platform
 from bastion.api.errors import BadRequest
-from bastion.banks.formats import FORMATS, read_entries
+from bastion.banks.formats import FORMATS, iter_entries
 from bastion.banks.media import entries_from_media, hash_file
 from bastion.banks.store import (
     BankError,
@@ -23,6 +25,7 @@ from bastion.banks.store import (
     record_feedback,
     set_enabled,
     set_entry_state,
+    valid_entry,
 )
 from bastion.core import Bank, Category, ContentError
 from bastion.settings import Settings
@@ -94,6 +97,13 @@ def _bank_error(error: BankError) -> BadRequest:
     return BadRequest(status, "bank_error", str(error))
 
 
+def _entry_error(error: BankError) -> BadRequest:
+    """404 for an entry that is not there (whatever the id's size), 422 for a note Bastion cannot keep."""
+    if str(error).startswith("no bank entry"):
+        return BadRequest(404, "not_found", str(error))
+    return BadRequest(422, "bank_error", str(error))
+
+
 @router.get("", summary="Every bank with its number of live entries")
 def banks(request: Request, platform: Platform) -> list[BankOut]:
     with _db(request).reader() as session:
@@ -122,15 +132,16 @@ def disable(name: str, request: Request, platform: Platform) -> dict[str, Any]:
 
 @router.post("/{name}/entries", status_code=201, summary="Add raw hashes, media (hashed here, not kept) or a bank file")
 def add(name: str, body: EntriesIn, request: Request, platform: Platform, tasks: BackgroundTasks) -> EntriesOut:
-    entries = [NewEntry(h.kind, h.value, h.labels, h.source, h.confidence) for h in body.hashes]
-    entries += _media_entries(body.media, _settings(request))
     try:
-        if body.file:
-            entries += read_entries(body.file, body.format)
-        if not entries:
-            raise BadRequest(422, "invalid_entries", "send 'hashes', 'media' or a 'file'")
+        hashes = [_hash_entry(number, h) for number, h in enumerate(body.hashes)]
+        media = _media_entries(body.media, _settings(request))
+        # The file is read a batch at a time as it is written, in one transaction: a bad line adds nothing.
+        file = iter_entries(io.StringIO(body.file, newline=""), body.format) if body.file else ()
         with _db(request).session() as session:
+            entries = chain(hashes, media, file)
             added, existing = add_entries(session, name, entries, f"platform:{platform}")
+            if not added and not existing:
+                raise BadRequest(422, "invalid_entries", "send 'hashes', 'media' or a 'file'")
     except BankError as error:
         raise _bank_error(error) from None
     tasks.add_task(request.app.state.retro.run_once)  # after the response; the worker's loop is the safety net
@@ -164,7 +175,7 @@ def remove(entry_id: int, request: Request, platform: Platform) -> dict[str, Any
         with _db(request).session() as session:
             set_entry_state(session, entry_id, "removed", f"platform:{platform}")
     except BankError as error:
-        raise BadRequest(404, "not_found", str(error)) from None
+        raise _entry_error(error) from None
     return {"id": entry_id, "state": "removed"}
 
 
@@ -174,8 +185,15 @@ def feedback(entry_id: int, body: FeedbackIn, request: Request, platform: Platfo
         with _db(request).session() as session:
             record_feedback(session, entry_id, body.opinion, f"platform:{platform}", body.note)
     except BankError as error:
-        raise BadRequest(404, "not_found", str(error)) from None
+        raise _entry_error(error) from None
     return {"id": entry_id, "opinion": body.opinion}
+
+
+def _hash_entry(number: int, hash_in: HashIn) -> NewEntry:
+    try:
+        return valid_entry(NewEntry(hash_in.kind, hash_in.value, hash_in.labels, hash_in.source, hash_in.confidence))
+    except BankError as error:
+        raise BankError(f"hashes[{number}]: {error}") from None
 
 
 def _media_entries(media: list[MediaIn], settings: Settings) -> list[NewEntry]:

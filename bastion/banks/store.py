@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bastion.banks.vpdq import entry_id_of, parse_frames, serialise
@@ -17,10 +18,16 @@ from bastion.core import Bank, Category
 from bastion.store.audit import append_audit
 from bastion.store.base import utcnow
 from bastion.store.models.banks import BankEntryRow, BankRow, EntryFeedbackRow
+from bastion.wire import unpaired_surrogate
 
 HASH_KINDS = {"pdq": 64, "md5": 32, "sha256": 64, "vpdq": 0}  # vpdq: a JSON list of frames, any length
 _HEX = re.compile(r"^[0-9a-f]+$")
 _LOOKUP_BATCH = 500  # values per IN (...) query, well under SQLite's and PostgreSQL's parameter limits
+# Entries written per INSERT: memory stays flat however long the file, and each batch is one round trip.
+_WRITE_BATCH = 2_000
+_MAX_ENTRY_ID = 2**31 - 1  # ids are INTEGER: 32 bits on PostgreSQL
+_MAX_SOURCE = 256  # the column's length
+_BANK_NAME = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,127}$")  # a leading '-' would read as a CLI option
 # GIFCT-style labels and the category a match on them means.
 LABEL_CATEGORIES = {
     "attacker manifesto": Category.PROPAGANDA,
@@ -61,9 +68,58 @@ def valid_hash(kind: str, value: str) -> str:
     return value
 
 
+def valid_entry(entry: NewEntry) -> NewEntry:
+    """The entry with its hash in canonical form, or a BankError saying what is wrong, before any INSERT sees it.
+
+    Every way in (files, the API, media, review) comes through here: the database
+    refuses NaN, unpaired surrogates and non-string sources only with a traceback."""
+    if not isinstance(entry.kind, str) or not isinstance(entry.value, str):
+        raise BankError("a hash and its kind are strings")
+    value = valid_hash(entry.kind, entry.value)
+    if entry.source is not None:
+        valid_text("source", entry.source, _MAX_SOURCE)
+    if not isinstance(entry.labels, list):
+        raise BankError("labels are a list of strings")
+    for label in entry.labels:
+        valid_text("a label", label)
+    return NewEntry(entry.kind, value, entry.labels, entry.source, _valid_confidence(entry.confidence), entry.extra)
+
+
+def valid_text(what: str, value: object, max_length: int | None = None) -> str:
+    """A string from outside that the database and JSON encoders can keep, or a BankError naming `what`."""
+    if not isinstance(value, str):
+        raise BankError(f"{what} must be a string, not {type(value).__name__}")
+    if unpaired_surrogate(value):
+        raise BankError(f"{what} is not valid Unicode (it holds an unpaired surrogate)")
+    if max_length is not None and len(value) > max_length:
+        raise BankError(f"{what} is {len(value)} characters; the limit is {max_length}")
+    return value
+
+
+def valid_bank_name(name: str) -> str:
+    if not _BANK_NAME.match(name):
+        raise BankError("a bank name is 1 to 128 letters, digits, '.', '_' or '-', and does not start with '-'")
+    return name
+
+
+def _valid_confidence(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:  # NaN fails 0 <= NaN
+        raise BankError(f"confidence {value!r} is not a number between 0 and 1")
+    return float(value)
+
+
+def _valid_entry_id(entry_id: int) -> int:
+    """A BankError for ids no row can have, before the driver overflows on them."""
+    if not 0 < entry_id <= _MAX_ENTRY_ID:
+        raise BankError(f"no bank entry {entry_id}")
+    return entry_id
+
+
 def create_bank(
     session: Session, bank: Bank, actor: str, category: Category = Category.PROPAGANDA, pdq_threshold: int | None = None
 ) -> BankRow:
+    valid_bank_name(bank.name)
+    valid_text("the description", bank.description)
     if session.scalar(select(BankRow.id).where(BankRow.name == bank.name)):
         raise BankError(f"a bank named {bank.name!r} already exists")
     if pdq_threshold is not None and not 0 <= pdq_threshold <= 128:
@@ -113,53 +169,86 @@ def set_enabled(session: Session, name: str, enabled: bool, actor: str) -> BankR
 
 
 def add_entries(session: Session, name: str, entries: Iterable[NewEntry], actor: str) -> tuple[list[int], int]:
-    """Add entries to a bank; returns (ids added, how many were there already). A removed entry is revived."""
+    """Add entries to a bank; returns (ids added, how many were there already). A removed entry is revived.
+
+    `entries` is read a batch at a time (a file can be streamed), but all in the caller's
+    transaction: an entry that fails validation, anywhere in the file, leaves nothing added.
+    An entry repeated in the input counts as already there the second time."""
     bank = get_bank(session, name)
     now = utcnow()
-    wanted = {_stored_key(e): e for e in entries}
-    values = sorted({value for _, value in wanted})
-    existing = {
-        (row.kind, row.value): row
-        for start in range(0, len(values), _LOOKUP_BATCH)  # only the rows asked about, not the whole bank
-        for row in session.scalars(
-            select(BankEntryRow).where(
-                BankEntryRow.bank_id == bank.id, BankEntryRow.value.in_(values[start : start + _LOOKUP_BATCH])
-            )
-        )
-        if (row.kind, row.value) in wanted
-    }
-    added: list[BankEntryRow] = []
-    for (kind, value), entry in wanted.items():
-        row = existing.get((kind, value))
-        if row is not None:
-            if row.state == "removed":
-                row.state, row.updated_at, row.retro_matched_at = "active", now, None
-                added.append(row)
-            continue
-        row = BankEntryRow(
-            bank_id=bank.id,
-            kind=kind,
-            value=value,
-            labels=sorted(set(entry.labels)),
-            source=entry.source,
-            confidence=entry.confidence,
-            added_by=actor,
-            added_at=now,
-            updated_at=now,
-            extra=_stored_extra(entry),
-        )
-        session.add(row)
-        added.append(row)
-    session.flush()
+    added: list[int] = []
+    seen = 0
+    kinds: set[str] = set()
+    for batch in _batches(entries, _WRITE_BATCH):
+        wanted = {_stored_key(entry): entry for entry in map(valid_entry, batch)}
+        added += _write_batch(session, bank.id, wanted, actor, now)
+        seen += len(batch)
+        kinds.update(kind for kind, _ in wanted)
     if added:
         append_audit(
             session,
             action="bank.add",
             subject=f"bank:{name}",
             actor=actor,
-            payload={"added": len(added), "kinds": sorted({k for k, _ in wanted})},
+            payload={"added": len(added), "kinds": sorted(kinds)},
         )
-    return [row.id for row in added], len(wanted) - len(added)
+    return added, seen - len(added)
+
+
+def _batches(entries: Iterable[NewEntry], size: int) -> Iterator[list[NewEntry]]:
+    iterator = iter(entries)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _write_batch(
+    session: Session, bank_id: int, wanted: dict[tuple[str, str], NewEntry], actor: str, now: datetime
+) -> list[int]:
+    """Insert the new entries and revive removed ones with bulk statements: no ORM object per entry is kept."""
+    existing = _existing(session, bank_id, wanted)
+    revived = [entry_id for entry_id, state in existing.values() if state == "removed"]
+    if revived:
+        session.execute(
+            update(BankEntryRow)
+            .where(BankEntryRow.id.in_(revived))
+            .values(state="active", updated_at=now, retro_matched_at=None)
+        )
+    rows = [
+        {
+            "bank_id": bank_id,
+            "kind": kind,
+            "value": value,
+            "labels": sorted(set(entry.labels)),
+            "source": entry.source,
+            "confidence": entry.confidence,
+            "added_by": actor,
+            "added_at": now,
+            "updated_at": now,
+            "extra": _stored_extra(entry),
+        }
+        for (kind, value), entry in wanted.items()
+        if (kind, value) not in existing
+    ]
+    inserted = list(session.scalars(insert(BankEntryRow).returning(BankEntryRow.id), rows)) if rows else []
+    return revived + inserted
+
+
+def _existing(
+    session: Session, bank_id: int, wanted: dict[tuple[str, str], NewEntry]
+) -> dict[tuple[str, str], tuple[int, str]]:
+    """(id, state) of the wanted entries the bank already holds, looking up only the values asked about."""
+    found: dict[tuple[str, str], tuple[int, str]] = {}
+    for kind in {kind for kind, _ in wanted}:
+        values = sorted(value for k, value in wanted if k == kind)
+        for start in range(0, len(values), _LOOKUP_BATCH):
+            # All three columns of the unique index: with bank_id alone, SQLite scans the whole bank per query.
+            query = select(BankEntryRow.id, BankEntryRow.value, BankEntryRow.state).where(
+                BankEntryRow.bank_id == bank_id,
+                BankEntryRow.kind == kind,
+                BankEntryRow.value.in_(values[start : start + _LOOKUP_BATCH]),
+            )
+            found.update(((kind, value), (entry_id, state)) for entry_id, value, state in session.execute(query))
+    return found
 
 
 def _stored_key(entry: NewEntry) -> tuple[str, str]:
@@ -180,7 +269,8 @@ def signal_value(row: BankEntryRow) -> str:
 
 
 def set_entry_state(session: Session, entry_id: int, state: str, actor: str, reason: str = "") -> BankEntryRow:
-    entry = session.get(BankEntryRow, entry_id)
+    valid_text("the reason", reason)
+    entry = session.get(BankEntryRow, _valid_entry_id(entry_id))
     if entry is None:
         raise BankError(f"no bank entry {entry_id}")
     entry.state, entry.updated_at = state, utcnow()
@@ -200,7 +290,8 @@ def record_feedback(session: Session, entry_id: int, opinion: str, actor: str, n
     """Confirm or dispute an entry (typically a third party's), for its source to learn from."""
     if opinion not in ("confirm", "dispute"):
         raise BankError("feedback is 'confirm' or 'dispute'")
-    entry = session.get(BankEntryRow, entry_id)
+    valid_text("the note", note)
+    entry = session.get(BankEntryRow, _valid_entry_id(entry_id))
     if entry is None:
         raise BankError(f"no bank entry {entry_id}")
     row = EntryFeedbackRow(entry_id=entry_id, opinion=opinion, note=note, actor=actor)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from bastion.banks.formats import FORMATS, read_entries, write_entries
+from bastion.banks.formats import FORMATS, decoded_lines, iter_entries, write_entries
 from bastion.banks.matches import match_retroactively
 from bastion.banks.media import entries_from_media, hash_file
 from bastion.banks.store import (
@@ -26,6 +28,7 @@ from bastion.banks.store import (
     set_enabled,
     set_entry_state,
     signal_value,
+    valid_bank_name,
 )
 from bastion.cli._context import database, err, fail, settings
 from bastion.core import Bank, Category, ContentError
@@ -35,6 +38,7 @@ from bastion.workers.retro import match_all_pending
 
 banks_app = typer.Typer(help="Hash banks of known content (PDQ, vPDQ, MD5, SHA-256).", no_args_is_help=True)
 _ACTOR = "cli"
+_MAX_HOURS = 10 * 365 * 24  # ten years: far beyond the 30-day retro window, and well inside timedelta's range
 Labels = Annotated[list[str] | None, typer.Option("--label", help="a label for every entry (repeatable)")]
 
 
@@ -48,6 +52,7 @@ def create(
 ) -> None:
     """Create an empty bank."""
     try:
+        valid_bank_name(name)  # before pydantic, whose message for it is four lines of pattern and URL
         with database().session() as session:
             create_bank(
                 session,
@@ -107,15 +112,36 @@ def import_(
     source: Annotated[str | None, typer.Option(help="provenance for rows that do not say")] = None,
     label: Labels = None,
 ) -> None:
-    """Import hashes from a pytx, HMA, CSV or JSONL file."""
-    text = sys.stdin.read() if str(file) == "-" else _read_text(file)
+    """Import hashes from a pytx, HMA, CSV or JSONL file (all or nothing: a bad row imports none)."""
+    if fmt not in FORMATS:
+        raise fail(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    stdin = str(file) == "-"
+    # Streamed a batch at a time into one transaction: memory stays flat however long the file.
+    with nullcontext(sys.stdin.buffer) if stdin else _open(file) as stream:
+        entries = iter_entries(decoded_lines(stream), fmt, kind, source or (None if stdin else file.name))
+        _store(name, _named(file, _labelled(entries, label or [])))
+
+
+def _open(file: Path) -> IO[bytes]:
     try:
-        entries = read_entries(text, fmt, kind, source or (None if str(file) == "-" else file.name))
+        return file.open("rb")
+    except OSError as error:
+        raise fail(f"{file}: cannot read ({error.strerror or error})") from None
+
+
+def _named(file: Path, entries: Iterable[NewEntry]) -> Iterator[NewEntry]:
+    """The entries, with the file named in any error reading them."""
+    try:
+        yield from entries
     except BankError as error:
-        raise fail(f"{file}: {error}") from None
-    if label:
-        entries = [NewEntry(e.kind, e.value, sorted({*e.labels, *label}), e.source, e.confidence) for e in entries]
-    _store(name, entries)
+        raise BankError(f"{file}: {error}") from None
+    except OSError as error:
+        raise BankError(f"{file}: cannot read ({error.strerror or error})") from None
+
+
+def _labelled(entries: Iterable[NewEntry], labels: list[str]) -> Iterator[NewEntry]:
+    for e in entries:
+        yield NewEntry(e.kind, e.value, sorted({*e.labels, *labels}), e.source, e.confidence) if labels else e
 
 
 @banks_app.command("export")
@@ -183,9 +209,15 @@ def feedback(
 @banks_app.command("match-retro")
 def match_retro(
     hours: Annotated[
-        int | None, typer.Option(help="also re-match every entry added in the last HOURS, not only pending ones")
+        int | None,
+        typer.Option(
+            min=1, max=_MAX_HOURS, help="also re-match every entry added in the last HOURS, not only pending ones"
+        ),
     ] = None,
-    days: Annotated[int | None, typer.Option(help="against items seen in the last DAYS (default: setting)")] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, max=_MAX_HOURS // 24, help="against items seen in the last DAYS (default: setting)"),
+    ] = None,
 ) -> None:
     """Match bank entries against items already seen; matches open cases. `serve` does this by itself."""
     config = settings()
@@ -211,7 +243,7 @@ def match_retro(
     typer.echo(f"{entries} entries matched against past items: {len(found)} matches, cases opened or raised")
 
 
-def _store(name: str, entries: list[NewEntry]) -> None:
+def _store(name: str, entries: Iterable[NewEntry]) -> None:
     try:
         with database().session() as session:
             added, existing = add_entries(session, name, entries, _ACTOR)
@@ -237,13 +269,6 @@ def _entry_state(entry_id: int, state: str, reason: str) -> None:
     except BankError as error:
         raise fail(str(error)) from None
     err.print(f"entry {entry_id} is now {state}")
-
-
-def _read_text(file: Path) -> str:
-    try:
-        return file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise fail(f"{file}: cannot read ({error})") from None
 
 
 def _as_new(row: BankEntryRow) -> NewEntry:

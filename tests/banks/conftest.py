@@ -52,6 +52,19 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=db_url, bank_refresh_seconds=0)
 
 
+@pytest.fixture
+def cli_env(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`bastion` commands run with CliRunner against this test's database; returns a scratch directory."""
+    monkeypatch.setenv("BASTION_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BASTION_DATABASE_URL", db_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    from bastion.cli import _context
+
+    for cached in (_context.settings, _context.database, _context.service):
+        cached.cache_clear()
+    return tmp_path
+
+
 @functools.cache
 def video(seeds: tuple[int, ...], fmt: str = "mp4", size: tuple[int, int] = (320, 240)) -> bytes:
     """A made-up slideshow, one poster a second, encoded by ffmpeg (H.264 MP4 or VP9 WebM); made once per run."""

@@ -17,18 +17,6 @@ PDQ = "f" * 16 + "0" * 48
 MD5 = "0123456789abcdef" * 2
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BASTION_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("BASTION_DATABASE_URL", db_url)
-    monkeypatch.setenv("COLUMNS", "200")
-    from bastion.cli import _context
-
-    for cached in (_context.settings, _context.database, _context.service):
-        cached.cache_clear()
-    return tmp_path
-
-
 def _run(*args: str) -> str:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.output
