@@ -80,12 +80,16 @@ async def _item_from_request(request: Request) -> Item:
     if not isinstance(fields, dict):
         raise BadRequest(422, "invalid_item", f"an item is a JSON object, not {type(fields).__name__}")
     try:
-        return Item.model_validate(fields)
+        item = Item.model_validate(fields)
     except ValidationError as error:
         details = field_errors(error)
         raise BadRequest(
             422, "invalid_item", "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5]), details
         ) from None
+    if item.media is not None and item.media.path is not None and item.media.data() is None:
+        # The server never opens a path a client names; only `bastion scan` reads files, beside its input.
+        raise BadRequest(422, "invalid_item", "media.path is read by `bastion scan` only; send media.base64 or upload")
+    return item
 
 
 async def _multipart_fields(request: Request) -> dict[str, Any]:

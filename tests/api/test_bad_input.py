@@ -29,6 +29,7 @@ def _items(db: Database) -> int:
         (b'{"id": "x", "media": {"base64": "!!not base64!!"}}', 422, "invalid_item", "base64"),
         (b'{"id": "x", "text": "x", "created_at": "yesterday"}', 422, "invalid_item", "created_at"),
         (b'{"id": "", "text": "x"}', 422, "invalid_item", "id"),
+        (b'{"id": "x", "text": "x", "media": {"path": "/etc/passwd"}}', 422, "invalid_item", "media.path"),
     ],
 )
 def test_bad_body_gets_a_clear_error(
