@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bastion.core import ContentError, Item, Signal, Verdict, tvec_score
+from bastion.core import ContentError, Item, Kind, Signal, Verdict, tvec_score
 from bastion.detectors.base import Content, Detector, Extractor, TextField
 from bastion.plugins import load_detectors, load_extractors
 from bastion.rules import Policy
@@ -70,6 +70,8 @@ class Pipeline:
 
     def prepare(self, item: Item) -> Content:
         media = item.media.data() if item.media else None
+        if not media and item.kind in (Kind.IMAGE, Kind.VIDEO):  # an empty file, or only a link to one
+            raise ContentError(f"{item.kind.value} items need their media bytes; these are empty or missing")
         texts: dict[str, str] = {}
         if item.text:
             texts["text"] = item.text

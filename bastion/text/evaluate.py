@@ -60,7 +60,7 @@ def read_labelled(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         for number, raw in enumerate(lines, start=1):
             where = f"{path}:{number}"
             try:
-                line = raw.decode("utf-8")
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")  # a BOM, as some editors write
             except UnicodeDecodeError:
                 raise LabelledFileError(f"{where}: not UTF-8 text") from None
             if not line.strip():

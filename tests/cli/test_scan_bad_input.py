@@ -204,3 +204,16 @@ def test_serve_exits_when_it_cannot_start(tmp_path: Path) -> None:
         result = run_bastion(["serve", "--port", str(busy.getsockname()[1])], tmp_path, timeout=60)
     assert result.returncode != 0
     assert "address already in use" in result.stderr.decode()
+
+
+def test_an_image_item_whose_file_is_empty_is_skipped_not_allowed(tmp_path: Path) -> None:
+    (tmp_path / "zero.png").write_bytes(b"")
+    source = tmp_path / "zero.jsonl"
+    rows = [{"id": "z1", "kind": "image", "media": {"path": "zero.png"}}, {"id": "t1", "text": "hello"}]
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+
+    status, errors, ids = _scan(tmp_path, source)
+
+    assert status == 1
+    assert "line 1: skipped: image items need their media bytes" in errors
+    assert ids == ["t1"]

@@ -156,3 +156,13 @@ def test_eval_scores_a_post_cut_in_half_an_emoji(model_env: Path, tmp_path: Path
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["n"] == 1
+
+
+def test_eval_reads_a_file_that_begins_with_a_bom(model_env: Path, tmp_path: Path) -> None:
+    data = tmp_path / "bom.jsonl"
+    data.write_bytes(b"\xef\xbb\xbf" + b'{"text": "a fictional post", "label": "benign"}\n')
+
+    result = runner.invoke(app, ["eval", "--data", str(data), "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n"] == 1
