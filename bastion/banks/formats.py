@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -50,9 +51,13 @@ def decoded_lines(stream: IO[bytes]) -> Iterator[str]:
     """A binary file's lines as UTF-8 text for `iter_entries`, one at a time; a BankError names an undecodable line."""
     for line, raw in enumerate(stream, start=1):
         try:
-            yield raw.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             raise BankError(f"line {line}: not valid UTF-8 (byte {error.start + 1} of the line)") from None
+        yield from _LONE_CR.split(text)  # files saved with old Mac line ends (a bare \r) hold many lines in one
+
+
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)(?=.)", re.DOTALL)
 
 
 def _without_bom(lines: Iterable[str]) -> Iterator[str]:

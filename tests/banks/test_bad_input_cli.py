@@ -99,6 +99,14 @@ def test_files_excel_saved_with_a_utf8_bom_are_read(share: Path, fmt: str, text:
     assert "1 entries added" in _import(share, f"excel.{fmt}", b"\xef\xbb\xbf" + text.encode(), fmt)
 
 
+@pytest.mark.parametrize(
+    ("fmt", "text"),
+    [("pytx", f"pdq {PDQ}\rpdq {OTHER}\r"), ("csv", f"hash,label\r{PDQ},attack footage\r{OTHER},x\r")],
+)
+def test_files_with_old_mac_line_ends_are_read_line_by_line(share: Path, fmt: str, text: str) -> None:
+    assert "2 entries added" in _import(share, f"mac.{fmt}", text, fmt)
+
+
 def test_a_bad_row_after_thousands_of_good_ones_imports_nothing(share: Path) -> None:
     rng = random.Random(7)
     good = [f"pdq {rng.getrandbits(256):064x}" for _ in range(5_000)]  # more than one write batch
