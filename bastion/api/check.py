@@ -49,25 +49,8 @@ async def check(request: Request, platform: Annotated[str, Depends(require_platf
     return Response(verdict.model_dump_json(), media_type="application/json")
 
 
-async def read_limited(request: Request) -> bytes:
-    """The request body, refusing anything over the configured limit (413)."""
-    limit = request.app.state.settings.max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BadRequest(413, "body_too_large", f"the body is {declared} bytes; the limit is {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BadRequest(413, "body_too_large", f"the body is over the limit of {limit} bytes")
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    request._body = body  # lets request.form() parse what was already read
-    return body
-
-
 async def _item_from_request(request: Request) -> Item:
-    body = await read_limited(request)
+    body = await request.body()  # BodyLimitMiddleware has refused anything over the limit
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         fields = await _multipart_fields(request)

@@ -108,11 +108,12 @@ def _valid_confidence(value: object) -> float:
     return float(value)
 
 
-def _valid_entry_id(entry_id: int) -> int:
-    """A BankError for ids no row can have, before the driver overflows on them."""
-    if not 0 < entry_id <= _MAX_ENTRY_ID:
+def _entry(session: Session, entry_id: int) -> BankEntryRow:
+    """The entry, or a BankError; ids no row can have are answered before the driver overflows on them."""
+    entry = session.get(BankEntryRow, entry_id) if 0 < entry_id <= _MAX_ENTRY_ID else None
+    if entry is None:
         raise BankError(f"no bank entry {entry_id}")
-    return entry_id
+    return entry
 
 
 def create_bank(
@@ -270,9 +271,7 @@ def signal_value(row: BankEntryRow) -> str:
 
 def set_entry_state(session: Session, entry_id: int, state: str, actor: str, reason: str = "") -> BankEntryRow:
     valid_text("the reason", reason)
-    entry = session.get(BankEntryRow, _valid_entry_id(entry_id))
-    if entry is None:
-        raise BankError(f"no bank entry {entry_id}")
+    entry = _entry(session, entry_id)
     entry.state, entry.updated_at = state, utcnow()
     if state == "active":  # back from quarantine: it missed the items seen meanwhile
         entry.retro_matched_at = None
@@ -291,9 +290,7 @@ def record_feedback(session: Session, entry_id: int, opinion: str, actor: str, n
     if opinion not in ("confirm", "dispute"):
         raise BankError("feedback is 'confirm' or 'dispute'")
     valid_text("the note", note)
-    entry = session.get(BankEntryRow, _valid_entry_id(entry_id))
-    if entry is None:
-        raise BankError(f"no bank entry {entry_id}")
+    entry = _entry(session, entry_id)
     row = EntryFeedbackRow(entry_id=entry_id, opinion=opinion, note=note, actor=actor)
     session.add(row)
     append_audit(

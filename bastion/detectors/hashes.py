@@ -72,11 +72,12 @@ class HashDetector(Detector):
         assert content.media is not None
         if content.kind is Kind.VIDEO:
             return hash_video(content.media, self.max_video_seconds)
-        if content.kind is Kind.IMAGE:
-            return hash_image(content.media, self.max_pixels)
         try:
             return hash_image(content.media, self.max_pixels)
-        except ContentError:  # not an image: an attachment is still known by its bytes
+        except ContentError:
+            if content.kind is Kind.IMAGE:
+                raise
+            # An attachment that is no image is still known by its bytes.
             return MediaHashes(hashlib.md5(content.media).hexdigest(), hashlib.sha256(content.media).hexdigest())
 
 

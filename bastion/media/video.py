@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,6 +22,8 @@ from pathlib import Path
 from PIL import Image
 
 from bastion.core import ContentError
+
+_PDQ_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 MAX_VIDEO_FRAMES = 600
 _DECODE_TIMEOUT = 120
@@ -43,9 +47,10 @@ class VideoFrame:
             frame = cls(pdq.strip().lower(), int(quality), float(timestamp))
         except ValueError:
             raise ValueError(f"{text[:80]!r} is not a vPDQ frame (hex,quality,timestamp)") from None
-        if len(frame.pdq) != 64 or not 0 <= frame.quality <= 100 or frame.timestamp < 0:
+        # Stricter than int(x, 16) and float() are: "0x..", Arabic-Indic digits or NaN would pass them
+        # and break matching later (bytes.fromhex) rather than the import now.
+        if not _PDQ_HEX.match(frame.pdq) or not 0 <= frame.quality <= 100 or not 0 <= frame.timestamp < math.inf:
             raise ValueError(f"{text[:80]!r} is not a vPDQ frame (hex,quality,timestamp)")
-        int(frame.pdq, 16)
         return frame
 
 
