@@ -27,6 +27,7 @@ from pydantic import (
 from bastion.wire import without_surrogates
 
 MAX_ID_LENGTH = 256
+MAX_LANG_TAG = 16
 _NAMES = frozenset({"id", "author", "lang", "surface", "kind"})  # refused, not repaired, when not valid Unicode
 
 
@@ -174,7 +175,7 @@ class Item(BaseModel):
     media: Media | None = None
     author: str | None = Field(default=None, max_length=MAX_ID_LENGTH)
     surface: str | None = Field(default=None, max_length=64)
-    lang: str | None = Field(default=None, max_length=16)
+    lang: str | None = Field(default=None, max_length=MAX_LANG_TAG)
     created_at: datetime | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bastion.core import Action, ContentError, Item
+from bastion.core import MAX_LANG_TAG, Action, ContentError, Item
 from bastion.detectors.base import Content
 from bastion.pipeline import Pipeline
 from bastion.wire import MalformedJSON, loads, without_surrogates
@@ -51,7 +51,6 @@ class LabelledFileError(ValueError):
 
 
 _OPTIONAL_TEXT_FIELDS = ("lang", "source", "basis", "category", "collection")
-_MAX_LANG_TAG = 16
 
 
 def read_labelled(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -81,7 +80,7 @@ def _checked(row: object, where: str) -> dict[str, Any]:
     for field in _OPTIONAL_TEXT_FIELDS:
         if row.get(field) is not None and not isinstance(row[field], str):
             raise LabelledFileError(f"{where}: '{field}' must be a string or null")
-    if len(row.get("lang") or "") > _MAX_LANG_TAG or not (row.get("lang") or "").isprintable():
+    if len(row.get("lang") or "") > MAX_LANG_TAG or not (row.get("lang") or "").isprintable():
         raise LabelledFileError(f"{where}: 'lang' is not a language tag")
     return {**row, "label": label.strip().lower()}
 
