@@ -124,7 +124,7 @@ def evasion(model: TextModel, corpus: Corpus, raw_texts: list[str]) -> None:
     perturbed = [evade(t, rng) for t in plain]
     langs = [corpus.langs[i] for i in positives]
     for name, texts in (("plain", plain), ("evaded", perturbed)):
-        scores = model.score([prepare(t) for t in texts])
+        scores = model.score([prepare(t) for t in texts], langs)
         hits = [s.p_tvec >= model.threshold_for(lang) for s, lang in zip(scores, langs, strict=True)]
         print(f"packaged model (in sample), judged TVEC recall ({name}): {np.mean(hits):.3f} on {len(hits)} texts")
 

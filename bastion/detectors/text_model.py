@@ -90,7 +90,9 @@ class TextModelDetector(Detector):
 
     def detect_many(self, contents: Sequence[Content]) -> list[list[Signal]]:
         fields = [(index, field) for index, content in enumerate(contents) for field in content.texts]
-        scores = self.model.score([prepare(field.original) for _, field in fields])
+        scores = self.model.score(
+            [prepare(field.original) for _, field in fields], [contents[index].lang for index, _ in fields]
+        )
         best: dict[int, tuple[TextField, TextScore]] = {}
         for (index, field), score in zip(fields, scores, strict=True):
             if index not in best or score.p_tvec > best[index][1].p_tvec:

@@ -1,10 +1,14 @@
-"""The model on texts that speak of terrorism without being TVEC: news, counter-speech, research.
+"""The model on Bastion's own sentences, never trained on, in many languages.
 
-The sentences (`bastion/data/text/context-probes.yaml`) are Bastion's own and
-never trained on, in several languages, many of them in the extremists' own
-vocabulary the way people argue back. `bastion train` records the summary in
-model.json, so a model that starts flagging the people who report on or
-argue against terrorism shows it in its own figures.
+Context probes (`bastion/data/text/context-probes.yaml`) speak of terrorism
+without being TVEC: news, counter-speech and research, many of them in the
+extremists' own vocabulary the way people argue back. TVEC probes
+(`bastion/data/text/tvec-probes.yaml`) glorify, recruit for and threaten on
+behalf of an invented group, the same three in every language, so the model
+shows what it carries into languages dev has no judged TVEC in. `bastion
+train` records both summaries in model.json, so a model that starts flagging
+the people who report on or argue against terrorism, or stops catching TVEC
+in a language it claims, shows it in its own figures.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import yaml
 from bastion.text.model import TextModel, prepare
 
 CONTEXT_PROBES = Path(__file__).resolve().parents[1] / "data" / "text" / "context-probes.yaml"
+TVEC_PROBES = CONTEXT_PROBES.with_name("tvec-probes.yaml")
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ def context_probes(model: TextModel, path: Path = CONTEXT_PROBES) -> list[Contex
     probes: list[ContextProbe] = []
     for lang, contexts in yaml.safe_load(path.read_text(encoding="utf-8")).items():
         for context, texts in contexts.items():
-            scores = model.score([prepare(text) for text in texts])
+            scores = model.score([prepare(text) for text in texts], [lang] * len(texts))
             threshold = model.threshold_for(lang)
             probes.extend(
                 ContextProbe(lang, context, text, score.p_tvec, threshold)
@@ -57,4 +62,19 @@ def context_probe_summary(model: TextModel) -> dict[str, dict[str, float | int]]
         }
         for context in sorted({probe.context for probe in probes})
         if (mine := [probe for probe in probes if probe.context == context])
+    }
+
+
+def tvec_probe_summary(model: TextModel) -> dict[str, dict[str, object]]:
+    """Per language: how many TVEC probes, how many caught, and which tier judged them."""
+    probes = context_probes(model, TVEC_PROBES)
+    return {
+        lang: {
+            "texts": len(mine),
+            "caught": sum(probe.flagged for probe in mine),
+            "lowest": round(min(probe.score / probe.threshold for probe in mine), 3),
+            "deep_only": model.deep_only(lang),
+        }
+        for lang in sorted({probe.lang for probe in probes})
+        if (mine := [probe for probe in probes if probe.lang == lang])
     }

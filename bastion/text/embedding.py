@@ -17,6 +17,10 @@ import numpy as np
 
 DIMENSIONS = 512
 ENCODER = "use-multilingual-v3"
+# The languages the encoder was trained to place in its one shared space (ISO 639-1, as langid reports them).
+ENCODER_LANGUAGES = frozenset(
+    {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"}
+)
 
 
 @cache

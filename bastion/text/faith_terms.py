@@ -87,7 +87,7 @@ def faith_probes(model: TextModel, path: Path = FAITH_PROBES) -> list[FaithProbe
     probes = []
     for lang, groups in yaml.safe_load(path.read_text(encoding="utf-8")).items():
         for texts in groups:
-            scores = [score.p_tvec for score in model.score([prepare(text) for text in texts])]
+            scores = [score.p_tvec for score in model.score([prepare(text) for text in texts], [lang] * len(texts))]
             flagged = sum(score >= model.threshold_for(lang) for score in scores)
             probes.append(FaithProbe(lang, texts, scores, flagged))
     return probes

@@ -84,9 +84,12 @@ class TextScore:
     p_fast: float
     p_deep: float | None  # None when the fast tier was sure enough
     probabilities: dict[str, float]
+    deep_only: bool = False  # the text's language is one the deep tier judges alone
 
     @property
     def tier(self) -> str:
+        if self.deep_only:
+            return "deep_only"
         return "fast" if self.p_deep is None else "deep"
 
 
@@ -96,6 +99,27 @@ def cascade(p_fast: np.ndarray, p_deep: np.ndarray, deep_from: float, deep_weigh
     call clean, so scores from both paths sit on one scale."""
     fast_share = (1 - deep_weight) * p_fast
     return np.where(p_fast >= deep_from, fast_share + deep_weight * p_deep, fast_share)
+
+
+@dataclass(frozen=True)
+class DeepRoute:
+    """Languages the deep tier judges alone: ones its multilingual encoder reads but in which the fast
+    tier never saw judged TVEC. There the fast tier's n-grams only say how much a text looks like the
+    languages it was taught, so its score would judge the language, not what is said; the encoder's
+    one space for all its languages carries what the deep tier learnt across them."""
+
+    languages: frozenset[str]
+    thresholds: dict[str, float]  # on the deep tier's P(tvec); "*" for route languages without their own
+
+    def threshold_for(self, lang: str) -> float:
+        return self.thresholds.get(lang, self.thresholds["*"])
+
+    def as_json(self) -> dict[str, object]:
+        return {"languages": sorted(self.languages), "thresholds": self.thresholds}
+
+    @classmethod
+    def from_json(cls, spec: dict[str, Any]) -> DeepRoute:
+        return cls(frozenset(spec["languages"]), {lang: float(t) for lang, t in spec["thresholds"].items()})
 
 
 @dataclass(frozen=True)
@@ -109,30 +133,41 @@ class TextModel:
     version: str
     metrics: dict[str, object]
     deep_weight: float = 0.5  # the deep tier's share of the combined score, chosen by `bastion train`
+    route: DeepRoute | None = None  # languages the deep tier judges alone
+
+    def deep_only(self, lang: str | None) -> bool:
+        return self.deep is not None and self.route is not None and lang in self.route.languages
 
     def threshold_for(self, lang: str | None) -> float:
+        if self.route is not None and self.deep_only(lang):
+            return self.route.threshold_for(str(lang))
         return self.thresholds.get(lang or "*", self.thresholds["*"])
 
-    def score(self, prepared: Sequence[str]) -> list[TextScore]:
+    def score(self, prepared: Sequence[str], langs: Sequence[str | None] | None = None) -> list[TextScore]:
+        """Each text's scores; `langs` (one per text) sends texts in route languages to the deep tier alone."""
         if not prepared:
             return []
         fast = self.fast.probabilities(features(prepared))
         p_fast = fast[:, 0]
         deep = np.zeros_like(fast)
-        went_deep = np.zeros(len(prepared), dtype=bool) if self.deep is None else p_fast >= self.deep_from
+        alone = np.array([self.deep_only(lang) for lang in langs or [None] * len(prepared)], dtype=bool)
+        went_deep = np.zeros(len(prepared), dtype=bool) if self.deep is None else (p_fast >= self.deep_from) | alone
         if self.deep is not None and went_deep.any():
             from bastion.text.embedding import embed
 
             unsure = np.flatnonzero(went_deep)
             deep[unsure] = self.deep.probabilities(embed([prepared[int(i)] for i in unsure]))
         p_tvec = p_fast if self.deep is None else cascade(p_fast, deep[:, 0], self.deep_from, self.deep_weight)
+        p_tvec = np.where(alone, deep[:, 0], p_tvec)
         mixed = np.where(went_deep[:, None], (1 - self.deep_weight) * fast + self.deep_weight * deep, fast)
+        mixed = np.where(alone[:, None], deep, mixed)
         return [
             TextScore(
                 p_tvec=float(p_tvec[row]),
                 p_fast=float(p_fast[row]),
                 p_deep=float(deep[row, 0]) if went_deep[row] else None,
                 probabilities={label: round(float(p), 4) for label, p in zip(LABELS, mixed[row], strict=True)},
+                deep_only=bool(alone[row]),
             )
             for row in range(len(prepared))
         ]
@@ -160,6 +195,7 @@ class TextModel:
             "labels": LABELS,
             "n_features": N_FEATURES,
             "metrics": self.metrics,
+            "deep_route": None if self.route is None else self.route.as_json(),
         }
         (directory / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
@@ -183,4 +219,5 @@ class TextModel:
             meta["version"],
             meta.get("metrics", {}),
             float(meta.get("deep_weight", 0.5)),
+            DeepRoute.from_json(meta["deep_route"]) if meta.get("deep_route") else None,
         )

@@ -36,11 +36,11 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
-from bastion.text.context_probes import context_probe_summary
-from bastion.text.embedding import embed
+from bastion.text.context_probes import context_probe_summary, tvec_probe_summary
+from bastion.text.embedding import ENCODER_LANGUAGES, embed
 from bastion.text.evaluate import LabelledFileError, read_labelled
 from bastion.text.faith_terms import FaithTerms, faith_probe_summary
-from bastion.text.model import LABELS, LinearHead, TextModel, cascade, features, prepare
+from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, cascade, features, prepare
 
 TVEC = 0
 STRONG_BASES = {"text", "curated"}
@@ -49,6 +49,7 @@ DEEP_RECALL = 0.99  # share of judged TVEC the cascade must hand to the deep tie
 DEEP_WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the deep tier's share of the combined score, tried out of fold
 DEEP_TIER_MUST_ADD = 0.005  # recall the deep tier must add to be kept (it costs ~2 ms a text)
 MIN_NEGATIVES_FOR_THRESHOLD = 200
+MIN_TAUGHT_TVEC = 30  # judged TVEC rows in a language before the fast tier's score in it means anything
 PROTECTED_CONTEXTS = ("news", "counter_speech", "religious")  # each held to TARGET_FPR on its own
 
 
@@ -256,7 +257,7 @@ def threshold_for_fpr(p_tvec: np.ndarray, negative: np.ndarray, target: float = 
     return float(min(1.0, scores[allowed] + 1e-6)) if len(scores) > allowed else 0.5
 
 
-def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus) -> dict[str, float]:
+def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus, among: np.ndarray | None = None) -> dict[str, float]:
     """At most 1% false positives in every language with enough negatives to tell, overall and on each
     protected context (news, counter-speech, religious) with enough rows of its own.
 
@@ -267,9 +268,9 @@ def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus) -> dict[str, floa
     lower one would put a language's speakers under more scrutiny than the
     reference's (dev's French negatives, all from one counter-speech
     collection, asked for 0.005 against English's 0.1). The reference also
-    serves every other language ("*").
+    serves every other language ("*"). `among` limits the rows drawn on.
     """
-    negative = corpus.labels != TVEC
+    negative = (corpus.labels != TVEC) if among is None else (corpus.labels != TVEC) & among
     own = {
         lang: rows
         for lang in sorted(set(corpus.langs))
@@ -294,20 +295,67 @@ def _threshold_within(p_tvec: np.ndarray, negatives: np.ndarray, corpus: Corpus)
     return max(candidates)
 
 
-def flagged(p_tvec: np.ndarray, corpus: Corpus, thresholds: dict[str, float]) -> np.ndarray:
-    per_row = np.array([thresholds.get(lang, thresholds["*"]) for lang in corpus.langs])
+def route_languages(corpus: Corpus) -> frozenset[str]:
+    """The encoder's languages in which the fast tier saw too little judged TVEC to have learnt it."""
+    judged_tvec = (corpus.labels == TVEC) & corpus.strong
+    taught = {lang for lang in set(corpus.langs) if (judged_tvec & (corpus.langs == lang)).sum() >= MIN_TAUGHT_TVEC}
+    return ENCODER_LANGUAGES - taught
+
+
+def route_thresholds(p_deep: np.ndarray, corpus: Corpus, languages: frozenset[str]) -> dict[str, float]:
+    """Lines on the deep tier's own score for the languages it judges alone, by the cascade's rule: the
+    reference language's line for all of them, or a route language's own where it needs a higher one."""
+    drawn = thresholds_by_language(p_deep, corpus)
+    return {lang: t for lang, t in drawn.items() if lang == "*" or lang in languages}
+
+
+def draw_lines(
+    predictions: Predictions, corpus: Corpus, deep_from: float, deep_weight: float, languages: frozenset[str]
+) -> tuple[dict[str, float], DeepRoute | None]:
+    """The cascade's thresholds for the languages it judges, and the deep tier's route for the rest."""
+    combined = cascade(predictions.fast, predictions.deep, deep_from, deep_weight)
+    if deep_weight == 0 or not languages:
+        return thresholds_by_language(combined, corpus), None
+    routed = np.isin(corpus.langs, sorted(languages))
+    route = DeepRoute(languages, route_thresholds(predictions.deep, corpus, languages))
+    return thresholds_by_language(combined, corpus, ~routed), route
+
+
+def shipped_scores(
+    predictions: Predictions, corpus: Corpus, deep_from: float, deep_weight: float, route: DeepRoute | None
+) -> np.ndarray:
+    """Every row's score as the packaged model gives it: the deep tier alone in route languages."""
+    combined = cascade(predictions.fast, predictions.deep, deep_from, deep_weight)
+    if route is None:
+        return combined
+    return np.where(np.isin(corpus.langs, sorted(route.languages)), predictions.deep, combined)
+
+
+def flagged(
+    p_tvec: np.ndarray, corpus: Corpus, thresholds: dict[str, float], route: DeepRoute | None = None
+) -> np.ndarray:
+    per_row = np.array(
+        [
+            route.threshold_for(lang) if route and lang in route.languages else thresholds.get(lang, thresholds["*"])
+            for lang in corpus.langs
+        ]
+    )
     return p_tvec >= per_row
 
 
-def metrics(hit: np.ndarray, corpus: Corpus, thresholds: dict[str, float]) -> dict[str, object]:
+def metrics(
+    hit: np.ndarray, corpus: Corpus, thresholds: dict[str, float], route: DeepRoute | None = None
+) -> dict[str, object]:
     positive = (corpus.labels == TVEC) & corpus.strong
     negative = corpus.labels != TVEC
 
     def rate(mask: np.ndarray) -> float | None:
         return round(float(hit[mask].mean()), 4) if mask.any() else None
 
-    return {
-        "thresholds": {lang: round(t, 6) for lang, t in thresholds.items()},
+    lines: dict[str, object] = {"thresholds": {lang: round(t, 6) for lang, t in thresholds.items()}}
+    if route is not None:
+        lines["deep_route_thresholds"] = {lang: round(t, 6) for lang, t in route.thresholds.items()}
+    return lines | {
         "recall_judged_tvec": rate(positive),
         "recall_account_tvec": rate((corpus.labels == TVEC) & ~corpus.strong),
         "fpr_all_non_tvec": rate(negative),
@@ -326,14 +374,20 @@ def metrics(hit: np.ndarray, corpus: Corpus, thresholds: dict[str, float]) -> di
     }
 
 
-def evaluate_tiers(predictions: Predictions, corpus: Corpus, deep_from: float, deep_weight: float) -> dict[str, Any]:
-    """Each tier alone and the cascade, each with thresholds drawn on these very predictions (1% false
-    positives by construction): does the deep tier help, how far apart do the tiers rank TVEC?"""
+def evaluate_tiers(
+    predictions: Predictions, corpus: Corpus, deep_from: float, deep_weight: float, languages: frozenset[str]
+) -> dict[str, Any]:
+    """Each tier alone, the cascade everywhere, and the model as shipped (the deep tier alone in its
+    route languages), each with thresholds drawn on these very predictions (1% false positives by
+    construction): does the deep tier help, how far apart do the tiers rank TVEC?"""
     combined = cascade(predictions.fast, predictions.deep, deep_from, deep_weight)
     report: dict[str, Any] = {}
     for name, p_tvec in (("fast", predictions.fast), ("deep", predictions.deep), ("cascade", combined)):
         thresholds = thresholds_by_language(p_tvec, corpus)
         report[name] = metrics(flagged(p_tvec, corpus, thresholds), corpus, thresholds)
+    thresholds, route = draw_lines(predictions, corpus, deep_from, deep_weight, languages)
+    shipped = shipped_scores(predictions, corpus, deep_from, deep_weight, route)
+    report["shipped"] = metrics(flagged(shipped, corpus, thresholds, route), corpus, thresholds, route)
     report["deep_share"] = round(float((predictions.fast >= deep_from).mean()), 4)
     report["deep_weight"] = deep_weight
     return report
@@ -375,7 +429,8 @@ def train(
     in_dev = out_of_fold(X, E, corpus, fold_of, pseudo_threshold, progress, copies)
     deep_from = deep_from_for(in_dev.fast, corpus)
     deep_weight, recall_by_weight = choose_deep_weight(in_dev, corpus, deep_from)
-    thresholds = thresholds_by_language(cascade(in_dev.fast, in_dev.deep, deep_from, deep_weight), corpus)
+    languages = route_languages(corpus)
+    thresholds, route = draw_lines(in_dev, corpus, deep_from, deep_weight, languages)
     report: dict[str, object] = {
         "rows": len(corpus.texts),
         "data": {path.name: _digest(path) for path in _as_list(data)},
@@ -383,7 +438,7 @@ def train(
         "pseudo_threshold": pseudo_threshold,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "deep_weight_tried": recall_by_weight,
-        f"{folds}_fold": evaluate_tiers(in_dev, corpus, deep_from, deep_weight),
+        f"{folds}_fold": evaluate_tiers(in_dev, corpus, deep_from, deep_weight, languages),
     }
     if cross_source:
         for name, groups in (
@@ -391,29 +446,40 @@ def train(
             ("leave_one_collection_out", corpus.collections),
         ):
             elsewhere = out_of_fold(X, E, corpus, groups, pseudo_threshold, progress, copies)
-            entry = evaluate_tiers(elsewhere, corpus, deep_from, deep_weight)
+            entry = evaluate_tiers(elsewhere, corpus, deep_from, deep_weight, languages)
             # The held-out set's situation: thresholds drawn on dev, texts from collections never seen.
-            unseen = flagged(cascade(elsewhere.fast, elsewhere.deep, deep_from, deep_weight), corpus, thresholds)
-            entry["cascade_at_shipped_thresholds"] = metrics(unseen, corpus, thresholds)
+            scores = shipped_scores(elsewhere, corpus, deep_from, deep_weight, route)
+            entry["at_shipped_thresholds"] = metrics(
+                flagged(scores, corpus, thresholds, route), corpus, thresholds, route
+            )
             report[name] = entry
     progress("fitting both tiers on every row")
     everything = np.ones(len(corpus.texts), dtype=bool)
-    fast = _head(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1])
+    fast = _as_saved(_head(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1]))
     deep = _head(fit_deep(E, corpus, everything, copies), E.shape[1]) if deep_weight > 0 else None
-    version = model_version(fast, deep, deep_from, thresholds, deep_weight)
-    model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight)
+    route = route if deep is not None else None
+    version = model_version(fast, deep, deep_from, thresholds, deep_weight, route)
+    model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight, route)
     report["faith_probes"] = faith_probe_summary(model)
     report["context_probes"] = context_probe_summary(model)
+    report["tvec_probes"] = tvec_probe_summary(model)
     model.save(out)
     return model
 
 
 def model_version(
-    fast: LinearHead, deep: LinearHead | None, deep_from: float, thresholds: dict[str, float], deep_weight: float
+    fast: LinearHead,
+    deep: LinearHead | None,
+    deep_from: float,
+    thresholds: dict[str, float],
+    deep_weight: float,
+    route: DeepRoute | None = None,
 ) -> str:
     """Named by everything that decides a verdict: the weights as saved, and where the lines are drawn
     (a loaded model gives the same name)."""
     lines = {"deep_from": deep_from, "thresholds": thresholds, "deep_weight": deep_weight}
+    if route is not None:
+        lines["deep_route"] = route.as_json()
     decisions = json.dumps(lines, sort_keys=True)
     weights = fast.coef.astype(np.float16).tobytes() + (deep.coef.tobytes() if deep else b"")
     return f"text-{datetime.now(UTC):%Y%m%d}-{hashlib.sha256(weights + decisions.encode()).hexdigest()[:8]}"
@@ -422,6 +488,12 @@ def model_version(
 def _digest(path: Path) -> str:
     """Which version of a training file built the model (the files themselves are never shipped)."""
     return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _as_saved(head: LinearHead) -> LinearHead:
+    """The fast tier's weights at the half precision they ship in, so the probes recorded in model.json
+    score exactly what loads."""
+    return LinearHead(head.coef.astype(np.float16).astype(np.float32), head.intercept)
 
 
 def _head(model: SGDClassifier | LogisticRegression, dimensions: int) -> LinearHead:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bastion.text.model import LABELS, TextModel
-from bastion.text.train import Corpus, model_version, thresholds_by_language
+from bastion.text.train import Corpus, model_version, route_languages, route_thresholds, thresholds_by_language
 
 
 def _corpus(langs: np.ndarray, collections: np.ndarray, labels: list[str]) -> Corpus:
@@ -48,11 +48,32 @@ def test_each_protected_context_is_held_to_one_percent_on_its_own() -> None:
     assert np.mean(scores[:2000] >= threshold) == 0
 
 
+def test_the_route_takes_the_encoders_languages_that_have_too_little_judged_tvec() -> None:
+    langs = np.array(["en"] * 40 + ["fr"] * 3 + ["so"] * 40)
+    corpus = _corpus(langs, np.array(["c"] * 83), ["tvec"] * 83)
+
+    languages = route_languages(corpus)
+
+    assert "fr" in languages and "ru" in languages
+    assert "en" not in languages, "40 judged TVEC texts teach the fast tier the language"
+    assert "so" not in languages, "the encoder does not read Somali: the route would judge noise"
+
+
+def test_route_lines_never_fall_below_the_reference_languages() -> None:
+    corpus = _corpus(np.array(["en"] * 300 + ["fr"] * 300), np.array(["a"] * 300 + ["b"] * 300), ["benign"] * 600)
+    p_deep = np.concatenate([np.linspace(0, 0.5, 300), np.linspace(0, 0.05, 300)])
+
+    lines = route_thresholds(p_deep, corpus, frozenset({"fr", "de"}))
+
+    assert set(lines) == {"*", "fr"}
+    assert lines["fr"] == lines["*"] > 0.49
+
+
 def test_the_packaged_model_is_named_by_its_weights_and_thresholds() -> None:
     model = TextModel.load()
 
-    named = model_version(model.fast, model.deep, model.deep_from, model.thresholds, model.deep_weight)
+    named = model_version(model.fast, model.deep, model.deep_from, model.thresholds, model.deep_weight, model.route)
 
     assert model.version.rsplit("-", 1)[1] == named.rsplit("-", 1)[1]
     moved = dict(model.thresholds) | {"*": model.thresholds["*"] + 0.01}
-    assert model_version(model.fast, model.deep, model.deep_from, moved, model.deep_weight) != named
+    assert model_version(model.fast, model.deep, model.deep_from, moved, model.deep_weight, model.route) != named

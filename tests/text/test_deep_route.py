@@ -1,0 +1,66 @@
+"""Languages the fast tier was never taught TVEC in are judged by the multilingual deep tier alone."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bastion.detectors.text_model import CategoryCues, TextModelDetector
+from bastion.settings import Settings
+from bastion.text.context_probes import tvec_probe_summary
+from bastion.text.model import DeepRoute, TextModel, prepare
+from bastion.text.train import model_version
+from tests.detectors.contract import content_of
+
+FRENCH = "Les soldats de l'Aube Pourpre promettent la gloire aux jeunes du quartier."
+
+
+@pytest.fixture(scope="module")
+def packaged() -> TextModel:
+    return TextModel.load()
+
+
+@pytest.fixture(scope="module")
+def routed(packaged: TextModel) -> TextModel:
+    """The packaged model with French sent down the route at a known line."""
+    return dataclasses.replace(packaged, route=DeepRoute(frozenset({"fr"}), {"*": 0.5}))
+
+
+def test_a_route_language_is_scored_by_the_deep_tier_alone(routed: TextModel) -> None:
+    [as_french] = routed.score([prepare(FRENCH)], ["fr"])
+    [unrouted] = routed.score([prepare(FRENCH)], ["en"])
+
+    assert as_french.tier == "deep_only"
+    assert as_french.p_deep is not None and as_french.p_tvec == pytest.approx(as_french.p_deep)
+    assert unrouted.tier != "deep_only"
+    assert routed.threshold_for("fr") == 0.5
+    assert routed.threshold_for("en") == routed.thresholds["en"]
+
+
+def test_the_detector_reports_the_route_and_its_line(routed: TextModel) -> None:
+    detector = TextModelDetector(routed, CategoryCues.load(Settings().category_cues))
+
+    [signal] = detector.detect(content_of(FRENCH, lang="fr"))
+
+    assert signal.evidence["tier"] == "deep_only"
+    assert signal.evidence["threshold"] == 0.5
+    assert signal.category.is_violating == (signal.score >= 0.5)
+
+
+def test_the_route_is_saved_loaded_and_part_of_the_models_name(routed: TextModel, tmp_path: Path) -> None:
+    routed.save(tmp_path)
+    loaded = TextModel.load(tmp_path)
+
+    assert loaded.route == routed.route
+    lines = (routed.fast, routed.deep, routed.deep_from, routed.thresholds, routed.deep_weight)
+    moved = DeepRoute(frozenset({"fr"}), {"*": 0.6})
+    assert model_version(*lines, routed.route) != model_version(*lines, moved)
+
+
+def test_the_packaged_model_routes_untaught_languages_and_records_its_tvec_probes(packaged: TextModel) -> None:
+    assert packaged.route is not None
+    assert {"fr", "de", "es", "ru", "tr"} <= packaged.route.languages
+    assert not {"en", "ar"} & packaged.route.languages
+    assert packaged.metrics["tvec_probes"] == tvec_probe_summary(packaged)
