@@ -72,7 +72,7 @@ def evaluate(
         raise fail(str(error)) from None
     for refused in judged.refused:
         err.print(f"[yellow]{data}:{refused.line}:[/yellow] not scored: {refused.reason}", highlight=False)
-    report = summarise(judged, TextModel.load(config.text_model_dir).threshold_for(None))
+    report = summarise(judged, TextModel.load(config.text_model_dir).threshold_for)
     if as_json:
         sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
         return

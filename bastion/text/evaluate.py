@@ -140,9 +140,11 @@ def _group(rows: list[Row]) -> dict[str, Any]:
     return {"n": len(rows), "recall": _rate(positives), "fpr": _rate(negatives)}
 
 
-def summarise(judged: Judged, threshold: float | None) -> dict[str, Any]:
-    """The one JSON object `bastion eval --json` prints."""
+def summarise(judged: Judged, threshold_for: Callable[[str | None], float] | None) -> dict[str, Any]:
+    """The one JSON object `bastion eval --json` prints. `threshold` is the line for languages without
+    their own; `threshold_by_lang` the line each language in the file was judged at."""
     rows = judged.rows
+    langs = sorted({r.lang for r in rows})
     positives = [r for r in rows if r.label == TVEC and r.judged]
     true_positives = sum(r.flagged for r in positives)
     flagged_negatives = sum(r.flagged for r in rows if r.label != TVEC)
@@ -152,7 +154,8 @@ def summarise(judged: Judged, threshold: float | None) -> dict[str, Any]:
     labels = sorted({r.label for r in rows} - {TVEC})
     report: dict[str, Any] = {
         "n": len(rows),
-        "threshold": threshold,
+        "threshold": threshold_for(None) if threshold_for else None,
+        "threshold_by_lang": {lang: round(threshold_for(lang), 6) for lang in langs} if threshold_for else {},
         "tvec": {
             "precision": round(precision, 4),
             "recall": round(recall, 4),
@@ -165,7 +168,7 @@ def summarise(judged: Judged, threshold: float | None) -> dict[str, Any]:
         },
         "fpr": {label: _rate([r.flagged for r in rows if r.label == label]) for label in labels},
         "fpr_all": _rate([r.flagged for r in rows if r.label != TVEC]),
-        "by_lang": {lang: _group([r for r in rows if r.lang == lang]) for lang in sorted({r.lang for r in rows})},
+        "by_lang": {lang: _group([r for r in rows if r.lang == lang]) for lang in langs},
         "by_source": {s: _group([r for r in rows if r.source == s]) for s in sorted({r.source for r in rows})},
         "refused": {
             "n": len(judged.refused),

@@ -73,6 +73,7 @@ def test_eval_json_has_the_documented_shape(model_env: Path, fictional_data: Pat
     assert set(report["fpr"]) == {"news", "counter_speech", "religious", "benign"}
     assert report["tvec"]["recall"] > 0.8  # scored on its own training data: plumbing, not quality
     assert set(report["by_lang"]["en"]) == {"recall", "fpr", "n"}
+    assert report["threshold_by_lang"] == {"en": round(report["threshold"], 6)}
     assert "fiction-news" in report["by_source"]
 
 
