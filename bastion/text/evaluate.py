@@ -140,7 +140,7 @@ def _group(rows: list[Row]) -> dict[str, Any]:
     return {"n": len(rows), "recall": _rate(positives), "fpr": _rate(negatives)}
 
 
-def summarise(judged: Judged, threshold_for: Callable[[str | None], float] | None) -> dict[str, Any]:
+def summarise(judged: Judged, threshold_for: Callable[[str | None], float]) -> dict[str, Any]:
     """The one JSON object `bastion eval --json` prints. `threshold` is the line for languages without
     their own; `threshold_by_lang` the line each language in the file was judged at."""
     rows = judged.rows
@@ -154,8 +154,8 @@ def summarise(judged: Judged, threshold_for: Callable[[str | None], float] | Non
     labels = sorted({r.label for r in rows} - {TVEC})
     report: dict[str, Any] = {
         "n": len(rows),
-        "threshold": threshold_for(None) if threshold_for else None,
-        "threshold_by_lang": {lang: round(threshold_for(lang), 6) for lang in langs} if threshold_for else {},
+        "threshold": threshold_for(None),
+        "threshold_by_lang": {lang: round(threshold_for(lang), 6) for lang in langs},
         "tvec": {
             "precision": round(precision, 4),
             "recall": round(recall, 4),

@@ -93,12 +93,16 @@ class TextScore:
         return "fast" if self.p_deep is None else "deep"
 
 
-def cascade(p_fast: np.ndarray, p_deep: np.ndarray, deep_from: float, deep_weight: float) -> np.ndarray:
+def cascade(
+    p_fast: np.ndarray, p_deep: np.ndarray, deep_from: float, deep_weight: float, alone: np.ndarray | None = None
+) -> np.ndarray:
     """The combined score: where the deep tier ran, the weighted mean of both tiers; elsewhere the
     fast tier's share alone, treating a text the fast tier dismissed as one the deep tier would
-    call clean, so scores from both paths sit on one scale."""
+    call clean, so scores from both paths sit on one scale. Texts marked `alone` (route
+    languages) take the deep tier's score as it is."""
     fast_share = (1 - deep_weight) * p_fast
-    return np.where(p_fast >= deep_from, fast_share + deep_weight * p_deep, fast_share)
+    combined = np.where(p_fast >= deep_from, fast_share + deep_weight * p_deep, fast_share)
+    return combined if alone is None else np.where(alone, p_deep, combined)
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,13 @@ class DeepRoute:
         return cls(frozenset(spec["languages"]), {lang: float(t) for lang, t in spec["thresholds"].items()})
 
 
+def line_for(lang: str | None, thresholds: dict[str, float], route: DeepRoute | None) -> float:
+    """The threshold a text in `lang` is judged at: the route's in its languages, the cascade's elsewhere."""
+    if route is not None and lang in route.languages:
+        return route.threshold_for(str(lang))
+    return thresholds.get(lang or "*", thresholds["*"])
+
+
 @dataclass(frozen=True)
 class TextModel:
     """The fast tier on every text, the deeper tier on the texts it is unsure of."""
@@ -135,13 +146,16 @@ class TextModel:
     deep_weight: float = 0.5  # the deep tier's share of the combined score, chosen by `bastion train`
     route: DeepRoute | None = None  # languages the deep tier judges alone
 
+    @property
+    def _route(self) -> DeepRoute | None:
+        """The route where there is a deep tier to take it."""
+        return self.route if self.deep is not None else None
+
     def deep_only(self, lang: str | None) -> bool:
-        return self.deep is not None and self.route is not None and lang in self.route.languages
+        return self._route is not None and lang in self._route.languages
 
     def threshold_for(self, lang: str | None) -> float:
-        if self.route is not None and self.deep_only(lang):
-            return self.route.threshold_for(str(lang))
-        return self.thresholds.get(lang or "*", self.thresholds["*"])
+        return line_for(lang, self.thresholds, self._route)
 
     def score(self, prepared: Sequence[str], langs: Sequence[str | None] | None = None) -> list[TextScore]:
         """Each text's scores; `langs` (one per text) sends texts in route languages to the deep tier alone."""
@@ -157,8 +171,7 @@ class TextModel:
 
             unsure = np.flatnonzero(went_deep)
             deep[unsure] = self.deep.probabilities(embed([prepared[int(i)] for i in unsure]))
-        p_tvec = p_fast if self.deep is None else cascade(p_fast, deep[:, 0], self.deep_from, self.deep_weight)
-        p_tvec = np.where(alone, deep[:, 0], p_tvec)
+        p_tvec = p_fast if self.deep is None else cascade(p_fast, deep[:, 0], self.deep_from, self.deep_weight, alone)
         mixed = np.where(went_deep[:, None], (1 - self.deep_weight) * fast + self.deep_weight * deep, fast)
         mixed = np.where(alone[:, None], deep, mixed)
         return [

@@ -40,7 +40,7 @@ from bastion.text.context_probes import context_probe_summary, tvec_probe_summar
 from bastion.text.embedding import ENCODER_LANGUAGES, embed
 from bastion.text.evaluate import LabelledFileError, read_labelled
 from bastion.text.faith_terms import FaithTerms, faith_probe_summary
-from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, cascade, features, prepare
+from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, cascade, features, line_for, prepare
 
 TVEC = 0
 STRONG_BASES = {"text", "curated"}
@@ -325,22 +325,14 @@ def shipped_scores(
     predictions: Predictions, corpus: Corpus, deep_from: float, deep_weight: float, route: DeepRoute | None
 ) -> np.ndarray:
     """Every row's score as the packaged model gives it: the deep tier alone in route languages."""
-    combined = cascade(predictions.fast, predictions.deep, deep_from, deep_weight)
-    if route is None:
-        return combined
-    return np.where(np.isin(corpus.langs, sorted(route.languages)), predictions.deep, combined)
+    alone = None if route is None else np.isin(corpus.langs, sorted(route.languages))
+    return cascade(predictions.fast, predictions.deep, deep_from, deep_weight, alone)
 
 
 def flagged(
     p_tvec: np.ndarray, corpus: Corpus, thresholds: dict[str, float], route: DeepRoute | None = None
 ) -> np.ndarray:
-    per_row = np.array(
-        [
-            route.threshold_for(lang) if route and lang in route.languages else thresholds.get(lang, thresholds["*"])
-            for lang in corpus.langs
-        ]
-    )
-    return p_tvec >= per_row
+    return p_tvec >= np.array([line_for(lang, thresholds, route) for lang in corpus.langs])
 
 
 def metrics(
@@ -457,7 +449,6 @@ def train(
     everything = np.ones(len(corpus.texts), dtype=bool)
     fast = _as_saved(_head(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1]))
     deep = _head(fit_deep(E, corpus, everything, copies), E.shape[1]) if deep_weight > 0 else None
-    route = route if deep is not None else None
     version = model_version(fast, deep, deep_from, thresholds, deep_weight, route)
     model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight, route)
     report["faith_probes"] = faith_probe_summary(model)
