@@ -58,9 +58,7 @@ def load_demo(settings: Settings, db: Database) -> list[str]:
         key_file.chmod(0o600)
     lines.append(f"demo: API key in {key_file} (header 'Authorization: Bearer <key>')")
     _demo_users(db)
-    lines.append(
-        f"demo: log in at http://127.0.0.1:8000/login as {', '.join(DEMO_USERS)} with the password {DEMO_PASSWORD!r}"
-    )
+    lines.append(f"demo: users {', '.join(DEMO_USERS)}, each with the password {DEMO_PASSWORD!r}")
     return lines
 
 

@@ -50,6 +50,7 @@ def demo(
     for line in summary:
         err.print(line, highlight=False)
     if serve_after:
+        err.print(f"demo: log in at http://127.0.0.1:{port}/login", highlight=False)
         serve(host="127.0.0.1", port=port, workers=1)
 
 
