@@ -110,6 +110,7 @@ class TextModelDetector(Detector):
             "p_fast": round(score.p_fast, 4),
             "p_deep": None if score.p_deep is None else round(score.p_deep, 4),
             "threshold": round(threshold, 4),
+            "line": self.model.line_of(content.lang),
             "field": field.name,
             "lang": content.lang,
             "probabilities": score.probabilities,

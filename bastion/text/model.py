@@ -9,6 +9,7 @@ protected context it looks like.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from scipy import sparse
 
 from bastion.text.ngrams import ngram_counts
 from bastion.text.normalise import normalise_text
+from bastion.text.scripts import script_line_key
 
 LABELS = ("tvec", "news", "counter_speech", "religious", "hate_not_tvec", "benign")
 N_FEATURES = 2**18
@@ -33,12 +35,18 @@ MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "text"
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
 _RETWEET = re.compile(r"^\s*rt\b\s*(?:@\w+)?\s*:\s*", re.IGNORECASE)
+# Exports escape what a post said: "&amp;", "&gt;", and numeric references whose
+# ampersand another export turned into a space ("it #39;s"). A live post carries the
+# plain character, so the model reads the plain character everywhere; otherwise
+# "amp" and "39" become n-grams that tell one collection from another.
+_STRIPPED_REFERENCE = re.compile(r"(?<![&\w])#(\d{2,5});")
 
 _CHAR_NGRAMS = (2, 5)  # character n-grams within words; words give their 1- and 2-grams
 
 
 def prepare(text: str) -> str:
-    """The text as the model reads it: normalised, with links and mentions made generic."""
+    """The text as the model reads it: unescaped, normalised, with links and mentions made generic."""
+    text = html.unescape(_STRIPPED_REFERENCE.sub(r"&#\1;", text))
     text = _MENTION.sub(" user ", _LINK.sub(" url ", _RETWEET.sub("", text)))
     return normalise_text(text)
 
@@ -127,10 +135,21 @@ class DeepRoute:
 
 
 def line_for(lang: str | None, thresholds: dict[str, float], route: DeepRoute | None) -> float:
-    """The threshold a text in `lang` is judged at: the route's in its languages, the cascade's elsewhere."""
+    """The threshold a text in `lang` is judged at (see `line_key`)."""
+    key = line_key(lang, thresholds, route)
+    return route.threshold_for(str(lang)) if route is not None and key.startswith("route") else thresholds[key]
+
+
+def line_key(lang: str | None, thresholds: dict[str, float], route: DeepRoute | None) -> str:
+    """Whose line a text in `lang` is judged at: the route's in its languages ("route:fr", "route:*"),
+    elsewhere the cascade's for the language itself, else for its script (`bastion.text.scripts`:
+    "*Arab" for Urdu), else the reference ("*")."""
     if route is not None and lang in route.languages:
-        return route.threshold_for(str(lang))
-    return thresholds.get(lang or "*", thresholds["*"])
+        return f"route:{lang if lang in route.thresholds else '*'}"
+    if lang in thresholds:
+        return str(lang)
+    script = script_line_key(lang)
+    return script if script in thresholds else "*"
 
 
 @dataclass(frozen=True)
@@ -156,6 +175,9 @@ class TextModel:
 
     def threshold_for(self, lang: str | None) -> float:
         return line_for(lang, self.thresholds, self._route)
+
+    def line_of(self, lang: str | None) -> str:
+        return line_key(lang, self.thresholds, self._route)
 
     def score(self, prepared: Sequence[str], langs: Sequence[str | None] | None = None) -> list[TextScore]:
         """Each text's scores; `langs` (one per text) sends texts in route languages to the deep tier alone."""

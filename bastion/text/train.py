@@ -41,6 +41,7 @@ from bastion.text.embedding import ENCODER_LANGUAGES, embed
 from bastion.text.evaluate import LabelledFileError, read_labelled
 from bastion.text.faith_terms import FaithTerms, faith_probe_summary
 from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, cascade, features, line_for, prepare
+from bastion.text.scripts import script_line_key
 
 TVEC = 0
 STRONG_BASES = {"text", "curated"}
@@ -280,7 +281,19 @@ def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus, among: np.ndarray
         return {"*": _threshold_within(p_tvec, negative, corpus)}
     reference = max(own, key=lambda lang: (len(set(corpus.collections[own[lang]])), int(own[lang].sum())))
     floor = _threshold_within(p_tvec, own[reference], corpus)
-    return {"*": floor} | {lang: max(floor, _threshold_within(p_tvec, rows, corpus)) for lang, rows in own.items()}
+    lines = {"*": floor} | {lang: max(floor, _threshold_within(p_tvec, rows, corpus)) for lang, rows in own.items()}
+    return lines | script_lines(lines)
+
+
+def script_lines(lines: dict[str, float]) -> dict[str, float]:
+    """For each non-Latin script a language with its own line is written in, the highest such line: a
+    language without a line of its own is judged by the likeness its letters share with the languages
+    that have one (Urdu's with Arabic's), not at the reference line drawn on English."""
+    by_script: dict[str, float] = {}
+    for lang, line in lines.items():
+        if (key := script_line_key(lang)) is not None:
+            by_script[key] = max(by_script.get(key, 0.0), line)
+    return by_script
 
 
 def _threshold_within(p_tvec: np.ndarray, negatives: np.ndarray, corpus: Corpus) -> float:

@@ -46,6 +46,7 @@ def test_the_detector_reports_the_route_and_its_line(routed: TextModel) -> None:
 
     assert signal.evidence["tier"] == "deep_only"
     assert signal.evidence["threshold"] == 0.5
+    assert signal.evidence["line"] == "route:*"
     assert signal.category.is_violating == (signal.score >= 0.5)
 
 

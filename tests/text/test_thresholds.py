@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bastion.text.model import LABELS, TextModel
+from bastion.text.model import LABELS, DeepRoute, TextModel, line_for, line_key
 from bastion.text.train import Corpus, model_version, route_languages, route_thresholds, thresholds_by_language
 
 
@@ -77,3 +77,36 @@ def test_the_packaged_model_is_named_by_its_weights_and_thresholds() -> None:
     assert model.version.rsplit("-", 1)[1] == named.rsplit("-", 1)[1]
     moved = dict(model.thresholds) | {"*": model.thresholds["*"] + 0.01}
     assert model_version(model.fast, model.deep, model.deep_from, moved, model.deep_weight, model.route) != named
+
+
+def test_a_language_without_its_own_line_is_judged_at_its_scripts_line() -> None:
+    """Urdu and Persian share letters and vocabulary with Arabic: the fast tier scores their texts by
+    that likeness, which Arabic's own negatives showed runs high; a Latin-script language it was
+    never taught keeps the reference line."""
+    langs = np.array(["en"] * 400 + ["ar"] * 300)
+    scores = np.concatenate([np.linspace(0, 0.3, 400), np.linspace(0.5, 0.99, 300)])
+    corpus = _corpus(langs, np.array(["a"] * 200 + ["b"] * 200 + ["c"] * 300), ["benign"] * 700)
+
+    thresholds = thresholds_by_language(scores, corpus)
+
+    assert thresholds["*Arab"] == thresholds["ar"] > 0.98
+    assert line_for("ur", thresholds, None) == line_for("fa", thresholds, None) == thresholds["ar"]
+    assert line_key("ur", thresholds, None) == "*Arab"
+    assert line_for("id", thresholds, None) == line_for("so", thresholds, None) == thresholds["*"]
+    assert line_key(None, thresholds, None) == "*"
+
+
+def test_a_script_no_language_drew_a_line_for_falls_back_to_the_reference() -> None:
+    thresholds = {"*": 0.2, "en": 0.2, "ar": 0.9, "*Arab": 0.9}
+
+    assert line_key("uk", thresholds, None) == "*", "no Cyrillic-script language has a line here"
+    assert line_for("he", thresholds, None) == 0.2
+    route = DeepRoute(frozenset({"ru"}), {"*": 0.6})
+    assert line_key("ru", thresholds, route) == "route:*" and line_for("ru", thresholds, route) == 0.6
+
+
+def test_the_packaged_model_judges_urdu_and_persian_at_arabics_line() -> None:
+    model = TextModel.load()
+
+    assert model.threshold_for("ur") == model.threshold_for("fa") == model.threshold_for("ar")
+    assert model.line_of("ur") == "*Arab"
