@@ -8,7 +8,10 @@ Prints (and records nothing by itself; copy the figures into docs/benchmarks.md)
    TVEC text (spacing, homoglyphs, leetspeak, zero-width, repeated letters): the packaged model on
    its own training texts, and the fast tier out of fold, without and with spaced-out training copies;
 3. keyword list, TF-IDF char 2-5 + logistic regression, and Bastion's fast tier trained the same way,
-   each with per-language thresholds for 1% false positives, in 5-fold and leave-one-source-out CV.
+   each with per-language thresholds for 1% false positives, in 5-fold and leave-one-source-out CV;
+4. with `--outside FILE...` (labelled JSONL from collections not in --data): the keyword list, TF-IDF
+   trained on all of --data at its 5-fold lines, and the packaged model at its shipped lines, on each
+   file: the held-out judgement's situation (lines drawn on dev, texts from elsewhere).
 """
 
 from __future__ import annotations
@@ -28,13 +31,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bastion.text.embedding import embed
-from bastion.text.model import TextModel, features, prepare
+from bastion.text.evaluate import read_labelled
+from bastion.text.model import LABELS, TextModel, features, prepare
 from bastion.text.train import (
     TVEC,
     Corpus,
     faith_swapped_copies,
     fit,
     flagged,
+    head_of,
     read_corpus,
     spaced_copies,
     thresholds_by_language,
@@ -137,17 +142,17 @@ def evasion_out_of_fold(corpus: Corpus) -> None:
     evaded_x = features([prepare(evade(corpus.originals[i], rng)) for i in positives])
     folds = np.random.default_rng(7).integers(0, 5, len(corpus.texts))
     X = corpus.X
-    faith_only = [faith_swapped_copies(corpus, embedder=None)]
-    as_shipped = [spaced_copies(corpus), *faith_only]
-    for name, copies in (("without spaced copies", faith_only), ("with spaced copies, as shipped", as_shipped)):
+    swapped_only = [faith_swapped_copies(corpus, embedder=None)]
+    as_shipped = [spaced_copies(corpus), *swapped_only]
+    for name, copies in (("without spaced copies", swapped_only), ("with spaced copies, as shipped", as_shipped)):
         plain, evaded = np.zeros(len(corpus.texts)), np.zeros(len(positives))
         for fold in range(5):
             held_out = folds == fold
             model = fit(X, corpus, ~held_out, 0.7, copies=copies)
-            column = list(model.classes_).index(TVEC)
-            plain[held_out] = model.predict_proba(X[held_out])[:, column]
+            head = head_of(model, X.shape[1])  # read as the packaged model reads its fast tier
+            plain[held_out] = head.probabilities(X[held_out])[:, TVEC]
             in_fold = held_out[positives]
-            evaded[in_fold] = model.predict_proba(evaded_x[in_fold])[:, column]
+            evaded[in_fold] = head.probabilities(evaded_x[in_fold])[:, TVEC]
         thresholds = thresholds_by_language(plain, corpus)
         limits = np.array([thresholds.get(lang, thresholds["*"]) for lang in corpus.langs[positives]])
         print(
@@ -157,24 +162,30 @@ def evasion_out_of_fold(corpus: Corpus) -> None:
         )
 
 
-def baselines(corpus: Corpus, raw_texts: list[str], quick: bool) -> None:
+_KEYWORD = re.compile("|".join(re.escape(k) for k in KEYWORDS), re.IGNORECASE)
+
+
+def _tfidf() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=300_000)
+
+
+def baselines(corpus: Corpus, raw_texts: list[str], quick: bool) -> np.ndarray:
+    """Prints both baselines and the fast tier per scheme; returns TF-IDF's 5-fold scores."""
     strong_or_negative = corpus.strong | (corpus.labels != TVEC)
     y = (corpus.labels == TVEC).astype(int)
-    keyword = re.compile("|".join(re.escape(k) for k in KEYWORDS), re.IGNORECASE)
-    keyword_scores = np.array([1.0 if keyword.search(t) else 0.0 for t in raw_texts])
+    keyword_scores = np.array([1.0 if _KEYWORD.search(t) else 0.0 for t in raw_texts])
     X = corpus.X
     copies = training_copies(corpus, embedder=None)
     schemes = {"5-fold": np.random.default_rng(7).integers(0, 5, len(y))}
     if not quick:
         schemes["leave-one-source-out"] = corpus.sources
+    in_dev = np.zeros(len(y))
     for scheme, groups in schemes.items():
         tfidf_scores, bastion_scores = np.zeros(len(y)), np.zeros(len(y))
         for group in sorted(set(groups)):
             held_out = groups == group
             train_rows = ~held_out & strong_or_negative & corpus.strong
-            vectorizer = TfidfVectorizer(
-                analyzer="char", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=300_000
-            )
+            vectorizer = _tfidf()
             train_matrix = vectorizer.fit_transform([raw_texts[i] for i in np.flatnonzero(train_rows)])
             if len(set(y[train_rows])) == 2:
                 classifier = LogisticRegression(max_iter=2000, class_weight="balanced").fit(train_matrix, y[train_rows])
@@ -183,13 +194,49 @@ def baselines(corpus: Corpus, raw_texts: list[str], quick: bool) -> None:
                 )[:, 1]
             model = fit(X, corpus, ~held_out, 0.7, copies=copies)
             if TVEC in model.classes_:
-                bastion_scores[held_out] = model.predict_proba(X[held_out])[:, list(model.classes_).index(TVEC)]
+                bastion_scores[held_out] = head_of(model, X.shape[1]).probabilities(X[held_out])[:, TVEC]
         for name, scores in (
             ("keyword list", keyword_scores),
             ("TF-IDF + LR", tfidf_scores),
             ("Bastion fast tier", bastion_scores),
         ):
             _report(f"{scheme:22s} {name:18s}", scores, corpus)
+        if scheme == "5-fold":
+            in_dev = tfidf_scores
+    return in_dev
+
+
+def outside(
+    model: TextModel, corpus: Corpus, raw_texts: list[str], tfidf_in_dev: np.ndarray, paths: list[Path]
+) -> None:
+    """Each outside collection scored as the held-out judgement scores: lines drawn on dev."""
+    train_rows = corpus.strong
+    vectorizer = _tfidf()
+    y = (corpus.labels == TVEC).astype(int)
+    tfidf = LogisticRegression(max_iter=2000, class_weight="balanced").fit(
+        vectorizer.fit_transform([raw_texts[i] for i in np.flatnonzero(train_rows)]), y[train_rows]
+    )
+    tfidf_lines = thresholds_by_language(tfidf_in_dev, corpus)
+    for path in paths:
+        rows = [row for _, row in read_labelled(path) if row["label"] in LABELS]
+        texts = [row["text"] for row in rows]
+        langs = [row.get("lang") or "und" for row in rows]
+        labels = np.array([row["label"] for row in rows])
+        bastion = model.score([prepare(text) for text in texts], langs)
+        hits = {
+            "keyword list": np.array([bool(_KEYWORD.search(text)) for text in texts]),
+            "TF-IDF + LR": tfidf.predict_proba(vectorizer.transform(texts))[:, 1]
+            >= np.array([tfidf_lines.get(lang, tfidf_lines["*"]) for lang in langs]),
+            "Bastion (shipped)": np.array(
+                [score.p_tvec >= model.threshold_for(lang) for score, lang in zip(bastion, langs, strict=True)]
+            ),
+        }
+        for name, hit in hits.items():
+            figures = (
+                [f"recall {hit[labels == 'tvec'].mean():.3f} of {(labels == 'tvec').sum()}"] if "tvec" in labels else []
+            )
+            figures += [f"{label} FPR {hit[labels == label].mean():.3f}" for label in sorted(set(labels) - {"tvec"})]
+            print(f"outside {path.name:22s} {name:18s} " + " ".join(figures), flush=True)
 
 
 def _report(name: str, scores: np.ndarray, corpus: Corpus) -> None:
@@ -213,6 +260,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=Path("../shared/data/dev.jsonl"))
     parser.add_argument("--quick", action="store_true", help="5-fold only, skip leave-one-source-out")
+    parser.add_argument("--outside", type=Path, nargs="*", default=[], help="labelled JSONL not in --data")
     args = parser.parse_args()
     corpus = read_corpus(args.data)
     model = TextModel.load()
@@ -220,7 +268,9 @@ def main() -> None:
     speed(model, corpus.originals)
     evasion(model, corpus, corpus.originals)
     evasion_out_of_fold(corpus)
-    baselines(corpus, corpus.originals, args.quick)
+    tfidf_in_dev = baselines(corpus, corpus.originals, args.quick)
+    if args.outside:
+        outside(model, corpus, corpus.originals, tfidf_in_dev, args.outside)
 
 
 if __name__ == "__main__":

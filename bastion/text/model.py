@@ -46,7 +46,10 @@ _CHAR_NGRAMS = (2, 5)  # character n-grams within words; words give their 1- and
 
 def prepare(text: str) -> str:
     """The text as the model reads it: unescaped, normalised, with links and mentions made generic."""
-    text = html.unescape(_STRIPPED_REFERENCE.sub(r"&#\1;", text))
+    if "#" in text:  # most texts have neither: the checks keep this off the fast tier's bill
+        text = _STRIPPED_REFERENCE.sub(r"&#\1;", text)
+    if "&" in text:
+        text = html.unescape(text)
     text = _MENTION.sub(" user ", _LINK.sub(" url ", _RETWEET.sub("", text)))
     return normalise_text(text)
 
@@ -68,12 +71,21 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
+def one_vs_rest(logits: np.ndarray) -> np.ndarray:
+    """Each label's own sigmoid, normalised to sum to one: how scikit-learn's SGD classifier, trained one
+    label against the rest, reads its scores."""
+    probabilities = 1.0 / (1.0 + np.exp(-np.clip(logits, -60.0, 60.0)))
+    return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
 @dataclass(frozen=True)
 class LinearHead:
-    """One softmax layer over LABELS."""
+    """One linear layer over LABELS, read the way it was trained: jointly (softmax, the deep tier's
+    multinomial regression) or one label against the rest (the fast tier's SGD)."""
 
     coef: np.ndarray  # (len(LABELS), dimensions)
     intercept: np.ndarray  # (len(LABELS),)
+    trained_one_vs_rest: bool = False
     by_feature: np.ndarray = field(init=False, repr=False, compare=False)  # (dimensions, len(LABELS))
 
     def __post_init__(self) -> None:
@@ -81,7 +93,8 @@ class LinearHead:
         object.__setattr__(self, "by_feature", np.ascontiguousarray(self.coef.T))
 
     def probabilities(self, x: np.ndarray | sparse.csr_matrix) -> np.ndarray:
-        return softmax(np.asarray(x @ self.by_feature) + self.intercept)
+        logits = np.asarray(x @ self.by_feature) + self.intercept
+        return one_vs_rest(logits) if self.trained_one_vs_rest else softmax(logits)
 
 
 @dataclass(frozen=True)
@@ -227,6 +240,7 @@ class TextModel:
             "thresholds": self.thresholds,
             "deep_from": self.deep_from,
             "deep_weight": self.deep_weight,
+            "fast_one_vs_rest": self.fast.trained_one_vs_rest,
             "labels": LABELS,
             "n_features": N_FEATURES,
             "metrics": self.metrics,
@@ -240,7 +254,11 @@ class TextModel:
         if tuple(meta["labels"]) != LABELS or meta["n_features"] != N_FEATURES:
             raise ValueError(f"the model in {directory} was built for other labels or features; run `bastion train`")
         with np.load(directory / "weights.npz") as weights:
-            fast = LinearHead(weights["fast_coef"].astype(np.float32), weights["fast_intercept"].astype(np.float32))
+            fast = LinearHead(
+                weights["fast_coef"].astype(np.float32),
+                weights["fast_intercept"].astype(np.float32),
+                bool(meta.get("fast_one_vs_rest", False)),  # models saved before it was recorded were read by softmax
+            )
             deep = (
                 LinearHead(weights["deep_coef"].astype(np.float32), weights["deep_intercept"].astype(np.float32))
                 if "deep_coef" in weights

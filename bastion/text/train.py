@@ -13,7 +13,8 @@ and chatter. Training on them teaches "conflict news is terrorism". So:
    copies of the judged TVEC spelt out letter by letter (`spaced_copies`), and
    on copies of every text with another faith's words of worship in place of
    the ones it uses (`faith_swapped_copies`), so faith is never evidence;
-   the deep tier's head on the judged rows' sentence embeddings.
+   the deep tier's head on the judged rows' sentence embeddings and their
+   swapped copies.
 
 Thresholds are set per language for 1% false positives on k-fold predictions
 of dev. Cross-source figures (each source, then each collection of sources
@@ -39,9 +40,10 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from bastion.text.context_probes import context_probe_summary, tvec_probe_summary
 from bastion.text.embedding import ENCODER_LANGUAGES, embed
 from bastion.text.evaluate import LabelledFileError, read_labelled
-from bastion.text.faith_terms import FaithTerms, faith_probe_summary
 from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, cascade, features, line_for, prepare
 from bastion.text.scripts import script_line_key
+from bastion.text.swap_probes import FAITH_PROBES, GROUP_PROBES, swap_probe_summary
+from bastion.text.swaps import FAITH_TERMS, SwapTerms
 
 TVEC = 0
 STRONG_BASES = {"text", "curated"}
@@ -154,22 +156,28 @@ def spaced_out(text: str) -> str:
 
 
 def faith_swapped_copies(
-    corpus: Corpus, terms: FaithTerms | None = None, embedder: Callable[[list[str]], np.ndarray] | None = embed
+    corpus: Corpus, terms: SwapTerms | None = None, embedder: Callable[[list[str]], np.ndarray] | None = embed
 ) -> Copies:
     """Every text that uses one faith's words of worship, with each other faith's words in their place,
-    for both tiers."""
-    terms = terms or FaithTerms.load()
+    for both tiers, each copy at full weight."""
+    rows, texts = _swapped(corpus, terms or SwapTerms.load(FAITH_TERMS), np.ones(len(corpus.texts), dtype=bool))
+    return Copies(rows, features(texts), weight=1.0, E=embedder(texts) if embedder else None)
+
+
+def _swapped(corpus: Corpus, terms: SwapTerms, among: np.ndarray) -> tuple[np.ndarray, list[str]]:
     rows, texts = [], []
-    for row, (text, lang) in enumerate(zip(corpus.texts, corpus.langs, strict=True)):
-        for copy in terms.swapped(text, str(lang)):
-            rows.append(row)
+    for row in np.flatnonzero(among):
+        for copy in terms.swapped(corpus.texts[row], str(corpus.langs[row])):
+            rows.append(int(row))
             texts.append(copy)
-    E = embedder(texts) if embedder else None
-    return Copies(np.array(rows, dtype=np.int64), features(texts), weight=1.0, E=E)
+    return np.array(rows, dtype=np.int64), texts
 
 
 def training_copies(corpus: Corpus, embedder: Callable[[list[str]], np.ndarray] | None = embed) -> list[Copies]:
-    return [spaced_copies(corpus), faith_swapped_copies(corpus, embedder=embedder)]
+    return [
+        spaced_copies(corpus),
+        faith_swapped_copies(corpus, embedder=embedder),
+    ]
 
 
 def fit(
@@ -187,7 +195,7 @@ def fit(
     final_rows = strong.copy()
     weights = np.ones(len(corpus.texts), dtype=np.float32)
     if weak.any() and TVEC in teacher.classes_:
-        p_tvec = teacher.predict_proba(X[weak])[:, list(teacher.classes_).index(TVEC)]
+        p_tvec = _tvec_column(teacher, X[weak])
         chosen = np.flatnonzero(weak)[p_tvec >= pseudo_threshold]
         final_rows[chosen] = True
         weights[chosen] = 0.5
@@ -201,21 +209,28 @@ def fit(
 
 
 def fit_deep(E: np.ndarray, corpus: Corpus, rows: np.ndarray, copies: Sequence[Copies] = ()) -> LogisticRegression:
-    """The deeper tier's head: judged rows only (embeddings generalise from few), and their embedded copies."""
+    """The deeper tier's head: judged rows only (embeddings generalise from few), and their embedded copies
+    at the copies' weights; each label weighs the same in all."""
     strong = rows & corpus.strong
-    x, y = [E[strong]], [corpus.labels[strong]]
+    x, y, w = [E[strong]], [corpus.labels[strong]], [np.ones(int(strong.sum()))]
     for extra in copies:
         if extra.E is not None:
             kept = strong[extra.rows]
             x.append(extra.E[kept])
             y.append(corpus.labels[extra.rows[kept]])
-    head = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
-    return head.fit(np.concatenate(x), np.concatenate(y))
+            w.append(np.full(int(kept.sum()), extra.weight))
+    labels, weights = np.concatenate(y), np.concatenate(w)
+    present = np.unique(labels)
+    per_label = {label: weights.sum() / (len(present) * weights[labels == label].sum()) for label in present}
+    balanced = weights * np.array([per_label[label] for label in labels])
+    head = LogisticRegression(C=1.0, max_iter=3000)
+    return head.fit(np.concatenate(x), labels, sample_weight=balanced)
 
 
 def _tvec_column(model: SGDClassifier | LogisticRegression, x: np.ndarray | sparse.csr_matrix) -> np.ndarray:
-    classes = list(model.classes_)
-    return model.predict_proba(x)[:, classes.index(TVEC)] if TVEC in classes else np.zeros(x.shape[0])
+    """P(tvec) as the packaged model computes it (`LinearHead.probabilities`), so that every threshold
+    drawn on out-of-fold scores sits on the scale the shipped model scores on."""
+    return head_of(model, x.shape[1]).probabilities(x)[:, TVEC]
 
 
 @dataclass(frozen=True)
@@ -460,11 +475,12 @@ def train(
             report[name] = entry
     progress("fitting both tiers on every row")
     everything = np.ones(len(corpus.texts), dtype=bool)
-    fast = _as_saved(_head(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1]))
-    deep = _head(fit_deep(E, corpus, everything, copies), E.shape[1]) if deep_weight > 0 else None
+    fast = _as_saved(head_of(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1]))
+    deep = head_of(fit_deep(E, corpus, everything, copies), E.shape[1]) if deep_weight > 0 else None
     version = model_version(fast, deep, deep_from, thresholds, deep_weight, route)
     model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight, route)
-    report["faith_probes"] = faith_probe_summary(model)
+    report["faith_probes"] = swap_probe_summary(model, FAITH_PROBES)
+    report["group_probes"] = swap_probe_summary(model, GROUP_PROBES)
     report["context_probes"] = context_probe_summary(model)
     report["tvec_probes"] = tvec_probe_summary(model)
     model.save(out)
@@ -481,7 +497,9 @@ def model_version(
 ) -> str:
     """Named by everything that decides a verdict: the weights as saved, and where the lines are drawn
     (a loaded model gives the same name)."""
-    lines = {"deep_from": deep_from, "thresholds": thresholds, "deep_weight": deep_weight}
+    lines: dict[str, object] = {"deep_from": deep_from, "thresholds": thresholds, "deep_weight": deep_weight}
+    if fast.trained_one_vs_rest:
+        lines["fast_one_vs_rest"] = True
     if route is not None:
         lines["deep_route"] = route.as_json()
     decisions = json.dumps(lines, sort_keys=True)
@@ -497,13 +515,20 @@ def _digest(path: Path) -> str:
 def _as_saved(head: LinearHead) -> LinearHead:
     """The fast tier's weights at the half precision they ship in, so the probes recorded in model.json
     score exactly what loads."""
-    return LinearHead(head.coef.astype(np.float16).astype(np.float32), head.intercept)
+    return LinearHead(head.coef.astype(np.float16).astype(np.float32), head.intercept, head.trained_one_vs_rest)
 
 
-def _head(model: SGDClassifier | LogisticRegression, dimensions: int) -> LinearHead:
+def head_of(model: SGDClassifier | LogisticRegression, dimensions: int) -> LinearHead:
     """Coefficients in LABELS order; a class never seen in training is never predicted."""
     coef = np.zeros((len(LABELS), dimensions), dtype=np.float32)
     intercept = np.full(len(LABELS), -30.0, dtype=np.float32)
-    for row, label in enumerate(model.classes_):
+    classes = list(model.classes_)
+    if len(classes) == 2:
+        # One weight vector for the second class against the first: as ±z read one against the other,
+        # sigmoid(z) / (sigmoid(z) + sigmoid(-z)) is sigmoid(z), what either model predicts.
+        for sign, label in zip((-1.0, 1.0), classes, strict=True):
+            coef[label], intercept[label] = sign * model.coef_[0], sign * model.intercept_[0]
+        return LinearHead(coef, intercept, trained_one_vs_rest=True)
+    for row, label in enumerate(classes):
         coef[label], intercept[label] = model.coef_[row], model.intercept_[row]
-    return LinearHead(coef, intercept)
+    return LinearHead(coef, intercept, trained_one_vs_rest=isinstance(model, SGDClassifier))

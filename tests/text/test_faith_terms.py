@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bastion.text.faith_terms import FaithTerms, faith_probes
 from bastion.text.model import LABELS, TextModel, prepare
+from bastion.text.swap_probes import FAITH_PROBES, swap_probes
+from bastion.text.swaps import FAITH_TERMS, SwapTerms
 from bastion.text.train import Corpus, faith_swapped_copies
 
-TERMS = FaithTerms.load()
+TERMS = SwapTerms.load(FAITH_TERMS)
 
 
 def test_a_text_is_copied_once_for_every_other_faith_of_its_language() -> None:
@@ -37,7 +38,7 @@ def test_faith_lists_must_line_up(tmp_path: Path) -> None:
     path.write_text("en:\n  a: [one, two]\n  b: [three]\n", encoding="utf-8")
 
     with pytest.raises(ValueError, match="line up"):
-        FaithTerms.load(path)
+        SwapTerms.load(path)
 
 
 @given(st.text(max_size=200), st.sampled_from(["en", "fr", "es", "de", "it", "ar", "und"]))
@@ -67,7 +68,7 @@ def test_copies_keep_the_row_they_were_made_from() -> None:
 
 
 def test_the_packaged_model_judges_no_faith_by_its_words() -> None:
-    probes = faith_probes(TextModel.load())
+    probes = swap_probes(TextModel.load(), FAITH_PROBES)
 
     assert [probe.texts[0] for probe in probes if probe.flagged] == []
     assert max(probe.gap for probe in probes) <= 0.05

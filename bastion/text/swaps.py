@@ -1,0 +1,67 @@
+"""The same text with other words in place of ones that must never be evidence of TVEC.
+
+Each YAML file lists, per language, entries whose words stand in for one
+another, aligned by position: faiths' words of worship (Allah / God /
+Hashem, mosque / church / synagogue: `faith-terms.yaml`). `SwapTerms.swapped` rewrites a normalised text
+with every other entry's words in place of the ones it uses; `bastion train`
+adds those copies under the original's label (counterfactual data
+augmentation), so a text's class can come only from what it says, not from
+which faith it speaks of.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bastion.text.normalise import normalise_text
+
+FAITH_TERMS = Path(__file__).resolve().parents[1] / "data" / "text" / "faith-terms.yaml"
+
+
+@dataclass(frozen=True)
+class _Swap:
+    pattern: re.Pattern[str]  # one entry's words, whole words, longest first
+    replacement: dict[str, str]  # each of those words → the other entry's word at its position
+
+    def replace(self, match: re.Match[str]) -> str:
+        return self.replacement[match.group(0)]
+
+
+@dataclass(frozen=True)
+class SwapTerms:
+    swaps: dict[str, list[_Swap]]  # language → every ordered pair of its entries
+    entries: dict[str, int]  # language → how many entries stand in for one another
+
+    @classmethod
+    def load(cls, path: Path) -> SwapTerms:
+        spec: dict[str, dict[str, list[str]]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        swaps = {}
+        for lang, entries in spec.items():
+            words = {entry: [normalise_text(term) for term in terms] for entry, terms in entries.items()}
+            swaps[lang] = [
+                _swap(words[source], words[target]) for source in words for target in words if source != target
+            ]
+        return cls(swaps, {lang: len(entries) for lang, entries in spec.items()})
+
+    def swapped(self, prepared: str, lang: str) -> list[str]:
+        """The text once for every other entry of its language that could stand in (none if it uses none)."""
+        copies = []
+        for swap in self.swaps.get(lang, []):
+            copy = swap.pattern.sub(swap.replace, prepared)
+            if copy != prepared:
+                copies.append(copy)
+        return copies
+
+
+def _swap(source: list[str], target: list[str]) -> _Swap:
+    if len(source) != len(target):
+        raise ValueError(f"swapped terms must line up: {source} against {target}")
+    replacement: dict[str, str] = {}
+    for word, other in zip(source, target, strict=True):
+        replacement.setdefault(word, other)  # a word listed twice keeps its first counterpart
+    alternatives = "|".join(re.escape(word) for word in sorted(replacement, key=len, reverse=True))
+    return _Swap(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), replacement)
