@@ -35,7 +35,9 @@ def test_flagged_item_gets_review_with_evidence_span(client: TestClient) -> None
 def test_ordinary_post_is_allowed(client: TestClient) -> None:
     verdict = client.post("/v1/check", json={"id": "p2", "text": "Great match last night, what a goal"}).json()
     assert verdict["action"] == "allow"
-    assert verdict["score"] == 0.0
+    # The text model gives every post some probability; an ordinary one sits far under any line it is judged at.
+    text = next(s for s in verdict["signals"] if s["detector"] == "text")
+    assert verdict["score"] < text["evidence"]["threshold"] / 10
 
 
 def test_verdict_item_case_and_audit_are_stored(client: TestClient, db: Database) -> None:
