@@ -24,7 +24,7 @@ GROUP_PROBES = FAITH_TERMS.with_name("group-probes.yaml")
 @dataclass(frozen=True)
 class SwapProbe:
     lang: str
-    texts: list[str]  # one sentence, once per faith
+    texts: list[str]  # one sentence, once per faith or group
     scores: list[float]  # P(TVEC) of each
     flagged: int  # how many are judged TVEC
 

@@ -1,12 +1,11 @@
 """The same text with other words in place of ones that must never be evidence of TVEC.
 
-Each YAML file lists, per language, entries whose words stand in for one
-another, aligned by position: faiths' words of worship (Allah / God /
-Hashem, mosque / church / synagogue: `faith-terms.yaml`). `SwapTerms.swapped` rewrites a normalised text
-with every other entry's words in place of the ones it uses; `bastion train`
-adds those copies under the original's label (counterfactual data
-augmentation), so a text's class can come only from what it says, not from
-which faith it speaks of.
+`faith-terms.yaml` lists, per language, each faith's words of worship,
+aligned by position (Allah / God / Hashem, mosque / church / synagogue).
+`SwapTerms.swapped` rewrites a normalised text with every other faith's words
+in place of the ones it uses; `bastion train` adds those copies under the
+original's label (counterfactual data augmentation), so a text's class can
+come only from what it says, not from which faith it speaks of.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ class _Swap:
 @dataclass(frozen=True)
 class SwapTerms:
     swaps: dict[str, list[_Swap]]  # language → every ordered pair of its entries
-    entries: dict[str, int]  # language → how many entries stand in for one another
 
     @classmethod
     def load(cls, path: Path) -> SwapTerms:
@@ -45,7 +43,7 @@ class SwapTerms:
             swaps[lang] = [
                 _swap(words[source], words[target]) for source in words for target in words if source != target
             ]
-        return cls(swaps, {lang: len(entries) for lang, entries in spec.items()})
+        return cls(swaps)
 
     def swapped(self, prepared: str, lang: str) -> list[str]:
         """The text once for every other entry of its language that could stand in (none if it uses none)."""

@@ -160,24 +160,18 @@ def faith_swapped_copies(
 ) -> Copies:
     """Every text that uses one faith's words of worship, with each other faith's words in their place,
     for both tiers, each copy at full weight."""
-    rows, texts = _swapped(corpus, terms or SwapTerms.load(FAITH_TERMS), np.ones(len(corpus.texts), dtype=bool))
-    return Copies(rows, features(texts), weight=1.0, E=embedder(texts) if embedder else None)
-
-
-def _swapped(corpus: Corpus, terms: SwapTerms, among: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    terms = terms or SwapTerms.load(FAITH_TERMS)
     rows, texts = [], []
-    for row in np.flatnonzero(among):
-        for copy in terms.swapped(corpus.texts[row], str(corpus.langs[row])):
-            rows.append(int(row))
+    for row, (text, lang) in enumerate(zip(corpus.texts, corpus.langs, strict=True)):
+        for copy in terms.swapped(text, str(lang)):
+            rows.append(row)
             texts.append(copy)
-    return np.array(rows, dtype=np.int64), texts
+    E = embedder(texts) if embedder else None
+    return Copies(np.array(rows, dtype=np.int64), features(texts), weight=1.0, E=E)
 
 
 def training_copies(corpus: Corpus, embedder: Callable[[list[str]], np.ndarray] | None = embed) -> list[Copies]:
-    return [
-        spaced_copies(corpus),
-        faith_swapped_copies(corpus, embedder=embedder),
-    ]
+    return [spaced_copies(corpus), faith_swapped_copies(corpus, embedder=embedder)]
 
 
 def fit(
