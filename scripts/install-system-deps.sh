@@ -16,5 +16,18 @@ done
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "installing Debian packages: ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Another apt run (an unattended upgrade, a second checkout setting up) holds apt's locks for a
+# while; apt-get's own lock timeout does not cover `update`, so wait here, for ten minutes at most.
+apt_get() {
+  local attempt errors
+  for attempt in $(seq 120); do
+    if errors=$(DEBIAN_FRONTEND=noninteractive $sudo apt-get -qq "$@" 2>&1 >/dev/null); then return 0; fi
+    grep -q "Could not get lock" <<<"$errors" || { echo "$errors" >&2; return 1; }
+    [ "$attempt" -eq 1 ] && echo "apt is busy with another run; waiting for its lock"
+    sleep 5
+  done
+  echo "$errors" >&2
+  return 1
+}
+apt_get update
+apt_get install -y --no-install-recommends "${missing[@]}"
