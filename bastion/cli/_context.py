@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -35,3 +36,15 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error (no stack trace) and return the exit to raise."""
     err.print(f"[red]error:[/red] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def require_file(path: Path) -> None:
+    """Stop with a clear error unless `path` is a file this process can read."""
+    if path.is_dir():
+        raise fail(f"{path} is a directory, not a file")
+    if not path.is_file():
+        raise fail(f"no such file: {path}")
+    try:
+        path.open("rb").close()
+    except OSError as error:
+        raise fail(f"cannot read {path}: {error.strerror}") from None

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bastion.cli._context import err, fail, settings
+from bastion.cli._context import err, fail, require_file, settings
 
 _DEFAULT_DATA = Path("../shared/data/dev.jsonl")
 
@@ -36,8 +36,7 @@ def train(
 
     files = [data, *(also or [])]
     for path in files:
-        if not path.is_file():
-            raise fail(f"no such file: {path}")
+        require_file(path)
     target = out or settings().text_model_dir
     try:
         model = run_training(files, target, limit=limit, cross_source=cross_source, progress=lambda m: err.print(m))
@@ -62,8 +61,7 @@ def evaluate(
 
     if group_by not in (None, "source", "lang"):
         raise fail("--group-by takes 'source' or 'lang'")
-    if not data.is_file():
-        raise fail(f"no such file: {data}")
+    require_file(data)
     config = settings()
     pipeline = Pipeline.from_settings(config)
     try:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bastion.cli._context import err, fail, service, settings
+from bastion.cli._context import err, fail, require_file, service, settings
 from bastion.core import ContentError, Item, Verdict
 from bastion.readers import BadRow, Row, detect_format, read_items
 
@@ -38,8 +38,8 @@ def scan(
         fmt = detect_format(file, fmt)
     except ValueError as error:
         raise fail(str(error)) from None
-    if file != "-" and not Path(file).is_file():
-        raise fail(f"no such file: {file}")
+    if file != "-":
+        require_file(Path(file))
     _refuse_overwriting_input(file, output)
     counts: Counter[str] = Counter()
     bad: list[BadRow] = []

@@ -92,6 +92,13 @@ def test_eval_names_the_bad_line(model_env: Path, tmp_path: Path) -> None:
     assert "bad.jsonl:2" in result.output
 
 
+@pytest.mark.parametrize(("name", "message"), [(".", "is a directory"), ("missing.jsonl", "no such file")])
+def test_eval_says_why_it_cannot_read_the_data(model_env: Path, tmp_path: Path, name: str, message: str) -> None:
+    result = runner.invoke(app, ["eval", "--data", str(tmp_path / name), "--json"])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
 def test_eval_counts_a_row_bastion_refuses_instead_of_stopping(
     model_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
