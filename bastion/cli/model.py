@@ -29,6 +29,13 @@ def train(
     cross_source: Annotated[
         bool, typer.Option("--cross-source/--no-cross-source", help="also measure leave-one-source/collection-out")
     ] = True,
+    written_examples: Annotated[
+        bool,
+        typer.Option(
+            "--written-examples/--no-written-examples",
+            help="also learn from Bastion's written sentences (more recall off dev, more false positives: model card)",
+        ),
+    ] = False,
 ) -> None:
     """Train both text tiers and write the model with its measured figures (model.json)."""
     from bastion.text.evaluate import LabelledFileError
@@ -39,7 +46,14 @@ def train(
         require_file(path)
     target = out or settings().text_model_dir
     try:
-        model = run_training(files, target, limit=limit, cross_source=cross_source, progress=lambda m: err.print(m))
+        model = run_training(
+            files,
+            target,
+            limit=limit,
+            cross_source=cross_source,
+            written=written_examples,
+            progress=lambda m: err.print(m),
+        )
     except LabelledFileError as error:
         raise fail(str(error)) from None
     figures: dict[str, Any] = model.metrics.get("5_fold", {}).get("cascade", {})  # type: ignore[attr-defined]

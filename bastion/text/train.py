@@ -14,7 +14,13 @@ and chatter. Training on them teaches "conflict news is terrorism". So:
    on copies of every text with another faith's words of worship in place of
    the ones it uses (`faith_swapped_copies`), so faith is never evidence;
    the deep tier's head on the judged rows' sentence embeddings and their
-   swapped copies.
+   swapped copies;
+4. with `written=True` (`bastion train --written-examples`), both tiers
+   also learn from sentences written for Bastion (`bastion.text.written`):
+   TVEC and non-TVEC in the same words, in more languages than dev judges,
+   so that stance, not one collection's vocabulary, separates them. They are
+   in every model trained, held out from none, and no figure is measured on
+   them. Off by default: the trade it makes is in docs/model-card.md.
 
 Thresholds are set per language for 1% false positives on k-fold predictions
 of dev. Cross-source figures (each source, then each collection of sources
@@ -44,6 +50,7 @@ from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, cascade
 from bastion.text.scripts import script_line_key
 from bastion.text.swap_probes import FAITH_PROBES, GROUP_PROBES, swap_probe_summary
 from bastion.text.swaps import FAITH_TERMS, SwapTerms
+from bastion.text.written import written_examples
 
 TVEC = 0
 STRONG_BASES = {"text", "curated"}
@@ -137,6 +144,31 @@ class Copies:
     weight: float
     E: np.ndarray | None = None  # their sentence embeddings, where the deep tier learns from them too
 
+    def joining(
+        self, in_training: np.ndarray, labels: np.ndarray, row_weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which copies join a model trained on `in_training` rows, with their labels and weights:
+        copies of training rows only, so a held-out text never leaks in."""
+        kept = in_training[self.rows]
+        chosen = self.rows[kept]
+        return kept, labels[chosen], self.weight * row_weights[chosen]
+
+
+@dataclass(frozen=True)
+class WrittenRows:
+    """Sentences written for Bastion (`bastion.text.written`): no corpus row's copy, so every model
+    trained learns from all of them, and no figure is measured on them."""
+
+    labels: np.ndarray
+    X: sparse.csr_matrix
+    weight: float
+    E: np.ndarray | None = None
+
+    def joining(
+        self, in_training: np.ndarray, labels: np.ndarray, row_weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return np.ones(len(self.labels), dtype=bool), self.labels, np.full(len(self.labels), self.weight)
+
 
 def spaced_copies(corpus: Corpus) -> Copies:
     """Judged TVEC texts written letter by letter, as evaders write them.
@@ -170,8 +202,26 @@ def faith_swapped_copies(
     return Copies(np.array(rows, dtype=np.int64), features(texts), weight=1.0, E=E)
 
 
-def training_copies(corpus: Corpus, embedder: Callable[[list[str]], np.ndarray] | None = embed) -> list[Copies]:
-    return [spaced_copies(corpus), faith_swapped_copies(corpus, embedder=embedder)]
+TrainingExtra = Copies | WrittenRows
+
+
+def written_rows(embedder: Callable[[list[str]], np.ndarray] | None = embed, weight: float = 1.0) -> WrittenRows:
+    """Bastion's written sentences and their faith-swapped copies, each under its sentence's label."""
+    terms = SwapTerms.load(FAITH_TERMS)
+    texts, labels = [], []
+    for example in written_examples():
+        text = prepare(example.text)
+        for variant in (text, *terms.swapped(text, example.lang)):
+            texts.append(variant)
+            labels.append(LABELS.index(example.label))
+    return WrittenRows(np.array(labels), features(texts), weight, embedder(texts) if embedder else None)
+
+
+def training_copies(
+    corpus: Corpus, embedder: Callable[[list[str]], np.ndarray] | None = embed, written: bool = False
+) -> list[TrainingExtra]:
+    copies: list[TrainingExtra] = [spaced_copies(corpus), faith_swapped_copies(corpus, embedder=embedder)]
+    return [*copies, written_rows(embedder)] if written else copies
 
 
 def fit(
@@ -180,7 +230,7 @@ def fit(
     rows: np.ndarray,
     pseudo_threshold: float,
     seed: int = 7,
-    copies: Sequence[Copies] = (),
+    copies: Sequence[TrainingExtra] = (),
 ) -> SGDClassifier:
     """Teacher on judged rows, pseudo-labels from weak rows, final model on both and on copies of them."""
     strong = rows & corpus.strong
@@ -195,24 +245,26 @@ def fit(
         weights[chosen] = 0.5
     x, y, w = [X[final_rows]], [corpus.labels[final_rows]], [weights[final_rows]]
     for extra in copies:
-        kept = final_rows[extra.rows]  # copies of training rows only: a held-out text never leaks in
+        kept, extra_labels, extra_weights = extra.joining(final_rows, corpus.labels, weights)
         x.append(extra.X[kept])
-        y.append(corpus.labels[extra.rows[kept]])
-        w.append(np.full(int(kept.sum()), extra.weight, dtype=np.float32) * weights[extra.rows[kept]])
+        y.append(extra_labels)
+        w.append(extra_weights.astype(np.float32))
     return _classifier(seed).fit(sparse.vstack(x, format="csr"), np.concatenate(y), sample_weight=np.concatenate(w))
 
 
-def fit_deep(E: np.ndarray, corpus: Corpus, rows: np.ndarray, copies: Sequence[Copies] = ()) -> LogisticRegression:
+def fit_deep(
+    E: np.ndarray, corpus: Corpus, rows: np.ndarray, copies: Sequence[TrainingExtra] = ()
+) -> LogisticRegression:
     """The deeper tier's head: judged rows only (embeddings generalise from few), and their embedded copies
     at the copies' weights; each label weighs the same in all."""
     strong = rows & corpus.strong
     x, y, w = [E[strong]], [corpus.labels[strong]], [np.ones(int(strong.sum()))]
     for extra in copies:
         if extra.E is not None:
-            kept = strong[extra.rows]
+            kept, extra_labels, extra_weights = extra.joining(strong, corpus.labels, np.ones(len(corpus.texts)))
             x.append(extra.E[kept])
-            y.append(corpus.labels[extra.rows[kept]])
-            w.append(np.full(int(kept.sum()), extra.weight))
+            y.append(extra_labels)
+            w.append(extra_weights)
     labels, weights = np.concatenate(y), np.concatenate(w)
     present = np.unique(labels)
     per_label = {label: weights.sum() / (len(present) * weights[labels == label].sum()) for label in present}
@@ -242,7 +294,7 @@ def out_of_fold(
     groups: np.ndarray,
     pseudo_threshold: float,
     progress: Callable[[str], None] = lambda _: None,
-    copies: Sequence[Copies] = (),
+    copies: Sequence[TrainingExtra] = (),
 ) -> Predictions:
     """P(tvec) for every row from models that never saw the row's group (fold, source or collection)."""
     fast, deep = np.zeros(len(corpus.texts)), np.zeros(len(corpus.texts))
@@ -428,6 +480,7 @@ def train(
     pseudo_threshold: float = 0.7,
     folds: int = 5,
     cross_source: bool = True,
+    written: bool = False,
     progress: Callable[[str], None] = lambda _: None,
 ) -> TextModel:
     """Fit both tiers on every row, with thresholds and figures from out-of-fold predictions."""
@@ -436,7 +489,7 @@ def train(
     X = corpus.X
     progress(f"embedding {len(corpus.texts)} texts and their faith-swapped copies for the deep tier")
     E = embed(corpus.texts)
-    copies = training_copies(corpus)
+    copies = training_copies(corpus, written=written)
     # Thresholds come from k-fold predictions, as the operating point of a
     # model trained on all of dev; cross-source folds show how far it travels.
     fold_of = np.random.default_rng(7).integers(0, folds, len(corpus.texts))
@@ -447,6 +500,7 @@ def train(
     thresholds, route = draw_lines(in_dev, corpus, deep_from, deep_weight, languages)
     report: dict[str, object] = {
         "rows": len(corpus.texts),
+        "written_examples": sum(len(extra.labels) for extra in copies if isinstance(extra, WrittenRows)),
         "data": {path.name: _digest(path) for path in _as_list(data)},
         "rows_by_source": {str(s): int((corpus.sources == s).sum()) for s in sorted(set(corpus.sources))},
         "pseudo_threshold": pseudo_threshold,

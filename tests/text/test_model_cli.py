@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from bastion.cli import app
 from bastion.text.model import LABELS
 from bastion.text.train import read_corpus
+from bastion.text.written import written_examples
 
 runner = CliRunner()
 
@@ -35,6 +36,15 @@ def test_train_writes_a_model_with_its_figures(fictional_data: Path, tmp_path: P
     assert set(meta["thresholds"]) >= {"*"}
     assert meta["metrics"]["5_fold"]["cascade"]["recall_judged_tvec"] is not None
     assert (tmp_path / "m" / "weights.npz").stat().st_size < 10_000_000
+    assert meta["metrics"]["written_examples"] == 0
+
+
+def test_train_can_learn_from_the_written_examples_too(fictional_data: Path, tmp_path: Path) -> None:
+    args = ["train", "--data", str(fictional_data), "--out", str(tmp_path / "m"), "--no-cross-source"]
+    result = runner.invoke(app, [*args, "--written-examples"])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert meta["metrics"]["written_examples"] >= len(written_examples())
 
 
 def test_a_judged_label_from_another_file_replaces_an_account_label(fictional_data: Path, tmp_path: Path) -> None:
