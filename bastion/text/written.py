@@ -39,10 +39,10 @@ def written_examples(path: Path = WRITTEN_EXAMPLES, per_template: int = PER_TEMP
 
 
 def _filled(template: str, slots: dict[str, list[str]], most: int, rng: random.Random) -> list[str]:
-    names = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    names = list(dict.fromkeys(name for _, name, _, _ in string.Formatter().parse(template) if name))
     unknown = set(names) - set(slots)
     if unknown:
         raise ValueError(f"template {template!r} uses slots that are not defined: {sorted(unknown)}")
-    combinations = list(itertools.product(*(slots[name] for name in dict.fromkeys(names))))
+    combinations = list(itertools.product(*(slots[name] for name in names)))
     chosen = combinations if len(combinations) <= most else rng.sample(combinations, most)
-    return sorted({template.format(**dict(zip(dict.fromkeys(names), values, strict=True))) for values in chosen})
+    return sorted({template.format(**dict(zip(names, values, strict=True))) for values in chosen})
