@@ -36,6 +36,13 @@ def train(
             help="also learn from Bastion's written sentences (more recall off dev, more false positives: model card)",
         ),
     ] = False,
+    judged_rows: Annotated[
+        bool,
+        typer.Option(
+            "--judged-rows/--no-judged-rows",
+            help="replace account labels with the offline judge's reading of each text (judged-rows.jsonl)",
+        ),
+    ] = False,
 ) -> None:
     """Train both text tiers and write the model with its measured figures (model.json)."""
     from bastion.text.evaluate import LabelledFileError
@@ -52,6 +59,7 @@ def train(
             limit=limit,
             cross_source=cross_source,
             written=written_examples,
+            judged=judged_rows,
             progress=lambda m: err.print(m),
         )
     except LabelledFileError as error:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +46,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from bastion.text.context_probes import context_probe_summary, tvec_probe_summary
 from bastion.text.embedding import ENCODER_LANGUAGES, embed
 from bastion.text.evaluate import LabelledFileError, read_labelled
+from bastion.text.judged_rows import JUDGE_BASIS, Judgement, load_judgements, with_judgements
 from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, cascade, features, line_for, prepare
 from bastion.text.scripts import script_line_key
 from bastion.text.swap_probes import FAITH_PROBES, GROUP_PROBES, swap_probe_summary
@@ -53,7 +54,8 @@ from bastion.text.swaps import FAITH_TERMS, SwapTerms
 from bastion.text.written import written_examples
 
 TVEC = 0
-STRONG_BASES = {"text", "curated"}
+STRONG_BASES = {"text", "curated"}  # a person's label: what figures are measured on
+TAUGHT_BASES = STRONG_BASES | {JUDGE_BASIS}  # labels given by reading the text: what the tiers learn as judged
 TARGET_FPR = 0.01
 DEEP_RECALL = 0.99  # share of judged TVEC the cascade must hand to the deep tier
 DEEP_WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the deep tier's share of the combined score, tried out of fold
@@ -68,7 +70,8 @@ class Corpus:
     texts: list[str]  # prepared
     originals: list[str]  # as written in the file
     labels: np.ndarray  # index into LABELS
-    strong: np.ndarray  # bool: a person judged the label
+    strong: np.ndarray  # bool: the label was given by reading the text (a person, or the offline judge)
+    measured: np.ndarray  # bool: a person judged the label; every figure and line is drawn on these
     collections: np.ndarray  # str: source family, the unit of cross-validation
     sources: np.ndarray
     langs: np.ndarray
@@ -77,6 +80,14 @@ class Corpus:
     @property
     def X(self) -> sparse.csr_matrix:
         return features(self.texts)
+
+    @property
+    def judged_tvec(self) -> np.ndarray:
+        return (self.labels == TVEC) & self.measured
+
+    @property
+    def negatives(self) -> np.ndarray:
+        return (self.labels != TVEC) & self.measured
 
 
 def collection_of(row: dict[str, object]) -> str:
@@ -90,9 +101,16 @@ def collection_of(row: dict[str, object]) -> str:
     return source
 
 
-def read_corpus(paths: Path | Sequence[Path], limit: int | None = None, seed: int = 7) -> Corpus:
-    """Rows from every file; where a person's label and an account label cover the same text, the person's wins."""
+def read_corpus(
+    paths: Path | Sequence[Path],
+    limit: int | None = None,
+    seed: int = 7,
+    judgements: Mapping[str, Judgement] | None = None,
+) -> Corpus:
+    """Rows from every file, account labels replaced where the offline judge read the text; where a
+    person's label and another cover the same text, the person's wins."""
     rows = [row for path in _as_list(paths) for _, row in read_labelled(path) if row["label"] in LABELS]
+    rows = with_judgements(rows, judgements or {})
     if (
         not any(r["label"] == LABELS[TVEC] and r.get("basis", "text") in STRONG_BASES for r in rows)
         or len({r["label"] for r in rows}) < 2
@@ -109,7 +127,8 @@ def read_corpus(paths: Path | Sequence[Path], limit: int | None = None, seed: in
         texts=texts,
         originals=[r["text"] for r in rows],
         labels=np.array([LABELS.index(r["label"]) for r in rows]),
-        strong=np.array([r.get("basis", "text") in STRONG_BASES for r in rows]),
+        strong=np.array([r.get("basis", "text") in TAUGHT_BASES for r in rows]),
+        measured=np.array([r.get("basis", "text") in STRONG_BASES for r in rows]),
         collections=np.array([collection_of(r) for r in rows]),
         sources=np.array([r.get("source", "unknown") for r in rows]),
         langs=np.array([r.get("lang") or "und" for r in rows]),
@@ -309,7 +328,7 @@ def out_of_fold(
 
 def deep_from_for(p_fast: np.ndarray, corpus: Corpus) -> float:
     """The fast score above which texts go to the deep tier: where 99% of judged TVEC lies."""
-    positive = (corpus.labels == TVEC) & corpus.strong
+    positive = corpus.judged_tvec
     return float(np.quantile(p_fast[positive], 1 - DEEP_RECALL)) if positive.any() else 0.5
 
 
@@ -333,7 +352,7 @@ def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus, among: np.ndarray
     collection, asked for 0.005 against English's 0.1). The reference also
     serves every other language ("*"). `among` limits the rows drawn on.
     """
-    negative = (corpus.labels != TVEC) if among is None else (corpus.labels != TVEC) & among
+    negative = corpus.negatives if among is None else corpus.negatives & among
     own = {
         lang: rows
         for lang in sorted(set(corpus.langs))
@@ -372,7 +391,7 @@ def _threshold_within(p_tvec: np.ndarray, negatives: np.ndarray, corpus: Corpus)
 
 def route_languages(corpus: Corpus) -> frozenset[str]:
     """The encoder's languages in which the fast tier saw too little judged TVEC to have learnt it."""
-    judged_tvec = (corpus.labels == TVEC) & corpus.strong
+    judged_tvec = (corpus.labels == TVEC) & corpus.strong  # by anyone who read it: what the fast tier learnt
     taught = {lang for lang in set(corpus.langs) if (judged_tvec & (corpus.langs == lang)).sum() >= MIN_TAUGHT_TVEC}
     return ENCODER_LANGUAGES - taught
 
@@ -413,8 +432,7 @@ def flagged(
 def metrics(
     hit: np.ndarray, corpus: Corpus, thresholds: dict[str, float], route: DeepRoute | None = None
 ) -> dict[str, object]:
-    positive = (corpus.labels == TVEC) & corpus.strong
-    negative = corpus.labels != TVEC
+    positive, negative = corpus.judged_tvec, corpus.negatives
 
     def rate(mask: np.ndarray) -> float | None:
         return round(float(hit[mask].mean()), 4) if mask.any() else None
@@ -464,7 +482,7 @@ def choose_deep_weight(predictions: Predictions, corpus: Corpus, deep_from: floa
     """The deep tier's share that catches the most judged TVEC at 1% false positives per language,
     out of fold; the smallest share within `DEEP_TIER_MUST_ADD` of the best wins, and 0 drops the
     tier: it is kept only where it helps. Returns the share and the recall of every share tried."""
-    positive = (corpus.labels == TVEC) & corpus.strong
+    positive = corpus.judged_tvec
     recall = {}
     for weight in DEEP_WEIGHTS:
         p_tvec = cascade(predictions.fast, predictions.deep, deep_from, weight)
@@ -482,11 +500,12 @@ def train(
     folds: int = 5,
     cross_source: bool = True,
     written: bool = False,
+    judged: bool = False,
     progress: Callable[[str], None] = lambda _: None,
 ) -> TextModel:
     """Fit both tiers on every row, with thresholds and figures from out-of-fold predictions."""
     progress(f"reading {', '.join(map(str, _as_list(data)))}")
-    corpus = read_corpus(data, limit)
+    corpus = read_corpus(data, limit, judgements=load_judgements() if judged else None)
     X = corpus.X
     progress(f"embedding {len(corpus.texts)} texts and their faith-swapped copies for the deep tier")
     E = embed(corpus.texts)
@@ -502,6 +521,7 @@ def train(
     report: dict[str, object] = {
         "rows": len(corpus.texts),
         "written_examples": sum(len(extra.labels) for extra in copies if isinstance(extra, WrittenRows)),
+        "offline_judged_rows": _judged_by_label(corpus),
         "data": {path.name: _digest(path) for path in _as_list(data)},
         "rows_by_source": {str(s): int((corpus.sources == s).sum()) for s in sorted(set(corpus.sources))},
         "pseudo_threshold": pseudo_threshold,
@@ -534,6 +554,11 @@ def train(
     report["tvec_probes"] = tvec_probe_summary(model)
     model.save(out)
     return model
+
+
+def _judged_by_label(corpus: Corpus) -> dict[str, int]:
+    judged = corpus.strong & ~corpus.measured
+    return {LABELS[i]: int((judged & (corpus.labels == i)).sum()) for i in sorted(set(corpus.labels[judged]))}
 
 
 def model_version(

@@ -55,6 +55,7 @@ def test_copies_keep_the_row_they_were_made_from() -> None:
         originals=texts,
         labels=np.array([LABELS.index("religious"), LABELS.index("benign"), LABELS.index("tvec")]),
         strong=np.ones(3, dtype=bool),
+        measured=np.ones(3, dtype=bool),
         collections=np.array(["c"] * 3),
         sources=np.array(["s"] * 3),
         langs=np.array(["en"] * 3),

@@ -15,6 +15,7 @@ def _corpus(langs: np.ndarray, collections: np.ndarray, labels: list[str]) -> Co
         originals=[""] * n,
         labels=np.array([LABELS.index(label) for label in labels]),
         strong=np.ones(n, dtype=bool),
+        measured=np.ones(n, dtype=bool),
         collections=collections,
         sources=collections,
         langs=langs,
