@@ -444,7 +444,7 @@ def metrics(
         "recall_judged_tvec": rate(positive),
         "recall_account_tvec": rate((corpus.labels == TVEC) & ~corpus.strong),
         "fpr_all_non_tvec": rate(negative),
-        "fpr_by_label": {LABELS[i]: rate(corpus.labels == i) for i in range(1, len(LABELS))},
+        "fpr_by_label": {LABELS[i]: rate(negative & (corpus.labels == i)) for i in range(1, len(LABELS))},
         "recall_by_source": {s: rate(positive & (corpus.sources == s)) for s in sorted(set(corpus.sources[positive]))},
         "fpr_by_source": {s: rate(negative & (corpus.sources == s)) for s in sorted(set(corpus.sources[negative]))},
         "by_lang": {

@@ -51,8 +51,10 @@ def test_judged_rows_teach_but_are_never_measured(fictional_data: Path, tmp_path
     judged = np.array([i.startswith("r-") for i in corpus.ids])
     assert corpus.strong[judged].all() and not corpus.measured[judged].any()
     assert not (corpus.negatives & judged).any() and not (corpus.judged_tvec & judged).any()
-    everything_flagged = metrics(np.ones(len(corpus.texts), dtype=bool), corpus, {"*": 0.5})
-    assert "fiction-relays" not in everything_flagged["fpr_by_source"]  # type: ignore[operator]
+    only_judged_flagged = metrics(judged, corpus, {"*": 0.5})
+    assert only_judged_flagged["fpr_all_non_tvec"] == 0.0
+    assert set(only_judged_flagged["fpr_by_label"].values()) <= {0.0, None}  # type: ignore[attr-defined]
+    assert "fiction-relays" not in only_judged_flagged["fpr_by_source"]  # type: ignore[operator]
 
 
 def test_train_reads_the_judgements_when_asked(
