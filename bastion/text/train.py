@@ -62,6 +62,7 @@ DEEP_WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the deep tier's share of the combined s
 DEEP_TIER_MUST_ADD = 0.005  # recall the deep tier must add to be kept (it costs ~2 ms a text)
 MIN_NEGATIVES_FOR_THRESHOLD = 200
 MIN_TAUGHT_TVEC = 30  # judged TVEC rows in a language before the fast tier's score in it means anything
+JUDGED_WEIGHT = 1.0
 PROTECTED_CONTEXTS = ("news", "counter_speech", "religious")  # each held to TARGET_FPR on its own
 
 
@@ -244,6 +245,11 @@ def training_copies(
     return [*copies, written_rows(embedder)] if written else copies
 
 
+def judged_weights(corpus: Corpus) -> np.ndarray:
+    """Each row's training weight: a person's label 1, the offline judge's `JUDGED_WEIGHT`."""
+    return np.where(corpus.strong & ~corpus.measured, JUDGED_WEIGHT, 1.0).astype(np.float32)
+
+
 def fit(
     X: sparse.csr_matrix,
     corpus: Corpus,
@@ -257,7 +263,7 @@ def fit(
     weak = rows & ~corpus.strong
     teacher = _classifier(seed).fit(X[strong], corpus.labels[strong])
     final_rows = strong.copy()
-    weights = np.ones(len(corpus.texts), dtype=np.float32)
+    weights = judged_weights(corpus)
     if weak.any() and TVEC in teacher.classes_:
         p_tvec = _tvec_column(teacher, X[weak])
         chosen = np.flatnonzero(weak)[p_tvec >= pseudo_threshold]
@@ -278,10 +284,11 @@ def fit_deep(
     """The deeper tier's head: judged rows only (embeddings generalise from few), and their embedded copies
     at the copies' weights; each label weighs the same in all."""
     strong = rows & corpus.strong
-    x, y, w = [E[strong]], [corpus.labels[strong]], [np.ones(int(strong.sum()))]
+    weights = judged_weights(corpus)
+    x, y, w = [E[strong]], [corpus.labels[strong]], [weights[strong]]
     for extra in copies:
         if extra.E is not None:
-            kept, extra_labels, extra_weights = extra.joining(strong, corpus.labels, np.ones(len(corpus.texts)))
+            kept, extra_labels, extra_weights = extra.joining(strong, corpus.labels, weights)
             x.append(extra.E[kept])
             y.append(extra_labels)
             w.append(extra_weights)
