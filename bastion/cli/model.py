@@ -42,7 +42,7 @@ def train(
             "--judged-rows/--no-judged-rows",
             help="replace account labels with the offline judge's reading of each text (judged-rows.jsonl)",
         ),
-    ] = False,
+    ] = True,
 ) -> None:
     """Train both text tiers and write the model with its measured figures (model.json)."""
     from bastion.text.evaluate import LabelledFileError

@@ -62,7 +62,8 @@ DEEP_WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the deep tier's share of the combined s
 DEEP_TIER_MUST_ADD = 0.005  # recall the deep tier must add to be kept (it costs ~2 ms a text)
 MIN_NEGATIVES_FOR_THRESHOLD = 200
 MIN_TAUGHT_TVEC = 30  # judged TVEC rows in a language before the fast tier's score in it means anything
-JUDGED_WEIGHT = 1.0
+JUDGED_WEIGHT = 0.5  # the judge and dev's annotators draw the line apart (model card): half a person's say
+FAITH_DIRECTIONS = 20  # of the sentence embedding, which the deep tier may not read (faith_blind_projection)
 PROTECTED_CONTEXTS = ("news", "counter_speech", "religious")  # each held to TARGET_FPR on its own
 
 
@@ -124,6 +125,7 @@ def read_corpus(
     if limit and limit < len(keep):
         keep = sorted(np.random.default_rng(seed).choice(keep, size=limit, replace=False).tolist())
     rows, texts = [rows[i] for i in keep], [texts[i] for i in keep]
+    texts = _judged_without_worship(rows, texts)
     return Corpus(
         texts=texts,
         originals=[r["text"] for r in rows],
@@ -135,6 +137,19 @@ def read_corpus(
         langs=np.array([r.get("lang") or "und" for r in rows]),
         ids=[str(r.get("id", i)) for i, r in enumerate(rows)],
     )
+
+
+def _judged_without_worship(rows: list[dict[str, Any]], texts: list[str]) -> list[str]:
+    """The offline judge's rows with their words of worship taken out. Supporters wrap praise of attacks
+    in prayer formulae, so the judge's TVEC says "Allahu akbar" far more often than any negative in the
+    data does; learnt as they stand, they taught both tiers that the formula is evidence (faith probes:
+    "Allahu akbar, my daughter was born" 0.27, with "God is great" 0.10). Without them, these rows teach
+    only what they say; a person's rows keep their words and their swapped copies."""
+    terms = SwapTerms.load(FAITH_TERMS)
+    return [
+        terms.without(text, row.get("lang") or "und") if row.get("basis") == JUDGE_BASIS else text
+        for row, text in zip(rows, texts, strict=True)
+    ]
 
 
 def _same_text_key(prepared: str) -> str:
@@ -198,7 +213,7 @@ def spaced_copies(corpus: Corpus) -> Copies:
     normaliser can tell where the words were. Training on such copies teaches
     the fast tier what those runs look like.
     """
-    rows = np.flatnonzero((corpus.labels == TVEC) & corpus.strong)
+    rows = np.flatnonzero(corpus.judged_tvec)  # a person's: spelt from the original, words of worship and all
     return Copies(rows, features([prepare(spaced_out(corpus.originals[i])) for i in rows]), weight=0.5)
 
 
@@ -296,8 +311,34 @@ def fit_deep(
     present = np.unique(labels)
     per_label = {label: weights.sum() / (len(present) * weights[labels == label].sum()) for label in present}
     balanced = weights * np.array([per_label[label] for label in labels])
-    head = LogisticRegression(C=1.0, max_iter=3000)
-    return head.fit(np.concatenate(x), labels, sample_weight=balanced)
+    blind = faith_blind_projection(E, copies, strong)
+    head = LogisticRegression(C=1.0, max_iter=3000).fit(np.concatenate(x) @ blind, labels, sample_weight=balanced)
+    head.coef_ = head.coef_ @ blind  # the same head on raw embeddings: nothing changes where it is served
+    return head
+
+
+def faith_blind_projection(E: np.ndarray, copies: Sequence[TrainingExtra], rows: np.ndarray) -> np.ndarray:
+    """A projection that removes from sentence embeddings the directions in which a text moves when only
+    its faith's words change (the principal directions of each faith-swapped copy minus its original).
+
+    Swapped copies teach both faiths the same labels, but the encoder still places a sentence that says
+    "Allahu akbar" nearer other Muslim-sounding sentences, so a linear head learns Muslim-ness itself
+    wherever TVEC in the data says such words more often than the rest. Without those directions the head
+    cannot read which faith a text speaks of, only what it says (Bolukbasi et al. 2016).
+    """
+    identity = np.eye(E.shape[1], dtype=np.float64)
+    if FAITH_DIRECTIONS == 0:
+        return identity
+    moves = [
+        extra.E[kept] - E[extra.rows[kept]]
+        for extra in copies
+        if isinstance(extra, Copies) and extra.E is not None and (kept := rows[extra.rows]).any()
+    ]
+    if not moves:
+        return identity
+    _, _, directions = np.linalg.svd(np.concatenate(moves), full_matrices=False)
+    faith = directions[:FAITH_DIRECTIONS]
+    return identity - faith.T @ faith
 
 
 def _tvec_column(model: SGDClassifier | LogisticRegression, x: np.ndarray | sparse.csr_matrix) -> np.ndarray:
@@ -507,7 +548,7 @@ def train(
     folds: int = 5,
     cross_source: bool = True,
     written: bool = False,
-    judged: bool = False,
+    judged: bool = True,
     progress: Callable[[str], None] = lambda _: None,
 ) -> TextModel:
     """Fit both tiers on every row, with thresholds and figures from out-of-fold predictions."""

@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy import sparse
 
+from bastion.text import train
 from bastion.text.model import LABELS, TextModel, prepare
 from bastion.text.swap_probes import FAITH_PROBES, swap_probes
 from bastion.text.swaps import FAITH_TERMS, SwapTerms
-from bastion.text.train import Corpus, faith_swapped_copies
+from bastion.text.train import Copies, Corpus, faith_swapped_copies, fit_deep
 
 TERMS = SwapTerms.load(FAITH_TERMS)
 
@@ -48,6 +50,25 @@ def test_swapping_never_raises_and_never_returns_the_text_itself(text: str, lang
     assert prepared not in TERMS.swapped(prepared, lang)
 
 
+def test_words_of_worship_can_be_taken_out_whatever_the_faith_or_spelling() -> None:
+    assert (
+        TERMS.without(prepare("Allahu akbar! #AllahuAkbar, the town fell. TaqabbalAllah"), "en") == "! the town fell."
+    )
+    assert TERMS.without(prepare("God willing the church choir sings tonight"), "en") == "the choir sings tonight"
+    assert TERMS.without("الحمد لله على السلامة", "ar") == "الحمد على السلامة"
+    assert TERMS.without("the godfather was filmed near the churchyard", "en") == (
+        "the godfather was filmed near the churchyard"
+    )
+
+
+@given(st.text(max_size=200), st.sampled_from(["en", "fr", "es", "de", "it", "ar", "und"]))
+def test_taking_worship_out_never_raises_and_leaves_nothing_to_swap(text: str, lang: str) -> None:
+    without = TERMS.without(prepare(text), lang)
+
+    assert TERMS.without(without, lang) == without
+    assert TERMS.swapped(without, lang) == []
+
+
 def test_copies_keep_the_row_they_were_made_from() -> None:
     texts = ["the imam spoke", "nothing here", "pray at the church"]
     corpus = Corpus(
@@ -79,3 +100,34 @@ def test_the_packaged_model_records_its_faith_probe_figures() -> None:
     recorded = TextModel.load().metrics["faith_probes"]
 
     assert json.loads(json.dumps(recorded))["flagged"] == 0
+
+
+def test_the_deep_tier_cannot_read_the_direction_a_faith_swap_moves_a_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(train, "FAITH_DIRECTIONS", 1)
+    rng = np.random.default_rng(3)
+    texts = ["a"] * 40
+    E = rng.normal(size=(40, 8))
+    labels = np.array([LABELS.index("tvec")] * 20 + [LABELS.index("religious")] * 20)
+    E[:20, 0] += 3.0  # faith: TVEC rows sit further along it, so a head could learn faith as evidence
+    E[:20, 1] += 3.0  # what the texts say
+    corpus = Corpus(
+        texts=texts,
+        originals=texts,
+        labels=labels,
+        strong=np.ones(40, dtype=bool),
+        measured=np.ones(40, dtype=bool),
+        collections=np.array(["c"] * 40),
+        sources=np.array(["s"] * 40),
+        langs=np.array(["en"] * 40),
+        ids=[str(i) for i in range(40)],
+    )
+    swapped = E.copy()
+    swapped[:, 0] += rng.normal(size=40)  # the copies differ from their originals along faith alone
+    copies = [Copies(np.arange(40), sparse.csr_matrix((40, 1)), 1.0, E=swapped)]
+
+    head = fit_deep(E, corpus, np.ones(40, dtype=bool), copies)
+
+    faith, content = np.zeros((2, 8)), np.zeros((2, 8))
+    faith[1, 0] = content[1, 1] = 5.0
+    assert np.allclose(*head.predict_proba(faith)[:, 0])
+    assert not np.allclose(*head.predict_proba(content)[:, 0])

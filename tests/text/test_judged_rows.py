@@ -57,6 +57,23 @@ def test_judged_rows_teach_but_are_never_measured(fictional_data: Path, tmp_path
     assert "fiction-relays" not in only_judged_flagged["fpr_by_source"]  # type: ignore[operator]
 
 
+def test_judged_rows_are_learnt_without_their_words_of_worship(fictional_data: Path, tmp_path: Path) -> None:
+    praise = "Allahu akbar, glory to the fictional crimson brigade"
+    prayer = "Allahu akbar, a fictional prayer of thanks"
+    weak_file = tmp_path / "weak.jsonl"
+    weak_file.write_text(json.dumps(_weak("r-1", praise)) + "\n")
+    person_file = tmp_path / "person.jsonl"
+    person_file.write_text(json.dumps(_weak("p-1", prayer) | {"basis": "text", "label": "religious"}) + "\n")
+
+    corpus = read_corpus(
+        [fictional_data, weak_file, person_file], judgements={"r-1": Judgement("tvec", text_digest(praise))}
+    )
+
+    by_id = dict(zip(corpus.ids, corpus.texts, strict=True))
+    assert by_id["r-1"] == ", glory to the fictional crimson brigade"
+    assert by_id["p-1"].startswith("allahu akbar")  # a person's row keeps its words, and gets swapped copies
+
+
 def test_train_reads_the_judgements_when_asked(
     fictional_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
