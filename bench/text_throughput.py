@@ -32,6 +32,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bastion.text.embedding import embed
 from bastion.text.evaluate import read_labelled
+from bastion.text.judged_rows import load_judgements
 from bastion.text.model import LABELS, TextModel, features, prepare
 from bastion.text.train import (
     TVEC,
@@ -124,7 +125,7 @@ def speed(model: TextModel, texts: list[str]) -> None:
 
 def evasion(model: TextModel, corpus: Corpus, raw_texts: list[str]) -> None:
     rng = random.Random(7)
-    positives = np.flatnonzero((corpus.labels == TVEC) & corpus.strong)
+    positives = np.flatnonzero(corpus.judged_tvec)
     plain = [raw_texts[i] for i in positives]
     perturbed = [evade(t, rng) for t in plain]
     langs = [corpus.langs[i] for i in positives]
@@ -138,7 +139,7 @@ def evasion_out_of_fold(corpus: Corpus) -> None:
     """The fast tier on judged TVEC it never saw, plain and evaded (5-fold; per-language 1%-FPR thresholds
     from the plain out-of-fold scores), trained without and with spaced-out copies of its training TVEC."""
     rng = random.Random(7)
-    positives = np.flatnonzero((corpus.labels == TVEC) & corpus.strong)
+    positives = np.flatnonzero(corpus.judged_tvec)
     evaded_x = features([prepare(evade(corpus.originals[i], rng)) for i in positives])
     folds = np.random.default_rng(7).integers(0, 5, len(corpus.texts))
     X = corpus.X
@@ -242,11 +243,10 @@ def outside(
 def _report(name: str, scores: np.ndarray, corpus: Corpus) -> None:
     thresholds = thresholds_by_language(scores, corpus) if len(set(scores)) > 2 else {"*": 0.5}
     hits = flagged(scores, corpus, thresholds)
-    positive = (corpus.labels == TVEC) & corpus.strong
-    negative = corpus.labels != TVEC
+    positive, negative = corpus.judged_tvec, corpus.negatives
     by_source = {s: hits[positive & (corpus.sources == s)].mean() for s in sorted(set(corpus.sources[positive]))}
     fpr = {
-        label: hits[corpus.labels == i].mean()
+        label: hits[negative & (corpus.labels == i)].mean()
         for i, label in enumerate(("tvec", "news", "counter_speech", "religious"))
         if i
     }
@@ -262,7 +262,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5-fold only, skip leave-one-source-out")
     parser.add_argument("--outside", type=Path, nargs="*", default=[], help="labelled JSONL not in --data")
     args = parser.parse_args()
-    corpus = read_corpus(args.data)
+    corpus = read_corpus(args.data, judgements=load_judgements())  # as `bastion train` reads it
     model = TextModel.load()
     print(f"model {model.version}; {len(corpus.texts)} texts from {args.data}")
     speed(model, corpus.originals)

@@ -4,17 +4,22 @@ The central problem of the shared data: most TVEC rows are labelled by the
 account that posted them (`basis: account`), and most of those are news relays
 and chatter. Training on them teaches "conflict news is terrorism". So:
 
-1. a teacher is trained on the rows a person judged (`text`, `curated`) only;
-2. it scores the weak rows it never saw; only those it finds clearly TVEC
-   (P ≥ `pseudo_threshold`) join training, at half weight, as pseudo-labels;
-   the rest are dropped, not turned into negatives (they are still posts of
-   supporters, and some are TVEC the teacher cannot see);
-3. the fast tier is trained on the judged rows plus those pseudo-labels, on
-   copies of the judged TVEC spelt out letter by letter (`spaced_copies`), and
-   on copies of every text with another faith's words of worship in place of
-   the ones it uses (`faith_swapped_copies`), so faith is never evidence;
-   the deep tier's head on the judged rows' sentence embeddings and their
-   swapped copies;
+1. where the offline judge read an account-labelled row (`judged=True`,
+   `bastion.text.judged_rows`: all 9,000 of dev's), its label replaces the
+   account's, and the row teaches both tiers at `JUDGED_WEIGHT` with its
+   words of worship taken out; rows it found unclear are dropped. No figure
+   or line is drawn on these rows: only a person's labels are measured;
+2. a teacher trained on every row labelled by reading the text scores the
+   account-labelled rows left (in other files); only those it finds clearly
+   TVEC (P ≥ `pseudo_threshold`) join training, at half weight, as
+   pseudo-labels; the rest are dropped, not turned into negatives;
+3. the fast tier is trained on those rows, on copies of a person's TVEC
+   spelt out letter by letter (`spaced_copies`), and on copies of every text
+   with another faith's words of worship in place of the ones it uses
+   (`faith_swapped_copies`), so faith is never evidence; the deep tier's
+   head on the same rows' sentence embeddings and their swapped copies,
+   blind to the directions those swaps move a sentence
+   (`faith_blind_projection`);
 4. with `written=True` (`bastion train --written-examples`), both tiers
    also learn from sentences written for Bastion (`bastion.text.written`):
    TVEC and non-TVEC in the same words, in more languages than dev judges,
@@ -296,8 +301,8 @@ def fit(
 def fit_deep(
     E: np.ndarray, corpus: Corpus, rows: np.ndarray, copies: Sequence[TrainingExtra] = ()
 ) -> LogisticRegression:
-    """The deeper tier's head: judged rows only (embeddings generalise from few), and their embedded copies
-    at the copies' weights; each label weighs the same in all."""
+    """The deeper tier's head: rows labelled by reading them only, no pseudo-labels (embeddings generalise
+    from few), and their embedded copies at the copies' weights; each label weighs the same in all."""
     strong = rows & corpus.strong
     weights = judged_weights(corpus)
     x, y, w = [E[strong]], [corpus.labels[strong]], [weights[strong]]
