@@ -332,8 +332,6 @@ def faith_blind_projection(E: np.ndarray, copies: Sequence[TrainingExtra], rows:
     cannot read which faith a text speaks of, only what it says (Bolukbasi et al. 2016).
     """
     identity = np.eye(E.shape[1], dtype=np.float64)
-    if FAITH_DIRECTIONS == 0:
-        return identity
     moves = [
         extra.E[kept] - E[extra.rows[kept]]
         for extra in copies
