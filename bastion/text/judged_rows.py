@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bastion.text.evaluate import WEAK_BASES, LabelledFileError
+
 JUDGED_ROWS = Path(__file__).resolve().parents[1] / "data" / "text" / "judged-rows.jsonl"
 JUDGE_BASIS = "judge"
 UNCLEAR = "unclear"  # the judge could not tell: the row leaves training, as a teacher's reject does
@@ -40,13 +42,20 @@ def load_judgements(path: Path | None = None) -> dict[str, Judgement]:
     path = path or JUDGED_ROWS  # read at call time, so a test can point it elsewhere
     judgements = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        entry = json.loads(line)
-        if not {"id", "label", "text_sha256"} <= entry.keys():
-            raise ValueError(f"{path}:{number}: an entry needs id, label and text_sha256")
-        judgements[str(entry["id"])] = Judgement(str(entry["label"]), str(entry["text_sha256"]))
+        if line.strip():
+            entry = _entry(line)
+            if entry is None:
+                raise LabelledFileError(f"{path}:{number}: an entry is a JSON object with id, label and text_sha256")
+            judgements[str(entry["id"])] = Judgement(str(entry["label"]), str(entry["text_sha256"]))
     return judgements
+
+
+def _entry(line: str) -> dict[str, Any] | None:
+    try:
+        entry = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return entry if isinstance(entry, dict) and {"id", "label", "text_sha256"} <= entry.keys() else None
 
 
 def with_judgements(rows: list[dict[str, Any]], judgements: Mapping[str, Judgement]) -> list[dict[str, Any]]:
@@ -55,7 +64,7 @@ def with_judgements(rows: list[dict[str, Any]], judgements: Mapping[str, Judgeme
     out = []
     for row in rows:
         judged = judgements.get(str(row.get("id")))
-        if judged is None or row.get("basis") != "account" or judged.digest != text_digest(str(row["text"])):
+        if judged is None or row.get("basis") not in WEAK_BASES or judged.digest != text_digest(str(row["text"])):
             out.append(row)
         elif judged.label != UNCLEAR:
             out.append(row | {"label": judged.label, "basis": JUDGE_BASIS})

@@ -96,6 +96,10 @@ class Corpus:
     def negatives(self) -> np.ndarray:
         return (self.labels != TVEC) & self.measured
 
+    @property
+    def by_judge(self) -> np.ndarray:
+        return self.strong & ~self.measured
+
 
 def collection_of(row: dict[str, object]) -> str:
     """Sources that share authors or annotators are held out together; a row may name its collection."""
@@ -267,7 +271,7 @@ def training_copies(
 
 def judged_weights(corpus: Corpus) -> np.ndarray:
     """Each row's training weight: a person's label 1, the offline judge's `JUDGED_WEIGHT`."""
-    return np.where(corpus.strong & ~corpus.measured, JUDGED_WEIGHT, 1.0).astype(np.float32)
+    return np.where(corpus.by_judge, JUDGED_WEIGHT, 1.0).astype(np.float32)
 
 
 def fit(
@@ -608,7 +612,7 @@ def train(
 
 
 def _judged_by_label(corpus: Corpus) -> dict[str, int]:
-    judged = corpus.strong & ~corpus.measured
+    judged = corpus.by_judge
     return {LABELS[i]: int((judged & (corpus.labels == i)).sum()) for i in sorted(set(corpus.labels[judged]))}
 
 

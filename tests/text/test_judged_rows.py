@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from bastion.cli import app
 from bastion.text import judged_rows
+from bastion.text.evaluate import LabelledFileError
 from bastion.text.judged_rows import JUDGED_ROWS, Judgement, load_judgements, text_digest, with_judgements
 from bastion.text.model import LABELS
 from bastion.text.train import metrics, read_corpus
@@ -91,11 +92,12 @@ def test_train_reads_the_judgements_when_asked(
     assert meta["metrics"]["offline_judged_rows"] == {"news": 1}
 
 
-def test_an_entry_without_its_digest_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("line", [json.dumps({"id": "r-1", "label": "news"}), '{"id": "r-1", "lab', "[1, 2]"])
+def test_an_entry_without_its_digest_is_refused(tmp_path: Path, line: str) -> None:
     path = tmp_path / "judged-rows.jsonl"
-    path.write_text(json.dumps({"id": "r-1", "label": "news"}) + "\n")
+    path.write_text(json.dumps({"id": "r-0", "label": "news", "text_sha256": "0" * 16}) + "\n" + line + "\n")
 
-    with pytest.raises(ValueError, match="text_sha256"):
+    with pytest.raises(LabelledFileError, match=r"judged-rows.jsonl:2: .*text_sha256"):
         load_judgements(path)
 
 
