@@ -127,3 +127,33 @@ def _rows(session: Session, batch: int) -> Iterator[AuditRow]:
         yield from rows
         after = rows[-1].seq
         session.expunge_all()
+
+
+class AuditRepository:
+    """The audit log as the rest of Bastion sees it: append in the caller's transaction, read, verify."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def append(
+        self, *, action: str, subject: str, actor: str, payload: dict[str, Any] | None = None, at: datetime | None = None
+    ) -> int:
+        return append_audit(self._session, action=action, subject=subject, actor=actor, payload=payload, at=at)
+
+    def append_many(self, entries: list[AuditEntry], at: datetime | None = None) -> list[int]:
+        return append_audit_many(self._session, entries, at)
+
+    def has(self, action: str, subject: str) -> bool:
+        """Whether a record of this action on this subject exists (first-time-only records)."""
+        found = select(AuditRow.seq).where(AuditRow.action == action, AuditRow.subject == subject).limit(1)
+        return self._session.scalar(found) is not None
+
+    def newest(self, limit: int = 100) -> list[AuditRow]:
+        return list(self._session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit)))
+
+    def count(self) -> int:
+        """Records in the chain (sequence numbers start at 1 with no gaps in a valid chain)."""
+        return int(self._session.scalar(select(AuditRow.seq).order_by(AuditRow.seq.desc()).limit(1)) or 0)
+
+    def verify(self, batch: int = 5000) -> ChainReport:
+        return verify_chain(self._session, batch)

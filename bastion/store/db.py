@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bastion.settings import Settings
+from bastion.store.transaction import Transaction
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -48,6 +49,18 @@ class Database:
         """A write transaction: committed when the block ends, rolled back on any error."""
         with self._writer_lock(), self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """A write unit of work over every repository: committed when the block ends, rolled back on any error."""
+        with self.session() as session:
+            yield Transaction(session)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Transaction]:
+        """A read-only unit of work that never waits for writers (WAL snapshot on SQLite)."""
+        with self.reader() as session:
+            yield Transaction(session)
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:

@@ -1,0 +1,77 @@
+"""One unit of work: the repositories of every domain, sharing one database transaction.
+
+Code outside `bastion/store/` never sees SQLAlchemy. It asks the database for a
+transaction (`db.transaction()` to write, `db.snapshot()` to read) and calls
+the repository named for the domain it works on:
+
+    with db.transaction() as tx:
+        case = tx.cases.claim(case_id, user, now)
+        tx.audit.append(action="case.claim", subject=f"case:{case.id}", actor=user.username)
+
+Everything done through one `Transaction` commits together or not at all.
+Each repository is imported when first used, so a process that never touches
+banks never loads the bank tables' code.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bastion.store.audit import AuditRepository
+    from bastion.store.banks import BankRepository
+    from bastion.store.cases import CaseRepository
+    from bastion.store.items import ItemRepository
+    from bastion.store.keys import KeyRepository
+    from bastion.store.outbox import OutboxRepository
+    from bastion.store.reports import ReportRepository
+    from bastion.store.rule_stats import RuleStatsRepository
+    from bastion.store.users import UserRepository
+
+
+class Transaction:
+    def __init__(self, session: Session) -> None:
+        self.session = session  # for repositories only; nothing outside bastion/store/ uses it
+
+    def _repository(self, module: str, name: str) -> Any:
+        return getattr(import_module(f"bastion.store.{module}"), name)(self.session)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        return self._repository("audit", "AuditRepository")
+
+    @cached_property
+    def items(self) -> ItemRepository:
+        return self._repository("items", "ItemRepository")
+
+    @cached_property
+    def keys(self) -> KeyRepository:
+        return self._repository("keys", "KeyRepository")
+
+    @cached_property
+    def rules(self) -> RuleStatsRepository:
+        return self._repository("rule_stats", "RuleStatsRepository")
+
+    @cached_property
+    def banks(self) -> BankRepository:
+        return self._repository("banks", "BankRepository")
+
+    @cached_property
+    def cases(self) -> CaseRepository:
+        return self._repository("cases", "CaseRepository")
+
+    @cached_property
+    def reports(self) -> ReportRepository:
+        return self._repository("reports", "ReportRepository")
+
+    @cached_property
+    def users(self) -> UserRepository:
+        return self._repository("users", "UserRepository")
+
+    @cached_property
+    def outbox(self) -> OutboxRepository:
+        return self._repository("outbox", "OutboxRepository")
