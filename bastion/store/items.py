@@ -1,4 +1,4 @@
-"""Write what the pipeline decided: items, verdicts, cases and their audit records.
+"""Items and their verdicts: what the pipeline decided, written with their cases and audit records.
 
 Writes are batched (one upsert statement per table per batch, one read of the
 audit chain head) because every checked item is written: the write path is
@@ -7,7 +7,7 @@ the throughput limit of the whole service.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -34,6 +34,38 @@ class CaseRequest:
     categories: list[str]
     source: str
     deadline: datetime | None = None
+
+
+class ItemRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record_checked(self, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
+        """Store items and verdicts (re-checks replace), open cases, append audit records."""
+        write_checked(self._session, checked, platform, now)
+
+    def open_case(self, request: CaseRequest, now: datetime) -> CaseRow:
+        """Open a case for an item, or raise the priority of its live one (idempotent)."""
+        return open_case(self._session, request, now)
+
+    def verdict_body(self, item_id: str) -> dict[str, Any] | None:
+        """The stored verdict of an item as JSON, or None when Bastion has not checked it."""
+        body: dict[str, Any] | None = self._session.scalar(select(VerdictRow.body).where(VerdictRow.item_id == item_id))
+        return body
+
+    def history(self, since: datetime, until: datetime | None = None) -> Iterator[tuple[ItemRow, dict[str, Any], str]]:
+        """Every item decided in [since, until) with its verdict body and action, oldest first, streamed."""
+        query = (
+            select(ItemRow, VerdictRow.body, VerdictRow.action)
+            .join(VerdictRow, VerdictRow.item_id == ItemRow.id)
+            .where(VerdictRow.decided_at >= since)
+            .order_by(VerdictRow.decided_at, ItemRow.id)
+            .execution_options(yield_per=1000)
+        )
+        if until is not None:
+            query = query.where(VerdictRow.decided_at < until)
+        for row, body, action in self._session.execute(query):
+            yield row, body, action
 
 
 def write_checked(session: Session, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
