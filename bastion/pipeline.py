@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bastion.context import AppContext
 from bastion.core import ContentError, Item, Kind, Signal, Verdict, tvec_score
 from bastion.detectors.base import Content, Detector, Extractor, TextField
 from bastion.plugins import load_detectors, load_extractors
@@ -27,13 +28,18 @@ class Pipeline:
     max_text_chars: int = 100_000
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Pipeline:
+    def from_context(cls, context: AppContext) -> Pipeline:
         return cls(
-            detectors=load_detectors(settings),
-            extractors=load_extractors(settings),
-            policy=Policy.load(settings.policy_dir),
-            max_text_chars=settings.max_text_chars,
+            detectors=load_detectors(context),
+            extractors=load_extractors(context),
+            policy=Policy.load(context.settings.policy_dir),
+            max_text_chars=context.settings.max_text_chars,
         )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Pipeline:
+        """A pipeline that writes nothing and creates nothing (evaluation, dry runs): see AppContext.read_only."""
+        return cls.from_context(AppContext.read_only(settings))
 
     def check(self, item: Item, now: datetime | None = None) -> Verdict:
         return self.check_many([item], now)[0]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from bastion.detectors.base import Detector, Extractor
 
 if TYPE_CHECKING:
-    from bastion.settings import Settings
+    from bastion.context import AppContext
 
 DETECTORS = "bastion.detectors"
 EXTRACTORS = "bastion.extractors"
@@ -35,9 +35,9 @@ def available_detectors() -> list[str]:
     return sorted(_entry_points(DETECTORS))
 
 
-def load_detectors(settings: Settings) -> list[Detector]:
+def load_detectors(context: AppContext) -> list[Detector]:
     found = _entry_points(DETECTORS)
-    names = settings.detectors or sorted(found)
+    names = context.settings.detectors or sorted(found)
     missing = [n for n in names if n not in found]
     if missing:
         raise PluginError(f"unknown detector(s) {missing}; installed: {sorted(found)}")
@@ -46,15 +46,15 @@ def load_detectors(settings: Settings) -> list[Detector]:
         cls = found[name].load()
         if not (isinstance(cls, type) and issubclass(cls, Detector)):
             raise PluginError(f"entry point {name!r} is not a Detector subclass")
-        detectors.append(cls.from_settings(settings))
+        detectors.append(cls.from_context(context))
     return detectors
 
 
-def load_extractors(settings: Settings) -> list[Extractor]:
+def load_extractors(context: AppContext) -> list[Extractor]:
     extractors = []
     for name, ep in sorted(_entry_points(EXTRACTORS).items()):
         cls = ep.load()
         if not (isinstance(cls, type) and issubclass(cls, Extractor)):
             raise PluginError(f"entry point {name!r} is not an Extractor subclass")
-        extractors.append(cls.from_settings(settings))
+        extractors.append(cls.from_context(context))
     return extractors

@@ -1,7 +1,18 @@
-"""Check items and keep what was decided: the pipeline plus storage and audit.
+"""The one door into check-and-record: every item Bastion judges and keeps passes through `Service`.
 
-The API, `bastion scan` and stream workers all call `Service.check_many`; the
-only difference between them is where items come from.
+The API (`POST /v1/check`, `/v1/reports`), `bastion scan` and stream workers
+differ only in where items come from; none of them reaches into the pipeline
+or the store. For each batch the service:
+
+1. prepares every item (normalise, identify the language, extract OCR text);
+   an item that cannot be checked as sent becomes a `Refusal`, the rest go on;
+2. runs the detectors over the whole batch and lets the rules decide;
+3. keeps the media a reviewer will need, then in ONE transaction stores the
+   items and verdicts, opens cases, counts rule fires and bank matches, and
+   appends the audit records; all of it is committed, or none of it.
+
+`record=False` (`bastion scan --dry-run`, `bastion eval`) stops after step 2:
+nothing is written, and a read-only service never creates a database.
 """
 
 from __future__ import annotations
@@ -9,71 +20,142 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bastion.banks.matches import quarantine_overmatching, record_matches
-from bastion.core import Action, Item, Verdict
+from bastion.context import AppContext
+from bastion.core import Action, ContentError, Item, Verdict
+from bastion.detectors.base import Content
 from bastion.media.preserve import preserve
 from bastion.pipeline import Pipeline
-from bastion.rules import Policy, raise_alerts, record_fires
+from bastion.review.reports import FiledReport, ReportReason, file_report
+from bastion.rules import Policy
+from bastion.rules.alerts import raise_alerts, record_fires
 from bastion.settings import Settings
-from bastion.store.audit import append_audit
 from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.group_commit import GroupCommitter
-from bastion.store.models.core import AuditRow
-from bastion.store.records import write_checked
+from bastion.store.transaction import Transaction
 
 _ALERT_EVERY = timedelta(minutes=1)
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """An item that could not be checked as sent (undecodable media, over a limit): nothing was recorded for it."""
+
+    item_id: str
+    problem: str
+
+
+Outcome = Verdict | Refusal
+
+
+@dataclass(frozen=True)
+class ReportFiled:
+    """A filed report, the case it joined and the verdict the item stands under."""
+
+    report_id: int
+    case_id: int
+    priority: int
+    reporter_trust: float
+    verdict: dict[str, Any]
+
+    @classmethod
+    def of(cls, filed: FiledReport, verdict: dict[str, Any]) -> ReportFiled:
+        return cls(filed.report.id, filed.case.id, filed.case.priority, round(filed.trust, 3), verdict)
+
+
+class ReadOnlyService(RuntimeError):
+    """A dry-run service was asked to record."""
+
+
 @dataclass
 class Service:
+    context: AppContext
     pipeline: Pipeline
-    db: Database
-    settings: Settings = field(default_factory=Settings)
     _committer: GroupCommitter[tuple[Item, Verdict, str]] | None = field(default=None, init=False, repr=False)
     _alerts_checked: datetime | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Service:
-        db = db or Database.from_settings(settings)
-        db.migrate()
-        service = cls(Pipeline.from_settings(settings), db, settings)
-        with db.session() as session:
-            record_policy(session, service.pipeline.policy)
+        """A service that records: the database is created and migrated, the policy in use audited."""
+        context = AppContext.open(settings, db)
+        service = cls(context, Pipeline.from_context(context))
+        with service.db.transaction() as tx:
+            record_policy(tx, service.pipeline.policy)
         return service
 
-    def check(self, item: Item, platform: str = "local") -> Verdict:
-        return self.check_many([item], platform)[0]
+    @classmethod
+    def read_only(cls, settings: Settings) -> Service:
+        """A service for dry runs: checks with the banks of an existing database, writes and creates nothing."""
+        context = AppContext.read_only(settings)
+        return cls(context, Pipeline.from_context(context))
 
-    def check_many(self, items: Sequence[Item], platform: str = "local") -> list[Verdict]:
-        """Check items, then record them all in one transaction.
+    @property
+    def settings(self) -> Settings:
+        return self.context.settings
 
-        Detection runs before the transaction opens, so a bad item fails
-        before anything is written.
-        """
+    @property
+    def db(self) -> Database:
+        if self.context.db is None:
+            raise ReadOnlyService("this service has no database (a dry run)")
+        return self.context.db
+
+    def check(self, items: Sequence[Item], platform: str = "local", *, record: bool = True) -> list[Outcome]:
+        """A verdict or a refusal for every item, in input order; with `record`, all stored in one transaction."""
         now = utcnow()
-        verdicts = self.pipeline.check_many(items, now)
-        self.record(list(zip(items, verdicts, strict=True)), platform, now)
-        return verdicts
+        prepared: list[Content] = []
+        outcomes: list[Outcome | None] = []
+        for item in items:
+            try:
+                prepared.append(self.pipeline.prepare(item))
+                outcomes.append(None)
+            except ContentError as error:
+                outcomes.append(Refusal(item.id, str(error)))
+        verdicts = iter(self.pipeline.decide_many(prepared, now))
+        done = [outcome or next(verdicts) for outcome in outcomes]
+        if record:
+            checked = [(item, v) for item, v in zip(items, done, strict=True) if isinstance(v, Verdict)]
+            self._record(checked, platform, now)
+        return done
 
-    async def check_and_record(self, item: Item, platform: str, in_thread: bool = False) -> Verdict:
-        """Check one item and return once its verdict is committed (group commit).
+    async def check_async(self, item: Item, platform: str) -> Verdict:
+        """Check one item on the event loop and return once its verdict is committed (group commit).
 
-        `in_thread` runs detection in a worker thread, for media items whose
-        decoding and hashing would otherwise hold up the event loop.
+        Text is checked in microseconds, where a thread hop would cost more; media
+        decoding, hashing and OCR take milliseconds and go to a worker thread.
+        Raises ContentError when the item cannot be checked as sent.
         """
-        verdict = await run_in_threadpool(self.pipeline.check, item) if in_thread else self.pipeline.check(item)
+        verdict = await run_in_threadpool(self.pipeline.check, item) if item.media else self.pipeline.check(item)
         if self._committer is None:
             self._committer = GroupCommitter(self._record_entries)
         await self._committer.submit((item, verdict, platform))
         return verdict
+
+    def report(self, item: Item, reporter: str, reason: ReportReason, text: str, platform: str) -> ReportFiled:
+        """File a user's report on an item; reports on one item share one case.
+
+        An item Bastion has checked keeps its stored content and verdict: the report's
+        copy may lack the media, and re-checking it would drop the hash-match evidence.
+        An item it has not seen is checked and recorded with the report, in one transaction.
+        """
+        now = utcnow()
+
+        def file(tx: Transaction) -> FiledReport:
+            return file_report(tx, item.id, item.author, reporter, reason, text, platform, now)
+
+        with self.db.transaction() as tx:
+            stored = tx.items.verdict_body(item.id)
+            if stored is not None:
+                return ReportFiled.of(file(tx), stored)
+        verdict = self.pipeline.check(item, now)
+        filed = self._record([(item, verdict)], platform, now, also=file)
+        assert filed is not None
+        return ReportFiled.of(filed, verdict.model_dump(mode="json"))
 
     def _record_entries(self, entries: list[tuple[Item, Verdict, str]]) -> None:
         by_platform: dict[str, list[tuple[Item, Verdict]]] = {}
@@ -81,39 +163,38 @@ class Service:
             by_platform.setdefault(platform, []).append((item, verdict))
         now = utcnow()
         self._preserve_media([(item, verdict) for item, verdict, _ in entries])
-        with self.db.session() as session:
+        with self.db.transaction() as tx:
             for platform, checked in by_platform.items():
-                write_checked(session, checked, platform, now)
-            self._after_write(session, [(item, verdict) for item, verdict, _ in entries], now)
+                tx.items.record_checked(checked, platform, now)
+            self._after_write(tx, [(item, verdict) for item, verdict, _ in entries], now)
 
-    def _after_write(self, session: Session, checked: Sequence[tuple[Item, Verdict]], now: datetime) -> None:
-        """Rule fire counts and bank matches, and now and then the alarms that watch them."""
-        record_fires(session, [verdict for _, verdict in checked], now)
-        record_matches(session, checked, now)
-        if self._alerts_checked is None or now - self._alerts_checked >= _ALERT_EVERY:
-            self._alerts_checked = now
-            raise_alerts(session, now, self.settings.rule_alert_factor, self.settings.rule_alert_min_fires)
-            quarantine_overmatching(session, now, self.settings.quarantine_matches_per_hour)
-
-    def record(
+    def _record(
         self,
         checked: Sequence[tuple[Item, Verdict]],
         platform: str,
-        now: datetime | None = None,
-        also: Callable[[Session], T] | None = None,
+        now: datetime,
+        also: Callable[[Transaction], T] | None = None,
     ) -> T | None:
         """Store items, verdicts, cases and audit records together, or none of them.
 
         Re-checking an item id replaces its verdict and appends a new audit
         record; it never duplicates an item or a case. `also` runs in the same
-        transaction (a report filed with the item it reports, say).
+        transaction (a report filed with the item it reports).
         """
-        now = now or utcnow()
         self._preserve_media(checked)
-        with self.db.session() as session:
-            write_checked(session, checked, platform, now)
-            self._after_write(session, checked, now)
-            return also(session) if also else None
+        with self.db.transaction() as tx:
+            tx.items.record_checked(checked, platform, now)
+            self._after_write(tx, checked, now)
+            return also(tx) if also else None
+
+    def _after_write(self, tx: Transaction, checked: Sequence[tuple[Item, Verdict]], now: datetime) -> None:
+        """Rule fire counts and bank matches, and now and then the alarms that watch them."""
+        record_fires(tx, [verdict for _, verdict in checked], now)
+        record_matches(tx, checked, now)
+        if self._alerts_checked is None or now - self._alerts_checked >= _ALERT_EVERY:
+            self._alerts_checked = now
+            raise_alerts(tx, now, self.settings.rule_alert_factor, self.settings.rule_alert_min_fires)
+            quarantine_overmatching(tx, now, self.settings.quarantine_matches_per_hour)
 
     def _preserve_media(self, checked: Sequence[tuple[Item, Verdict]]) -> None:
         """Keep the bytes a reviewer will need, before the transaction (no file I/O under the writer lock).
@@ -125,10 +206,10 @@ class Service:
                 preserve(self.settings.data_dir / "media", item.media.data() or b"")
 
 
-def record_policy(session: Session, policy: Policy) -> None:
+def record_policy(tx: Transaction, policy: Policy) -> None:
     """Audit a policy the first time it is used, so every rule change is on the record."""
     subject = f"policy:{policy.version}"
-    if session.scalar(select(AuditRow.seq).where(AuditRow.action == "policy.activate", AuditRow.subject == subject)):
+    if tx.audit.has("policy.activate", subject):
         return
     rules = [
         {
@@ -140,4 +221,4 @@ def record_policy(session: Session, policy: Policy) -> None:
         }
         for r in policy.rules
     ]
-    append_audit(session, action="policy.activate", subject=subject, actor="system", payload={"rules": rules})
+    tx.audit.append(action="policy.activate", subject=subject, actor="system", payload={"rules": rules})

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from bastion.api.auth import require_platform
+from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest, field_errors, parse_json
 from bastion.core import Item, Verdict
 
@@ -41,11 +41,9 @@ _ITEM_BODY: dict[str, Any] = {
     openapi_extra=_ITEM_BODY,
     summary="Check one item and return the verdict with its evidence",
 )
-async def check(request: Request, platform: Annotated[str, Depends(require_platform)]) -> Response:
+async def check(request: Request, platform: Annotated[str, Depends(require_scope(Scope.CHECK))]) -> Response:
     item = await _item_from_request(request)
-    # Text is checked in microseconds, where a thread hop would cost more; media
-    # decoding, hashing and OCR take milliseconds and go to a worker thread.
-    verdict = await request.app.state.service.check_and_record(item, platform, in_thread=item.media is not None)
+    verdict = await request.app.state.service.check_async(item, platform)
     return Response(verdict.model_dump_json(), media_type="application/json")
 
 

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from bastion.api.auth import require_platform
+from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest
 from bastion.core import Item, Pseudonym
 from bastion.review.cases import ReviewError, file_appeal
-from bastion.review.reports import FiledReport, ReportReason, file_report
+from bastion.review.reports import ReportReason
 from bastion.store.base import utcnow
-from bastion.store.models.core import VerdictRow
 
 router = APIRouter(tags=["review"])
-Platform = Annotated[str, Depends(require_platform)]
+Reporter = Annotated[str, Depends(require_scope(Scope.REPORT))]
+Appellant = Annotated[str, Depends(require_scope(Scope.APPEAL))]
 
 
 class ReportIn(BaseModel):
@@ -43,38 +42,16 @@ class AppealIn(BaseModel):
 
 
 @router.post("/v1/reports", status_code=201, summary="A user reports an item; reports on one item share one case")
-def report(body: ReportIn, request: Request, platform: Platform) -> ReportOut:
-    service = request.app.state.service
-    now = utcnow()
-
-    def file(session: Session) -> FiledReport:
-        return file_report(
-            session, body.item.id, body.item.author, body.reporter, body.reason, body.text, platform, now
-        )
-
-    # An item Bastion has checked keeps its stored content and verdict: the report's
-    # copy may lack the media, and re-checking it would drop the hash-match evidence.
-    with request.app.state.db.session() as session:
-        verdict = session.scalar(select(VerdictRow.body).where(VerdictRow.item_id == body.item.id))
-        filed = file(session) if verdict is not None else None
-    if filed is None:
-        checked = service.pipeline.check(body.item, now)
-        filed = service.record([(body.item, checked)], platform, now, also=file)
-        verdict = checked.model_dump(mode="json")
-    return ReportOut(
-        report_id=filed.report.id,
-        case_id=filed.case.id,
-        priority=filed.case.priority,
-        reporter_trust=round(filed.trust, 3),
-        verdict=verdict,
-    )
+def report(body: ReportIn, request: Request, platform: Reporter) -> ReportOut:
+    filed = request.app.state.service.report(body.item, body.reporter, body.reason, body.text, platform)
+    return ReportOut(**asdict(filed))
 
 
 @router.post("/v1/appeals", status_code=201, summary="The author appeals an action on their content")
-def appeal(body: AppealIn, request: Request, platform: Platform) -> dict[str, Any]:
+def appeal(body: AppealIn, request: Request, platform: Appellant) -> dict[str, Any]:
     try:
-        with request.app.state.db.session() as session:
-            filed = file_appeal(session, body.item_id, body.appellant, body.text, utcnow())
+        with request.app.state.db.transaction() as tx:
+            filed = file_appeal(tx, body.item_id, body.appellant, body.text, utcnow())
             return {"appeal_id": filed.id, "case_id": filed.case_id, "state": "appealed"}
     except ReviewError as error:
         raise BadRequest(error.status, "appeal_refused", str(error)) from None

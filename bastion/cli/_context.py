@@ -29,7 +29,14 @@ def database() -> Database:
 
 @cache
 def service() -> Service:
+    """The service that records (creates and migrates the database)."""
     return Service.from_settings(settings(), database())
+
+
+@cache
+def read_only_service() -> Service:
+    """The service for dry runs: writes nothing, creates no database."""
+    return Service.read_only(settings())
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -13,7 +13,9 @@ from rich.table import Table
 
 from bastion.cli._context import database, fail, settings
 from bastion.core import Item
-from bastion.rules import Policy, PolicyError, backtest, rate_alerts
+from bastion.rules import Policy, PolicyError
+from bastion.rules.alerts import rate_alerts
+from bastion.rules.backtest import backtest
 from bastion.store.base import utcnow
 
 rules_app = typer.Typer(help="Policy files: test, backtest, alerts.", no_args_is_help=True)
@@ -74,8 +76,8 @@ def rules_backtest(
 ) -> None:
     """Replay stored items through a policy (with their stored signals) and show what would change."""
     policy = _load(policy_dir)
-    with database().reader() as session:
-        report = backtest(session, policy, since if since.tzinfo else since.replace(tzinfo=UTC))
+    with database().snapshot() as tx:
+        report = backtest(tx, policy, since if since.tzinfo else since.replace(tzinfo=UTC))
     if as_json:
         typer.echo(json.dumps(report.as_json()))
         return
@@ -102,8 +104,8 @@ def rules_backtest(
 def rules_alerts() -> None:
     """Rules firing this hour far more often than their usual rate."""
     config = settings()
-    with database().reader() as session:
-        alerts = rate_alerts(session, utcnow(), config.rule_alert_factor, config.rule_alert_min_fires)
+    with database().snapshot() as tx:
+        alerts = rate_alerts(tx, utcnow(), config.rule_alert_factor, config.rule_alert_min_fires)
     for alert in alerts:
         out.print(f"[yellow]ALERT[/yellow] {alert.describe()}", highlight=False)
     if not alerts:

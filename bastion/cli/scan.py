@@ -15,9 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bastion.cli._context import err, fail, require_file, service, settings
-from bastion.core import ContentError, Item, Verdict
+from bastion.cli._context import err, fail, read_only_service, require_file, service, settings
+from bastion.core import Item, Verdict
 from bastion.readers import BadRow, Row, detect_format, read_items
+from bastion.service import Refusal, Service
 
 _BATCH = 256
 
@@ -27,8 +28,16 @@ def scan(
     output: Annotated[str, typer.Option("-o", "--output", help="where verdicts go as JSONL ('-' = stdout)")] = "-",
     fmt: Annotated[str | None, typer.Option("--format", help="jsonl, csv or parquet (default: from suffix)")] = None,
     platform: Annotated[str, typer.Option(help="platform name recorded with the items")] = "local",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="only check: record nothing, open no cases, create no database")
+    ] = False,
 ) -> None:
-    """Check every item in FILE; write one verdict per valid row, in input order.
+    """Check every item in FILE, RECORD it, and open a review case for each one not allowed.
+
+    Items, verdicts, cases and audit records are written to the database just as
+    `POST /v1/check` writes them (re-scanning an id replaces its verdict, never
+    duplicates it); `--dry-run` writes nothing. One verdict per valid row goes to
+    the output, in input order.
 
     Exit status: 0 when every row was checked, 1 when some rows were malformed
     (each is reported with its line number and skipped), 2 when the scan could
@@ -41,6 +50,7 @@ def scan(
     if file != "-":
         require_file(Path(file))
     _refuse_overwriting_input(file, output)
+    svc = read_only_service() if dry_run else service()
     counts: Counter[str] = Counter()
     bad: list[BadRow] = []
     with ExitStack() as stack:
@@ -48,7 +58,7 @@ def scan(
         try:
             rows = read_items(file, fmt, sys.stdin.buffer, settings().max_body_bytes)
             for batch in _batches(_with_progress(rows, file)):
-                for verdict in _check_batch(batch, platform, bad):
+                for verdict in _check_batch(svc, batch, platform, bad, record=not dry_run):
                     counts[verdict.action.value] += 1
                     out.write(verdict.model_dump_json() + "\n")
                 out.flush()
@@ -78,19 +88,22 @@ def _open_output(output: str) -> TextIO:
         raise fail(f"cannot write {output}: {(error.strerror or str(error)).lower()}") from None
 
 
-def _check_batch(batch: list[Row], platform: str, bad: list[BadRow]) -> list[Verdict]:
-    svc = service()
-    checked: list[tuple[Item, Verdict]] = []
+def _check_batch(svc: Service, batch: list[Row], platform: str, bad: list[BadRow], record: bool) -> list[Verdict]:
+    items: list[Item] = []
+    lines: list[int] = []
     for line, row in batch:
         if isinstance(row, BadRow):
             _complain(row, bad)
-            continue
-        try:
-            checked.append((row, svc.pipeline.check(row)))
-        except ContentError as error:
-            _complain(BadRow(line, str(error)), bad)
-    svc.record(checked, platform)
-    return [verdict for _, verdict in checked]
+        else:
+            items.append(row)
+            lines.append(line)
+    verdicts = []
+    for line, outcome in zip(lines, svc.check(items, platform, record=record), strict=True):
+        if isinstance(outcome, Refusal):
+            _complain(BadRow(line, outcome.problem), bad)
+        else:
+            verdicts.append(outcome)
+    return verdicts
 
 
 def _complain(row: BadRow, bad: list[BadRow]) -> None:

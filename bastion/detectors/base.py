@@ -17,7 +17,7 @@ from bastion.core import Item, Kind, Signal
 from bastion.text.normalise import Normalised
 
 if TYPE_CHECKING:
-    from bastion.settings import Settings
+    from bastion.context import AppContext
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,9 @@ class Detector(ABC):
 
     @classmethod
     @abstractmethod
-    def from_settings(cls, settings: Settings) -> Detector:
-        """Build the detector from configuration (lists, models, thresholds)."""
+    def from_context(cls, context: AppContext) -> Detector:
+        """Build the detector from the process's context: its settings (lists, models, thresholds) and the
+        resources it shares (the bank index); never open a database or read a file per item."""
 
     def applies_to(self, content: Content) -> bool:
         """Whether this detector has anything to look at; cheap, no side effects."""
@@ -78,7 +79,7 @@ class Extractor(ABC):
 
     @classmethod
     @abstractmethod
-    def from_settings(cls, settings: Settings) -> Extractor: ...
+    def from_context(cls, context: AppContext) -> Extractor: ...
 
     @abstractmethod
     def extract(self, item: Item, media: bytes) -> dict[str, str]:

@@ -13,38 +13,31 @@ declaring the wrong kind cannot slip banked media past the banks.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bastion.banks.matcher import BankMatcher, Match
 from bastion.core import Category, ContentError, Kind, Signal
 from bastion.detectors.base import Content, Detector
 from bastion.media.hashing import MediaHashes, hash_image, hash_video
-from bastion.settings import Settings
-from bastion.store.db import Database
+
+if TYPE_CHECKING:
+    from bastion.context import AppContext
 
 
 class HashDetector(Detector):
     name = "hashes"
     version = "1"
 
-    def __init__(self, matcher: BankMatcher, max_pixels: int, max_video_seconds: int) -> None:
+    def __init__(self, matcher: BankMatcher | None, max_pixels: int, max_video_seconds: int) -> None:
         self.matcher = matcher
         self.max_pixels = max_pixels
         self.max_video_seconds = max_video_seconds
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> HashDetector:
-        db = Database.from_settings(settings)
-        db.migrate()  # idempotent; lets the pipeline run without the service (bastion eval)
-        matcher = BankMatcher(
-            db,
-            settings.pdq_threshold,
-            settings.pdq_quality_floor,
-            settings.bank_refresh_seconds,
-            settings.vpdq_query_match_percent,
-            settings.vpdq_entry_match_percent,
-        )
-        return cls(matcher, settings.max_image_pixels, settings.max_video_seconds)
+    def from_context(cls, context: AppContext) -> HashDetector:
+        """Matches against the context's one bank index; without a database (a dry run) media is hashed only."""
+        settings = context.settings
+        return cls(context.bank_matcher(), settings.max_image_pixels, settings.max_video_seconds)
 
     def applies_to(self, content: Content) -> bool:
         return content.media is not None
@@ -52,7 +45,7 @@ class HashDetector(Detector):
     def detect(self, content: Content) -> list[Signal]:
         assert content.media is not None
         hashes = self._hash(content)
-        matches = self.matcher.match(hashes)
+        matches = self.matcher.match(hashes) if self.matcher else []
         evidence: dict[str, Any] = {"hashes": hashes.as_evidence(), "exact": False, "match": None}
         if not matches or matches[0].benign:
             if matches:

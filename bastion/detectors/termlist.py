@@ -12,15 +12,17 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bastion.core import Category, Signal
 from bastion.detectors.base import Content, Detector
-from bastion.settings import Settings
 from bastion.text.normalise import normalise_text
+
+if TYPE_CHECKING:
+    from bastion.context import AppContext
 
 
 class Term(BaseModel):
@@ -91,8 +93,8 @@ class TermListDetector(Detector):
         self.version = f"1+{digest}"  # the lists are configuration: their content versions the detector
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TermListDetector:
-        return cls(load_term_lists(settings.term_lists_dir))
+    def from_context(cls, context: AppContext) -> TermListDetector:
+        return cls(load_term_lists(context.settings.term_lists_dir))
 
     def applies_to(self, content: Content) -> bool:
         return bool(content.texts) and bool(self._lists)

@@ -13,16 +13,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bastion.core import Category, Signal
 from bastion.detectors.base import Content, Detector, TextField
-from bastion.settings import Settings
 from bastion.text.llm_judge import LlmJudge
 from bastion.text.model import TextModel, TextScore, prepare
 from bastion.text.normalise import normalise_text
+
+if TYPE_CHECKING:
+    from bastion.context import AppContext
 
 _WORD = re.compile(r"\w+")
 _NOT_TVEC = {
@@ -67,7 +69,8 @@ class TextModelDetector(Detector):
         self.version = model.version
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TextModelDetector:
+    def from_context(cls, context: AppContext) -> TextModelDetector:
+        settings = context.settings
         judge = (
             LlmJudge(
                 settings.llm_judge_url, settings.llm_judge_model, settings.llm_judge_timeout, settings.llm_judge_api_key

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import yaml
@@ -18,7 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bastion.core import Category, Signal
 from bastion.detectors.base import Content, Detector
-from bastion.settings import Settings
+
+if TYPE_CHECKING:
+    from bastion.context import AppContext
 
 _URL_IN_TEXT = re.compile(
     r"(?:h(?:tt|xx)ps?://|www\.)[^\s<>\"')]+"  # with a scheme, defanged or not
@@ -97,8 +100,8 @@ class UrlListDetector(Detector):
                 self._prefixes.setdefault(canonical[0], []).append((canonical[1], entry, list_name))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> UrlListDetector:
-        return cls(load_url_lists(settings.url_lists_dir))
+    def from_context(cls, context: AppContext) -> UrlListDetector:
+        return cls(load_url_lists(context.settings.url_lists_dir))
 
     def applies_to(self, content: Content) -> bool:
         return bool(self._domains or self._prefixes) and bool(content.texts or content.item.metadata.get("url"))

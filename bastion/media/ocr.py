@@ -9,6 +9,7 @@ without Tesseract still checks images: OCR then finds nothing, and says so once.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import pytesseract
 import structlog
@@ -17,7 +18,9 @@ from PIL import Image, ImageOps
 from bastion.core import Item, Kind
 from bastion.detectors.base import Extractor
 from bastion.media.images import open_image
-from bastion.settings import Settings
+
+if TYPE_CHECKING:
+    from bastion.context import AppContext
 
 log = structlog.get_logger(__name__)
 _MIN_LETTERS = 3
@@ -33,8 +36,9 @@ class TesseractOcr(Extractor):
         self.max_pixels = max_pixels
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TesseractOcr:
-        return cls(settings.ocr_languages, settings.ocr_timeout, settings.max_image_pixels)
+    def from_context(cls, context: AppContext) -> TesseractOcr:
+        s = context.settings
+        return cls(s.ocr_languages, s.ocr_timeout, s.max_image_pixels)
 
     def extract(self, item: Item, media: bytes) -> dict[str, str]:
         if item.kind is not Kind.IMAGE or not _tesseract_available():

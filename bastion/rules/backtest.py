@@ -12,12 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from bastion.core import Item, Kind, Signal
 from bastion.rules.policy import Policy
-from bastion.store.models.core import ItemRow, VerdictRow
+from bastion.store.models.core import ItemRow
+from bastion.store.transaction import Transaction
 
 _SAMPLE = 20
 
@@ -49,9 +47,9 @@ class BacktestReport:
         }
 
 
-def backtest(session: Session, policy: Policy, since: datetime, until: datetime | None = None) -> BacktestReport:
+def backtest(tx: Transaction, policy: Policy, since: datetime, until: datetime | None = None) -> BacktestReport:
     report = BacktestReport(policy.version)
-    for item, signals, old_action in _history(session, since, until):
+    for item, signals, old_action in _history(tx, since, until):
         decision = policy.decide(item, signals, item.lang)
         report.items += 1
         report.transitions[(old_action, decision.action.value)] += 1
@@ -63,17 +61,8 @@ def backtest(session: Session, policy: Policy, since: datetime, until: datetime 
     return report
 
 
-def _history(session: Session, since: datetime, until: datetime | None) -> Iterator[tuple[Item, list[Signal], str]]:
-    query = (
-        select(ItemRow, VerdictRow.body, VerdictRow.action)
-        .join(VerdictRow, VerdictRow.item_id == ItemRow.id)
-        .where(VerdictRow.decided_at >= since)
-        .order_by(VerdictRow.decided_at, ItemRow.id)
-        .execution_options(yield_per=1000)
-    )
-    if until is not None:
-        query = query.where(VerdictRow.decided_at < until)
-    for row, body, action in session.execute(query):
+def _history(tx: Transaction, since: datetime, until: datetime | None) -> Iterator[tuple[Item, list[Signal], str]]:
+    for row, body, action in tx.items.history(since, until):
         yield _item(row), [Signal.model_validate(s) for s in body.get("signals", [])], action
 
 

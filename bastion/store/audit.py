@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from bastion.store.base import utcnow
+from bastion.store.dialect import is_postgresql
 from bastion.store.models.core import AuditRow
 
 GENESIS = "0" * 64
@@ -62,7 +63,7 @@ def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime 
     """Append records in order with one read of the chain head; returns their sequence numbers."""
     if not entries:
         return []
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
     # The select autoflushes, so records added earlier in this transaction are part of the chain.
     head = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
@@ -136,7 +137,13 @@ class AuditRepository:
         self._session = session
 
     def append(
-        self, *, action: str, subject: str, actor: str, payload: dict[str, Any] | None = None, at: datetime | None = None
+        self,
+        *,
+        action: str,
+        subject: str,
+        actor: str,
+        payload: dict[str, Any] | None = None,
+        at: datetime | None = None,
     ) -> int:
         return append_audit(self._session, action=action, subject=subject, actor=actor, payload=payload, at=at)
 

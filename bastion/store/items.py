@@ -14,13 +14,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
 from bastion.core import Action, Item, Verdict
 from bastion.store.audit import AuditEntry, append_audit_many
+from bastion.store.dialect import name_of, upsert_insert
 from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
 
 _ITEMS: Table = ItemRow.__table__  # type: ignore[assignment]
@@ -64,8 +63,7 @@ class ItemRepository:
         )
         if until is not None:
             query = query.where(VerdictRow.decided_at < until)
-        for row, body, action in self._session.execute(query):
-            yield row, body, action
+        yield from self._session.execute(query).tuples()
 
 
 def write_checked(session: Session, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
@@ -142,13 +140,13 @@ def _raise_case(case: CaseRow, request: CaseRequest) -> None:
 
 def _upsert(session: Session, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(_upsert_statement(session.get_bind().dialect.name, table, tuple(keys)), rows)
+        session.execute(_upsert_statement(name_of(session), table, tuple(keys)), rows)
 
 
 @cache
 def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...]) -> Any:
     # Built once: constructing `excluded` proxies costs more than the insert itself.
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    statement = upsert_insert(dialect)(table)
     updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
     return statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
 

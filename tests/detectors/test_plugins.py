@@ -24,7 +24,7 @@ class ShoutDetector(Detector):
     version = "0.1"
 
     @classmethod
-    def from_settings(cls, settings):
+    def from_context(cls, context):
         return cls()
 
     def detect(self, content):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from bastion.context import AppContext
 from bastion.core import Category
 from bastion.detectors.base import Detector
 from bastion.detectors.termlist import TermList, TermListDetector, TermListError, load_term_lists
@@ -15,7 +16,7 @@ class TestTermListContract(DetectorContract):
     flagged_text = "Please JOIN the Crimson Dawn Brigade now"
 
     def detector(self) -> Detector:
-        return TermListDetector.from_settings(Settings())
+        return TermListDetector.from_context(AppContext.read_only(Settings()))
 
 
 def _detector(**overrides: object) -> TermListDetector:

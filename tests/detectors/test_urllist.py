@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bastion.context import AppContext
 from bastion.detectors.base import Detector
 from bastion.detectors.urllist import UrlList, UrlListDetector, normalise_url
 from bastion.settings import Settings
@@ -14,7 +15,7 @@ class TestUrlListContract(DetectorContract):
     flagged_text = "new video at https://crimson-dawn-media.example/v/1"
 
     def detector(self) -> Detector:
-        return UrlListDetector.from_settings(Settings())
+        return UrlListDetector.from_context(AppContext.read_only(Settings()))
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import io
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from bastion.context import AppContext
 from bastion.core import Item
 from bastion.media.ocr import TesseractOcr
 from bastion.pipeline import Pipeline
@@ -27,7 +28,7 @@ def _image_item(data: bytes) -> Item:
 
 
 def test_reads_the_words_on_a_poster() -> None:
-    ocr = TesseractOcr.from_settings(Settings())
+    ocr = TesseractOcr.from_context(AppContext.read_only(Settings()))
     poster = _poster("CRIMSON DAWN BRIGADE")
     found = ocr.extract(_image_item(poster), poster)
     assert "CRIMSON DAWN BRIGADE" in found["ocr"]
@@ -36,7 +37,8 @@ def test_reads_the_words_on_a_poster() -> None:
 def test_a_blank_image_has_no_text() -> None:
     blank = io.BytesIO()
     Image.new("RGB", (300, 300), "white").save(blank, "PNG")
-    assert TesseractOcr.from_settings(Settings()).extract(_image_item(blank.getvalue()), blank.getvalue()) == {}
+    ocr = TesseractOcr.from_context(AppContext.read_only(Settings()))
+    assert ocr.extract(_image_item(blank.getvalue()), blank.getvalue()) == {}
 
 
 @pytest.mark.parametrize("detectors", [["termlist", "text"]])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bastion.context import AppContext
 from bastion.core import Category
 from bastion.detectors.base import Content, TextField
 from bastion.detectors.text_model import CategoryCues, TextModelDetector
@@ -33,7 +34,7 @@ class TestContract(DetectorContract):
 
 
 def test_the_packaged_model_loads_offline_and_scores_any_text() -> None:
-    detector = TextModelDetector.from_settings(Settings())
+    detector = TextModelDetector.from_context(AppContext.read_only(Settings()))
     [signal] = detector.detect(content_of("A quiet afternoon by the lake with friends", lang="en"))
     assert signal.version == detector.model.version
     assert abs(sum(signal.evidence["probabilities"].values()) - 1) < 0.01

@@ -1,0 +1,65 @@
+"""What every part of Bastion is built from: settings and the resources they share.
+
+One `AppContext` per process holds the database and the bank index, so the
+API, `bastion scan`, workers and every detector use the same ones: nothing
+opens an engine or migrates on its own. Detectors and extractors receive the
+context in `from_context` and take what they need from it.
+
+Two ways to get one:
+- `AppContext.open(settings)`: the database is created and migrated; for
+  anything that records (serve, scan, workers, the demo).
+- `AppContext.read_only(settings)`: writes nothing and creates nothing; an
+  existing database lends its banks to the hash detector, a missing one means
+  no banks. For `bastion eval` and `bastion scan --dry-run`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bastion.banks.matcher import BankMatcher
+from bastion.settings import Settings
+from bastion.store.db import Database
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database | None
+    writable: bool = False
+    _matcher: BankMatcher | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings, db: Database | None = None) -> AppContext:
+        db = db or Database.from_settings(settings)
+        db.migrate()
+        return cls(settings, db, writable=True)
+
+    @classmethod
+    def read_only(cls, settings: Settings) -> AppContext:
+        return cls(settings, _existing_database(settings), writable=False)
+
+    def bank_matcher(self) -> BankMatcher | None:
+        """The one in-memory bank index of this process (built on first use); None without a database."""
+        if self.db is None:
+            return None
+        if self._matcher is None:
+            s = self.settings
+            self._matcher = BankMatcher(
+                self.db,
+                s.pdq_threshold,
+                s.pdq_quality_floor,
+                s.bank_refresh_seconds,
+                s.vpdq_query_match_percent,
+                s.vpdq_entry_match_percent,
+            )
+        return self._matcher
+
+
+def _existing_database(settings: Settings) -> Database | None:
+    """The configured database if it is already there; never creates a file or a directory."""
+    if settings.database_url:
+        return Database.from_url(settings.database_url)
+    path = Path(settings.data_dir) / "bastion.db"
+    return Database.from_url(settings.resolved_database_url) if path.is_file() else None
