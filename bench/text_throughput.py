@@ -31,21 +31,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bastion.text.embedding import embed
-from bastion.text.evaluate import read_labelled
-from bastion.text.judged_rows import load_judgements
 from bastion.text.model import LABELS, TextModel, features, prepare
-from bastion.text.train import (
-    TVEC,
-    Corpus,
-    faith_swapped_copies,
-    fit,
-    flagged,
-    head_of,
-    read_corpus,
-    spaced_copies,
-    thresholds_by_language,
-    training_copies,
-)
+from bastion.training.copies import faith_swapped_copies, spaced_copies, training_copies
+from bastion.training.corpus import TVEC, Corpus, read_corpus
+from bastion.training.judged_rows import load_judgements
+from bastion.training.labelled import read_labelled
+from bastion.training.thresholds import flagged, thresholds_by_language
+from bastion.training.tiers import fit, head_of
 
 # A keyword filter of the kind small platforms run: names and words that co-occur with TVEC.
 KEYWORDS = [

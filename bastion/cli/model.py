@@ -45,8 +45,8 @@ def train(
     ] = True,
 ) -> None:
     """Train both text tiers and write the model with its measured figures (model.json)."""
-    from bastion.text.evaluate import LabelledFileError
-    from bastion.text.train import train as run_training
+    from bastion.training.labelled import LabelledFileError
+    from bastion.training.train import train as run_training
 
     files = [data, *(also or [])]
     for path in files:

@@ -9,9 +9,7 @@ import pytest
 
 from bastion.detectors.text_model import CategoryCues, TextModelDetector
 from bastion.settings import Settings
-from bastion.text.context_probes import tvec_probe_summary
 from bastion.text.model import DeepRoute, TextModel, prepare
-from bastion.text.train import model_version
 from tests.detectors.contract import content_of
 
 FRENCH = "Les soldats de l'Aube Pourpre promettent la gloire aux jeunes du quartier."
@@ -50,18 +48,14 @@ def test_the_detector_reports_the_route_and_its_line(routed: TextModel) -> None:
     assert signal.category.is_violating == (signal.score >= 0.5)
 
 
-def test_the_route_is_saved_loaded_and_part_of_the_models_name(routed: TextModel, tmp_path: Path) -> None:
+def test_the_route_is_saved_and_loaded(routed: TextModel, tmp_path: Path) -> None:
     routed.save(tmp_path)
     loaded = TextModel.load(tmp_path)
 
     assert loaded.route == routed.route
-    lines = (routed.fast, routed.deep, routed.deep_from, routed.thresholds, routed.deep_weight)
-    moved = DeepRoute(frozenset({"fr"}), {"*": 0.6})
-    assert model_version(*lines, routed.route) != model_version(*lines, moved)
 
 
-def test_the_packaged_model_routes_untaught_languages_and_records_its_tvec_probes(packaged: TextModel) -> None:
+def test_the_packaged_model_routes_untaught_languages(packaged: TextModel) -> None:
     assert packaged.route is not None
     assert {"fr", "de", "es", "ru", "tr"} <= packaged.route.languages
     assert not {"en", "ar"} & packaged.route.languages
-    assert packaged.metrics["tvec_probes"] == tvec_probe_summary(packaged)

@@ -2,7 +2,7 @@
 they speak of.
 
 Training keeps faiths' words and groups' names out of the score with swapped
-copies (`bastion.text.swaps`); these probes, written for Bastion and never
+copies (`bastion.training.swaps`); these probes, written for Bastion and never
 trained on, check that it worked: none of them is TVEC, and within a group
 of sentences the score should barely move.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from bastion.text.model import TextModel, prepare
-from bastion.text.swaps import FAITH_TERMS
+from bastion.training.swaps import FAITH_TERMS
 
 FAITH_PROBES = FAITH_TERMS.with_name("faith-probes.yaml")
 GROUP_PROBES = FAITH_TERMS.with_name("group-probes.yaml")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bastion.text.context_probes import context_probe_summary, context_probes
 from bastion.text.model import TextModel
+from bastion.training.context_probes import context_probe_summary, context_probes
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bastion.text.evaluate import LabelledFileError, read_labelled
+from bastion.training.labelled import LabelledFileError, read_labelled
 
 json_values = st.none() | st.booleans() | st.integers() | st.text(max_size=20) | st.lists(st.integers(), max_size=2)
 mostly_text = st.text(max_size=20) | json_values

@@ -11,18 +11,17 @@ stop an evaluation; a row that is not a labelled text stops it, named.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bastion.core import MAX_LANG_TAG, Action, ContentError, Item
+from bastion.core import Action, ContentError, Item
 from bastion.detectors.base import Content
 from bastion.pipeline import Pipeline
-from bastion.wire import MalformedJSON, loads, without_surrogates
+from bastion.training.labelled import WEAK_BASES, read_labelled
 
 TVEC = "tvec"
-WEAK_BASES = {"account"}
 _BATCH = 256
 _REFUSED_LISTED = 20
 
@@ -44,45 +43,6 @@ class Refused:
 
     line: int
     reason: str
-
-
-class LabelledFileError(ValueError):
-    """The labelled file cannot be read as the evaluation needs."""
-
-
-_OPTIONAL_TEXT_FIELDS = ("lang", "source", "basis", "category", "collection")
-
-
-def read_labelled(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Every row with its line number; the first row that is not a labelled text stops the reading, named."""
-    with path.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
-            where = f"{path}:{number}"
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")  # a BOM, as some editors write
-            except UnicodeDecodeError:
-                raise LabelledFileError(f"{where}: not UTF-8 text") from None
-            if not line.strip():
-                continue
-            try:
-                row = without_surrogates(loads(line))  # half an emoji where a post was cut: repaired, as in the API
-            except MalformedJSON as error:
-                raise LabelledFileError(f"{where}: not JSON ({error})") from None
-            yield number, _checked(row, where)
-
-
-def _checked(row: object, where: str) -> dict[str, Any]:
-    if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-        raise LabelledFileError(f"{where}: a labelled row needs 'text' and 'label'")
-    label = row.get("label")
-    if not isinstance(label, str) or not label.strip():
-        raise LabelledFileError(f"{where}: 'label' must be a non-empty string")
-    for field in _OPTIONAL_TEXT_FIELDS:
-        if row.get(field) is not None and not isinstance(row[field], str):
-            raise LabelledFileError(f"{where}: '{field}' must be a string or null")
-    if len(row.get("lang") or "") > MAX_LANG_TAG or not (row.get("lang") or "").isprintable():
-        raise LabelledFileError(f"{where}: 'lang' is not a language tag")
-    return {**row, "label": label.strip().lower()}
 
 
 @dataclass

@@ -4,7 +4,7 @@ that differ only in the name (`bastion/data/text/group-probes.yaml`, never train
 from __future__ import annotations
 
 from bastion.text.model import TextModel
-from bastion.text.swap_probes import GROUP_PROBES, swap_probes
+from bastion.training.swap_probes import GROUP_PROBES, swap_probes
 
 
 def test_the_packaged_model_flags_no_sentence_for_the_group_it_names() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from bastion.text.model import LABELS, DeepRoute, TextModel, line_for, line_key
-from bastion.text.train import Corpus, model_version, route_languages, route_thresholds, thresholds_by_language
+from bastion.training.corpus import Corpus
+from bastion.training.thresholds import route_languages, route_thresholds, thresholds_by_language
+from bastion.training.train import model_version
 
 
 def _corpus(langs: np.ndarray, collections: np.ndarray, labels: list[str]) -> Corpus:

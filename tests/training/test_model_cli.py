@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from bastion.cli import app
 from bastion.text.model import LABELS
-from bastion.text.train import read_corpus
-from bastion.text.written import written_examples
+from bastion.training.corpus import read_corpus
+from bastion.training.written import written_examples
 
 runner = CliRunner()
 

@@ -10,11 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from bastion.cli import app
-from bastion.text import judged_rows
-from bastion.text.evaluate import LabelledFileError
-from bastion.text.judged_rows import JUDGED_ROWS, Judgement, load_judgements, text_digest, with_judgements
 from bastion.text.model import LABELS
-from bastion.text.train import metrics, read_corpus
+from bastion.training import judged_rows
+from bastion.training.corpus import read_corpus
+from bastion.training.figures import metrics
+from bastion.training.judged_rows import JUDGED_ROWS, Judgement, load_judgements, text_digest, with_judgements
+from bastion.training.labelled import LabelledFileError
 
 RELAY = "RT @user: a fictional relay of the river town weather report URL"
 

@@ -8,7 +8,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from bastion.text.model import TextModel
-from bastion.text.train import head_of
+from bastion.training.tiers import head_of
 
 _RNG = np.random.default_rng(3)
 _X = _RNG.normal(size=(240, 6))

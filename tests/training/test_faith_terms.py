@@ -11,11 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import sparse
 
-from bastion.text import train
 from bastion.text.model import LABELS, TextModel, prepare
-from bastion.text.swap_probes import FAITH_PROBES, swap_probes
-from bastion.text.swaps import FAITH_TERMS, SwapTerms
-from bastion.text.train import Copies, Corpus, faith_swapped_copies, fit_deep
+from bastion.training import tiers
+from bastion.training.copies import Copies, faith_swapped_copies
+from bastion.training.corpus import Corpus
+from bastion.training.swap_probes import FAITH_PROBES, swap_probes
+from bastion.training.swaps import FAITH_TERMS, SwapTerms
+from bastion.training.tiers import fit_deep
 
 TERMS = SwapTerms.load(FAITH_TERMS)
 
@@ -103,7 +105,7 @@ def test_the_packaged_model_records_its_faith_probe_figures() -> None:
 
 
 def test_the_deep_tier_cannot_read_the_direction_a_faith_swap_moves_a_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(train, "FAITH_DIRECTIONS", 1)
+    monkeypatch.setattr(tiers, "FAITH_DIRECTIONS", 1)
     rng = np.random.default_rng(3)
     texts = ["a"] * 40
     E = rng.normal(size=(40, 8))

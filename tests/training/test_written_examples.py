@@ -11,8 +11,9 @@ import yaml
 
 from bastion.text.embedding import ENCODER_LANGUAGES
 from bastion.text.model import LABELS, prepare
-from bastion.text.train import TVEC, WrittenRows
-from bastion.text.written import WRITTEN_EXAMPLES, written_examples
+from bastion.training.copies import WrittenRows
+from bastion.training.corpus import TVEC
+from bastion.training.written import WRITTEN_EXAMPLES, written_examples
 
 PROBE_FILES = ("context-probes.yaml", "tvec-probes.yaml", "group-probes.yaml", "faith-probes.yaml")
 SHINGLE = 5  # words in a row that a written sentence must never share with a probe

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bastion.text.evaluate import WEAK_BASES, LabelledFileError
+from bastion.training.labelled import WEAK_BASES, LabelledFileError
 
 JUDGED_ROWS = Path(__file__).resolve().parents[1] / "data" / "text" / "judged-rows.jsonl"
 JUDGE_BASIS = "judge"

@@ -1,0 +1,152 @@
+"""Fitting the two tiers: the fast tier's linear model over n-grams, the deep tier's head over
+sentence embeddings, each as the packaged model will read it (`head_of`), and their out-of-fold
+predictions, from which every line and figure is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+
+from bastion.text.model import LABELS, LinearHead
+from bastion.training.copies import Copies, TrainingExtra
+from bastion.training.corpus import TVEC, Corpus
+
+JUDGED_WEIGHT = 0.5  # the judge and dev's annotators draw the line apart (model card): half a person's say
+FAITH_DIRECTIONS = 20  # of the sentence embedding, which the deep tier may not read (faith_blind_projection)
+
+
+def _classifier(seed: int) -> SGDClassifier:
+    return SGDClassifier(loss="log_loss", alpha=2e-6, max_iter=15, tol=None, class_weight="balanced", random_state=seed)
+
+
+def judged_weights(corpus: Corpus) -> np.ndarray:
+    """Each row's training weight: a person's label 1, the offline judge's `JUDGED_WEIGHT`."""
+    return np.where(corpus.by_judge, JUDGED_WEIGHT, 1.0).astype(np.float32)
+
+
+def fit(
+    X: sparse.csr_matrix,
+    corpus: Corpus,
+    rows: np.ndarray,
+    pseudo_threshold: float,
+    seed: int = 7,
+    copies: Sequence[TrainingExtra] = (),
+) -> SGDClassifier:
+    """Teacher on judged rows, pseudo-labels from weak rows, final model on both and on copies of them."""
+    strong = rows & corpus.strong
+    weak = rows & ~corpus.strong
+    teacher = _classifier(seed).fit(X[strong], corpus.labels[strong])
+    final_rows = strong.copy()
+    weights = judged_weights(corpus)
+    if weak.any() and TVEC in teacher.classes_:
+        p_tvec = _tvec_column(teacher, X[weak])
+        chosen = np.flatnonzero(weak)[p_tvec >= pseudo_threshold]
+        final_rows[chosen] = True
+        weights[chosen] = 0.5
+    x, y, w = [X[final_rows]], [corpus.labels[final_rows]], [weights[final_rows]]
+    for extra in copies:
+        kept, extra_labels, extra_weights = extra.joining(final_rows, corpus.labels, weights)
+        x.append(extra.X[kept])
+        y.append(extra_labels)
+        w.append(extra_weights.astype(np.float32))
+    return _classifier(seed).fit(sparse.vstack(x, format="csr"), np.concatenate(y), sample_weight=np.concatenate(w))
+
+
+def fit_deep(
+    E: np.ndarray, corpus: Corpus, rows: np.ndarray, copies: Sequence[TrainingExtra] = ()
+) -> LogisticRegression:
+    """The deeper tier's head: rows labelled by reading them only, no pseudo-labels (embeddings generalise
+    from few), and their embedded copies at the copies' weights; each label weighs the same in all."""
+    strong = rows & corpus.strong
+    weights = judged_weights(corpus)
+    x, y, w = [E[strong]], [corpus.labels[strong]], [weights[strong]]
+    for extra in copies:
+        if extra.E is not None:
+            kept, extra_labels, extra_weights = extra.joining(strong, corpus.labels, weights)
+            x.append(extra.E[kept])
+            y.append(extra_labels)
+            w.append(extra_weights)
+    labels, weights = np.concatenate(y), np.concatenate(w)
+    present = np.unique(labels)
+    per_label = {label: weights.sum() / (len(present) * weights[labels == label].sum()) for label in present}
+    balanced = weights * np.array([per_label[label] for label in labels])
+    blind = faith_blind_projection(E, copies, strong)
+    head = LogisticRegression(C=1.0, max_iter=3000).fit(np.concatenate(x) @ blind, labels, sample_weight=balanced)
+    head.coef_ = head.coef_ @ blind  # the same head on raw embeddings: nothing changes where it is served
+    return head
+
+
+def faith_blind_projection(E: np.ndarray, copies: Sequence[TrainingExtra], rows: np.ndarray) -> np.ndarray:
+    """A projection that removes from sentence embeddings the directions in which a text moves when only
+    its faith's words change (the principal directions of each faith-swapped copy minus its original).
+
+    Swapped copies teach both faiths the same labels, but the encoder still places a sentence that says
+    "Allahu akbar" nearer other Muslim-sounding sentences, so a linear head learns Muslim-ness itself
+    wherever TVEC in the data says such words more often than the rest. Without those directions the head
+    cannot read which faith a text speaks of, only what it says (Bolukbasi et al. 2016).
+    """
+    identity = np.eye(E.shape[1], dtype=np.float64)
+    moves = [
+        extra.E[kept] - E[extra.rows[kept]]
+        for extra in copies
+        if isinstance(extra, Copies) and extra.E is not None and (kept := rows[extra.rows]).any()
+    ]
+    if not moves:
+        return identity
+    _, _, directions = np.linalg.svd(np.concatenate(moves), full_matrices=False)
+    faith = directions[:FAITH_DIRECTIONS]
+    return identity - faith.T @ faith
+
+
+def _tvec_column(model: SGDClassifier | LogisticRegression, x: np.ndarray | sparse.csr_matrix) -> np.ndarray:
+    """P(tvec) as the packaged model computes it (`LinearHead.probabilities`), so that every threshold
+    drawn on out-of-fold scores sits on the scale the shipped model scores on."""
+    return head_of(model, x.shape[1]).probabilities(x)[:, TVEC]
+
+
+def head_of(model: SGDClassifier | LogisticRegression, dimensions: int) -> LinearHead:
+    """Coefficients in LABELS order; a class never seen in training is never predicted."""
+    coef = np.zeros((len(LABELS), dimensions), dtype=np.float32)
+    intercept = np.full(len(LABELS), -30.0, dtype=np.float32)
+    classes = list(model.classes_)
+    if len(classes) == 2:
+        # One weight vector for the second class against the first: as ±z read one against the other,
+        # sigmoid(z) / (sigmoid(z) + sigmoid(-z)) is sigmoid(z), what either model predicts.
+        for sign, label in zip((-1.0, 1.0), classes, strict=True):
+            coef[label], intercept[label] = sign * model.coef_[0], sign * model.intercept_[0]
+        return LinearHead(coef, intercept, trained_one_vs_rest=True)
+    for row, label in enumerate(classes):
+        coef[label], intercept[label] = model.coef_[row], model.intercept_[row]
+    return LinearHead(coef, intercept, trained_one_vs_rest=isinstance(model, SGDClassifier))
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Out-of-fold P(tvec) from each tier for every row."""
+
+    fast: np.ndarray
+    deep: np.ndarray
+
+
+def out_of_fold(
+    X: sparse.csr_matrix,
+    E: np.ndarray,
+    corpus: Corpus,
+    groups: np.ndarray,
+    pseudo_threshold: float,
+    progress: Callable[[str], None] = lambda _: None,
+    copies: Sequence[TrainingExtra] = (),
+) -> Predictions:
+    """P(tvec) for every row from models that never saw the row's group (fold, source or collection)."""
+    fast, deep = np.zeros(len(corpus.texts)), np.zeros(len(corpus.texts))
+    for group in sorted(set(groups)):
+        held_out = groups == group
+        progress(f"fold: holding out {group} ({held_out.sum()} rows)")
+        fast[held_out] = _tvec_column(fit(X, corpus, ~held_out, pseudo_threshold, copies=copies), X[held_out])
+        deep[held_out] = _tvec_column(fit_deep(E, corpus, ~held_out, copies), E[held_out])
+    return Predictions(fast, deep)
