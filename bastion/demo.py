@@ -11,8 +11,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
+from bastion.banks.entries import add_entries, create_bank
 from bastion.banks.media import entries_from_media
-from bastion.banks.store import add_entries, create_bank
 from bastion.core import Bank, Category, Item, Kind, Media
 from bastion.media.hashing import hash_image
 from bastion.review.accounts import Role, create_user
@@ -22,7 +22,6 @@ from bastion.settings import Settings
 from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.keys import create_key
-from bastion.store.models.banks import BankRow
 from bastion.store.models.core import ApiKeyRow
 from bastion.store.models.review import ReportRow, UserRow
 
@@ -83,11 +82,11 @@ def _png(image: Image.Image) -> bytes:
 
 
 def _demo_bank(db: Database) -> None:
-    with db.session() as session:
-        if session.scalar(select(BankRow.id).where(BankRow.name == DEMO_BANK)):
+    with db.transaction() as tx:
+        if tx.banks.named(DEMO_BANK) is not None:
             return
         create_bank(
-            session,
+            tx,
             Bank(name=DEMO_BANK, description="fictional shared hashes for the demo"),
             "demo",
             Category.PROPAGANDA,
@@ -96,7 +95,7 @@ def _demo_bank(db: Database) -> None:
         entries = entries_from_media(
             "demo-poster.png", hash_image(data), ["branded terrorist content"], "fictional-hash-share"
         )
-        add_entries(session, DEMO_BANK, entries, "demo")
+        add_entries(tx, DEMO_BANK, entries, "demo")
 
 
 def _demo_images() -> list[Item]:

@@ -13,9 +13,7 @@ from pydantic import BaseModel, Field
 
 from bastion.api.auth import require_platform
 from bastion.api.errors import BadRequest
-from bastion.banks.formats import FORMATS, iter_entries
-from bastion.banks.media import entries_from_media, hash_file
-from bastion.banks.store import (
+from bastion.banks.entries import (
     BankError,
     NewEntry,
     add_entries,
@@ -27,6 +25,8 @@ from bastion.banks.store import (
     set_entry_state,
     valid_entry,
 )
+from bastion.banks.formats import FORMATS, iter_entries
+from bastion.banks.media import entries_from_media, hash_file
 from bastion.core import Bank, Category, ContentError
 from bastion.settings import Settings
 from bastion.store.db import Database
@@ -106,15 +106,15 @@ def _entry_error(error: BankError) -> BadRequest:
 
 @router.get("", summary="Every bank with its number of live entries")
 def banks(request: Request, platform: Platform) -> list[BankOut]:
-    with _db(request).reader() as session:
-        return [_out(bank, count) for bank, count in list_banks(session)]
+    with _db(request).snapshot() as tx:
+        return [_out(bank, count) for bank, count in list_banks(tx)]
 
 
 @router.post("", status_code=201, summary="Create a bank")
 def create(body: BankIn, request: Request, platform: Platform) -> BankOut:
     try:
-        with _db(request).session() as session:
-            row = create_bank(session, body, f"platform:{platform}", body.category, body.pdq_threshold)
+        with _db(request).transaction() as tx:
+            row = create_bank(tx, body, f"platform:{platform}", body.category, body.pdq_threshold)
             return _out(row, 0)
     except BankError as error:
         raise _bank_error(error) from None
@@ -137,9 +137,9 @@ def add(name: str, body: EntriesIn, request: Request, platform: Platform, tasks:
         media = _media_entries(body.media, _settings(request))
         # The file is read a batch at a time as it is written, in one transaction: a bad line adds nothing.
         file = iter_entries(io.StringIO(body.file, newline=""), body.format) if body.file else ()
-        with _db(request).session() as session:
+        with _db(request).transaction() as tx:
             entries = chain(hashes, media, file)
-            added, existing = add_entries(session, name, entries, f"platform:{platform}")
+            added, existing = add_entries(tx, name, entries, f"platform:{platform}")
             if not added and not existing:
                 raise BadRequest(422, "invalid_entries", "send 'hashes', 'media' or a 'file'")
     except BankError as error:
@@ -151,7 +151,7 @@ def add(name: str, body: EntriesIn, request: Request, platform: Platform, tasks:
 @router.get("/{name}/entries", summary="The bank's live entries with their provenance")
 def entries(name: str, request: Request, platform: Platform) -> list[dict[str, Any]]:
     try:
-        with _db(request).reader() as session:
+        with _db(request).snapshot() as tx:
             return [
                 {
                     "id": e.id,
@@ -163,7 +163,7 @@ def entries(name: str, request: Request, platform: Platform) -> list[dict[str, A
                     "added_by": e.added_by,
                     "added_at": e.added_at.isoformat(),
                 }
-                for e in entries_of(session, name)
+                for e in entries_of(tx, name)
             ]
     except BankError as error:
         raise _bank_error(error) from None
@@ -172,8 +172,8 @@ def entries(name: str, request: Request, platform: Platform) -> list[dict[str, A
 @router.delete("/entries/{entry_id}", summary="Remove an entry")
 def remove(entry_id: int, request: Request, platform: Platform) -> dict[str, Any]:
     try:
-        with _db(request).session() as session:
-            set_entry_state(session, entry_id, "removed", f"platform:{platform}")
+        with _db(request).transaction() as tx:
+            set_entry_state(tx, entry_id, "removed", f"platform:{platform}")
     except BankError as error:
         raise _entry_error(error) from None
     return {"id": entry_id, "state": "removed"}
@@ -182,8 +182,8 @@ def remove(entry_id: int, request: Request, platform: Platform) -> dict[str, Any
 @router.post("/entries/{entry_id}/feedback", summary="Confirm or dispute an entry, for its source")
 def feedback(entry_id: int, body: FeedbackIn, request: Request, platform: Platform) -> dict[str, Any]:
     try:
-        with _db(request).session() as session:
-            record_feedback(session, entry_id, body.opinion, f"platform:{platform}", body.note)
+        with _db(request).transaction() as tx:
+            record_feedback(tx, entry_id, body.opinion, f"platform:{platform}", body.note)
     except BankError as error:
         raise _entry_error(error) from None
     return {"id": entry_id, "opinion": body.opinion}
@@ -212,8 +212,8 @@ def _media_entries(media: list[MediaIn], settings: Settings) -> list[NewEntry]:
 
 def _set_enabled(request: Request, name: str, enabled: bool, platform: str) -> dict[str, Any]:
     try:
-        with _db(request).session() as session:
-            set_enabled(session, name, enabled, f"platform:{platform}")
+        with _db(request).transaction() as tx:
+            set_enabled(tx, name, enabled, f"platform:{platform}")
     except BankError as error:
         raise _bank_error(error) from None
     return {"name": name, "enabled": enabled}

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from bastion.banks.store import BankError, NewEntry, valid_entry
+from bastion.banks.entries import BankError, NewEntry, valid_entry
 from bastion.wire import MalformedJSON, loads
 
 FORMATS = ("pytx", "hma", "csv", "jsonl")

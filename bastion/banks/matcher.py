@@ -14,17 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
+from bastion.banks.entries import LABEL_CATEGORIES
 from bastion.banks.index import PdqIndex
-from bastion.banks.store import LABEL_CATEGORIES
 from bastion.banks.vpdq import VideoCoverage, coverage, usable
 from bastion.core import Category
 from bastion.media.hashing import MediaHashes
 from bastion.media.video import VideoFrame
 from bastion.store.db import Database
 from bastion.store.models.banks import BankEntryRow, BankRow
+from bastion.store.transaction import Transaction
 
 
 @dataclass(frozen=True)
@@ -114,37 +112,21 @@ class BankMatcher:
     def refresh(self, force: bool = False) -> None:
         if not force and time.monotonic() - self._checked_at < self.refresh_seconds:
             return
-        with self._lock, self.db.reader() as session:
+        with self._lock, self.db.snapshot() as tx:
             self._checked_at = time.monotonic()
-            newest_id, last_change = session.execute(
-                select(func.coalesce(func.max(BankEntryRow.id), 0), func.max(BankEntryRow.updated_at))
-            ).one()
-            bank_change = session.scalar(select(func.max(BankRow.updated_at)))
-            change = max((t for t in (last_change, bank_change) if t is not None), default=None)
+            newest_id, change = tx.banks.marks()
             stale = change is not None and self._last_change is not None and change > self._last_change
-            if stale and self._changed_besides_new(session):
+            if stale and self._changed_besides_new(tx):
                 self._reset()
-            self._banks = {row.id: _bank_info(row) for row in session.scalars(select(BankRow))}
-            rows = session.scalars(
-                select(BankEntryRow)
-                .where(BankEntryRow.id > self._last_id, BankEntryRow.state == "active")
-                .order_by(BankEntryRow.id)
-            ).all()
-            self._load(rows)
-            self._last_id = max(self._last_id, int(newest_id))
+            self._banks = {row.id: _bank_info(row) for row in tx.banks.all()}
+            self._load(tx.banks.active_entries_after(self._last_id))
+            self._last_id = max(self._last_id, newest_id)
             self._last_change = change
 
-    def _changed_besides_new(self, session: Session) -> bool:
+    def _changed_besides_new(self, tx: Transaction) -> bool:
         """Whether something other than new entries changed: then the index is rebuilt."""
-        edited = session.scalar(
-            select(func.count())
-            .select_from(BankEntryRow)
-            .where(BankEntryRow.id <= self._last_id, BankEntryRow.updated_at > self._last_change)
-        )
-        banks_edited = session.scalar(
-            select(func.count()).select_from(BankRow).where(BankRow.updated_at > self._last_change)
-        )
-        return bool(edited) or bool(banks_edited)
+        assert self._last_change is not None  # only asked once a change has been seen
+        return tx.banks.changed_besides_new(self._last_id, self._last_change)
 
     def _reset(self) -> None:
         self._entries, self._exact, self._pdq, self._last_id = {}, {}, PdqIndex(), 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from bastion.banks.store import NewEntry
+from bastion.banks.entries import NewEntry
 from bastion.banks.vpdq import serialise
 from bastion.media.hashing import MediaHashes, hash_image, hash_video
 

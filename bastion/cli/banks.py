@@ -12,12 +12,8 @@ from typing import IO, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
-from bastion.banks.formats import FORMATS, decoded_lines, iter_entries, write_entries
-from bastion.banks.matches import match_retroactively
-from bastion.banks.media import entries_from_media, hash_file
-from bastion.banks.store import (
+from bastion.banks.entries import (
     BankError,
     NewEntry,
     add_entries,
@@ -30,6 +26,9 @@ from bastion.banks.store import (
     signal_value,
     valid_bank_name,
 )
+from bastion.banks.formats import FORMATS, decoded_lines, iter_entries, write_entries
+from bastion.banks.matches import match_retroactively
+from bastion.banks.media import entries_from_media, hash_file
 from bastion.cli._context import database, err, fail, settings
 from bastion.core import Bank, Category, ContentError
 from bastion.store.base import utcnow
@@ -53,9 +52,9 @@ def create(
     """Create an empty bank."""
     try:
         valid_bank_name(name)  # before pydantic, whose message for it is four lines of pattern and URL
-        with database().session() as session:
+        with database().transaction() as tx:
             create_bank(
-                session,
+                tx,
                 Bank(name=name, description=description, benign=benign),
                 _ACTOR,
                 Category(category),
@@ -70,8 +69,8 @@ def create(
 def list_() -> None:
     """Every bank with its state and number of live entries."""
     table = Table("bank", "entries", "enabled", "allow bank", "category", "PDQ distance", "description")
-    with database().reader() as session:
-        for bank, count in list_banks(session):
+    with database().snapshot() as tx:
+        for bank, count in list_banks(tx):
             table.add_row(
                 bank.name,
                 str(count),
@@ -152,8 +151,8 @@ def export(
 ) -> None:
     """Write a bank's live entries in an exchange format."""
     try:
-        with database().reader() as session:
-            rows = entries_of(session, name)
+        with database().snapshot() as tx:
+            rows = entries_of(tx, name)
         text = write_entries([_as_new(row) for row in rows], fmt)
     except BankError as error:
         raise fail(str(error)) from None
@@ -199,8 +198,8 @@ def feedback(
 ) -> None:
     """Confirm or dispute an entry, recorded for its source."""
     try:
-        with database().session() as session:
-            record_feedback(session, entry_id, opinion, _ACTOR, note)
+        with database().transaction() as tx:
+            record_feedback(tx, entry_id, opinion, _ACTOR, note)
     except BankError as error:
         raise fail(str(error)) from None
     err.print(f"entry {entry_id}: {opinion} recorded")
@@ -226,12 +225,10 @@ def match_retro(
     entries, found = match_all_pending(database(), config)
     if hours:
         now = utcnow()
-        with database().session() as session:
-            ids = list(
-                session.scalars(select(BankEntryRow.id).where(BankEntryRow.added_at >= now - timedelta(hours=hours)))
-            )
+        with database().transaction() as tx:
+            ids = tx.banks.added_since(now - timedelta(hours=hours))
             found += match_retroactively(
-                session,
+                tx,
                 ids,
                 now,
                 config.retro_match_days,
@@ -245,8 +242,8 @@ def match_retro(
 
 def _store(name: str, entries: Iterable[NewEntry]) -> None:
     try:
-        with database().session() as session:
-            added, existing = add_entries(session, name, entries, _ACTOR)
+        with database().transaction() as tx:
+            added, existing = add_entries(tx, name, entries, _ACTOR)
     except BankError as error:
         raise fail(str(error)) from None
     _, retro = match_all_pending(database(), settings())
@@ -255,8 +252,8 @@ def _store(name: str, entries: Iterable[NewEntry]) -> None:
 
 def _set_enabled(name: str, enabled: bool) -> None:
     try:
-        with database().session() as session:
-            set_enabled(session, name, enabled, _ACTOR)
+        with database().transaction() as tx:
+            set_enabled(tx, name, enabled, _ACTOR)
     except BankError as error:
         raise fail(str(error)) from None
     err.print(f"bank {name!r} {'enabled' if enabled else 'disabled'}")
@@ -264,8 +261,8 @@ def _set_enabled(name: str, enabled: bool) -> None:
 
 def _entry_state(entry_id: int, state: str, reason: str) -> None:
     try:
-        with database().session() as session:
-            set_entry_state(session, entry_id, state, _ACTOR, reason)
+        with database().transaction() as tx:
+            set_entry_state(tx, entry_id, state, _ACTOR, reason)
     except BankError as error:
         raise fail(str(error)) from None
     err.print(f"entry {entry_id} is now {state}")

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from bastion.banks.store import NewEntry, add_entries
+from bastion.banks.entries import NewEntry, add_entries
 from bastion.core import Category
 from bastion.review.accounts import Permission, can
 from bastion.review.actions import enqueue_action

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import structlog
 
-from bastion.banks.matches import RetroMatch, match_pending
+from bastion.banks.matches import match_pending
 from bastion.settings import Settings
+from bastion.store.banks import BankMatch
 from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.workers.loop import PeriodicWorker
@@ -20,13 +21,13 @@ from bastion.workers.loop import PeriodicWorker
 log = structlog.get_logger(__name__)
 
 
-def match_all_pending(db: Database, settings: Settings) -> tuple[int, list[RetroMatch]]:
+def match_all_pending(db: Database, settings: Settings) -> tuple[int, list[BankMatch]]:
     """Every pending entry, a batch (and a transaction) at a time: (entries matched, matches)."""
-    entries, found = 0, list[RetroMatch]()
+    entries, found = 0, list[BankMatch]()
     while True:
-        with db.session() as session:
+        with db.transaction() as tx:
             batch, matches = match_pending(
-                session,
+                tx,
                 utcnow(),
                 settings.retro_match_days,
                 settings.pdq_threshold,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bastion.banks.entries import BankError, NewEntry
 from bastion.banks.formats import FORMATS, read_entries, write_entries
-from bastion.banks.store import BankError, NewEntry
 from bastion.cli import app
 from tests.banks.conftest import encode, poster
 

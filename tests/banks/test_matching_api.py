@@ -118,8 +118,8 @@ def test_matches_are_recorded_once_and_overmatching_entries_quarantined(client: 
     for copy in range(3):
         _check_image(client, f"flood-{copy}", encode(poster(1)))
     _check_image(client, "flood-0", encode(poster(1)))  # a re-check is not a new match
-    with db.session() as session:
-        quarantined = quarantine_overmatching(session, utcnow(), per_hour=2)
+    with db.transaction() as tx:
+        quarantined = quarantine_overmatching(tx, utcnow(), per_hour=2)
     assert len(quarantined) == 3  # the PDQ, MD5 and SHA-256 entries each matched 3 distinct items
     with db.reader() as session:
         states = {e.kind: e.state for e in session.scalars(select(BankEntryRow))}

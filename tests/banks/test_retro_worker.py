@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bastion.api.app import create_app
-from bastion.banks.store import NewEntry, add_entries, set_entry_state
+from bastion.banks.entries import NewEntry, add_entries, set_entry_state
 from bastion.media.hashing import hash_image
 from bastion.service import Service
 from bastion.settings import Settings
@@ -28,8 +28,8 @@ def _add_without_matching(client: TestClient, db: Database, seed: int) -> list[i
     """What a process that died right after committing new entries leaves behind."""
     client.post("/v1/banks", json={"name": "late-share"})
     pdq = hash_image(encode(poster(seed))).pdq[0]
-    with db.session() as session:
-        added, _ = add_entries(session, "late-share", [NewEntry("pdq", pdq, ["attack footage"])], "test")
+    with db.transaction() as tx:
+        added, _ = add_entries(tx, "late-share", [NewEntry("pdq", pdq, ["attack footage"])], "test")
     return added
 
 
@@ -51,11 +51,11 @@ def test_entries_left_pending_by_a_crash_are_matched_once(client: TestClient, db
 def test_an_entry_back_from_quarantine_catches_up(client: TestClient, db: Database, settings: Settings) -> None:
     [entry_id] = _add_without_matching(client, db, 5)
     match_all_pending(db, settings)
-    with db.session() as session:
-        set_entry_state(session, entry_id, "quarantined", "test")
+    with db.transaction() as tx:
+        set_entry_state(tx, entry_id, "quarantined", "test")
     _seen(client, "seen-during-quarantine", 5)
-    with db.session() as session:
-        set_entry_state(session, entry_id, "active", "test")
+    with db.transaction() as tx:
+        set_entry_state(tx, entry_id, "active", "test")
     assert match_all_pending(db, settings)[0] == 1
     assert _retro_cases(db) == ["seen-during-quarantine"]
 

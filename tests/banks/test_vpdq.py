@@ -7,8 +7,8 @@ import json
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bastion.banks.entries import NewEntry
 from bastion.banks.formats import read_entries, write_entries
-from bastion.banks.store import NewEntry
 from bastion.banks.vpdq import coverage, parse_frames
 from bastion.store.db import Database
 from bastion.store.models.core import CaseRow

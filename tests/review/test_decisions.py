@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from bastion.banks.store import create_bank
+from bastion.banks.entries import create_bank
 from bastion.core import Bank, Category, Item, Kind, Media
 from bastion.demo import demo_poster
 from bastion.review.cases import Decision, QueueFilter, ReviewError, claim, decide, queue

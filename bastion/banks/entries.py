@@ -1,4 +1,8 @@
-"""Banks and their entries in the database; every change is audited in the same transaction."""
+"""Banks and their entries: what an entry may hold, and every change to a bank, audited in the same transaction.
+
+The rows are read and written through `tx.banks` (bastion/store/banks.py); this
+module validates what comes from outside and decides what to change.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,18 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
-
 from bastion.banks.vpdq import entry_id_of, parse_frames, serialise
 from bastion.core import Bank, Category
-from bastion.store.audit import append_audit
+from bastion.store.banks import EntryValues
 from bastion.store.base import utcnow
 from bastion.store.models.banks import BankEntryRow, BankRow, EntryFeedbackRow
+from bastion.store.transaction import Transaction
 from bastion.wire import unpaired_surrogate
 
 HASH_KINDS = {"pdq": 64, "md5": 32, "sha256": 64, "vpdq": 0}  # vpdq: a JSON list of frames, any length
 _HEX = re.compile(r"^[0-9a-f]+$")
-_LOOKUP_BATCH = 500  # values per IN (...) query, well under SQLite's and PostgreSQL's parameter limits
 # Entries written per INSERT: memory stays flat however long the file, and each batch is one round trip.
 _WRITE_BATCH = 2_000
-_MAX_ENTRY_ID = 2**31 - 1  # ids are INTEGER: 32 bits on PostgreSQL
 _MAX_SOURCE = 256  # the column's length
 _BANK_NAME = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,127}$")  # a leading '-' would read as a CLI option
 # GIFCT-style labels and the category a match on them means.
@@ -108,36 +108,32 @@ def _valid_confidence(value: object) -> float:
     return float(value)
 
 
-def _entry(session: Session, entry_id: int) -> BankEntryRow:
-    """The entry, or a BankError; ids no row can have are answered before the driver overflows on them."""
-    entry = session.get(BankEntryRow, entry_id) if 0 < entry_id <= _MAX_ENTRY_ID else None
+def _entry(tx: Transaction, entry_id: int) -> BankEntryRow:
+    entry = tx.banks.entry(entry_id)
     if entry is None:
         raise BankError(f"no bank entry {entry_id}")
     return entry
 
 
 def create_bank(
-    session: Session, bank: Bank, actor: str, category: Category = Category.PROPAGANDA, pdq_threshold: int | None = None
+    tx: Transaction, bank: Bank, actor: str, category: Category = Category.PROPAGANDA, pdq_threshold: int | None = None
 ) -> BankRow:
     valid_bank_name(bank.name)
     valid_text("the description", bank.description)
-    if session.scalar(select(BankRow.id).where(BankRow.name == bank.name)):
+    if tx.banks.named(bank.name) is not None:
         raise BankError(f"a bank named {bank.name!r} already exists")
     if pdq_threshold is not None and not 0 <= pdq_threshold <= 128:
         raise BankError("a PDQ threshold is a Hamming distance between 0 and 128")
-    row = BankRow(
-        name=bank.name,
-        description=bank.description,
+    row = tx.banks.create(
+        bank.name,
+        bank.description,
         enabled=bank.enabled,
         benign=bank.benign,
         category=category.value,
         pdq_threshold=pdq_threshold,
-        created_by=actor,
+        actor=actor,
     )
-    session.add(row)
-    session.flush()
-    append_audit(
-        session,
+    tx.audit.append(
         action="bank.create",
         subject=f"bank:{bank.name}",
         actor=actor,
@@ -146,48 +142,43 @@ def create_bank(
     return row
 
 
-def get_bank(session: Session, name: str) -> BankRow:
-    row = session.scalar(select(BankRow).where(BankRow.name == name))
+def get_bank(tx: Transaction, name: str) -> BankRow:
+    row = tx.banks.named(name)
     if row is None:
         raise BankError(f"no bank named {name!r}")
     return row
 
 
-def list_banks(session: Session) -> list[tuple[BankRow, int]]:
-    rows = session.scalars(select(BankRow).order_by(BankRow.name)).all()
-    counts: dict[int, int] = {}
-    for bank_id in session.scalars(select(BankEntryRow.bank_id).where(BankEntryRow.state == "active")):
-        counts[bank_id] = counts.get(bank_id, 0) + 1
-    return [(row, counts.get(row.id, 0)) for row in rows]
+def list_banks(tx: Transaction) -> list[tuple[BankRow, int]]:
+    """Every bank by name, with its number of live entries."""
+    return tx.banks.with_entry_counts()
 
 
-def set_enabled(session: Session, name: str, enabled: bool, actor: str) -> BankRow:
-    row = get_bank(session, name)
-    row.enabled = enabled
-    row.updated_at = utcnow()
-    append_audit(session, action="bank.enable" if enabled else "bank.disable", subject=f"bank:{name}", actor=actor)
+def set_enabled(tx: Transaction, name: str, enabled: bool, actor: str) -> BankRow:
+    row = get_bank(tx, name)
+    tx.banks.set_enabled(row, enabled, utcnow())
+    tx.audit.append(action="bank.enable" if enabled else "bank.disable", subject=f"bank:{name}", actor=actor)
     return row
 
 
-def add_entries(session: Session, name: str, entries: Iterable[NewEntry], actor: str) -> tuple[list[int], int]:
+def add_entries(tx: Transaction, name: str, entries: Iterable[NewEntry], actor: str) -> tuple[list[int], int]:
     """Add entries to a bank; returns (ids added, how many were there already). A removed entry is revived.
 
     `entries` is read a batch at a time (a file can be streamed), but all in the caller's
     transaction: an entry that fails validation, anywhere in the file, leaves nothing added.
     An entry repeated in the input counts as already there the second time."""
-    bank = get_bank(session, name)
+    bank = get_bank(tx, name)
     now = utcnow()
     added: list[int] = []
     seen = 0
     kinds: set[str] = set()
     for batch in _batches(entries, _WRITE_BATCH):
         wanted = {_stored_key(entry): entry for entry in map(valid_entry, batch)}
-        added += _write_batch(session, bank.id, wanted, actor, now)
+        added += _write_batch(tx, bank.id, wanted, actor, now)
         seen += len(batch)
         kinds.update(kind for kind, _ in wanted)
     if added:
-        append_audit(
-            session,
+        tx.audit.append(
             action="bank.add",
             subject=f"bank:{name}",
             actor=actor,
@@ -203,53 +194,22 @@ def _batches(entries: Iterable[NewEntry], size: int) -> Iterator[list[NewEntry]]
 
 
 def _write_batch(
-    session: Session, bank_id: int, wanted: dict[tuple[str, str], NewEntry], actor: str, now: datetime
+    tx: Transaction, bank_id: int, wanted: dict[tuple[str, str], NewEntry], actor: str, now: datetime
 ) -> list[int]:
-    """Insert the new entries and revive removed ones with bulk statements: no ORM object per entry is kept."""
-    existing = _existing(session, bank_id, wanted)
+    """Insert the new entries and revive removed ones; returns their ids (revived first)."""
+    existing = {
+        (kind, value): found
+        for kind in {kind for kind, _ in wanted}
+        for value, found in tx.banks.states(bank_id, kind, [v for k, v in wanted if k == kind]).items()
+    }
     revived = [entry_id for entry_id, state in existing.values() if state == "removed"]
-    if revived:
-        session.execute(
-            update(BankEntryRow)
-            .where(BankEntryRow.id.in_(revived))
-            .values(state="active", updated_at=now, retro_matched_at=None)
-        )
-    rows = [
-        {
-            "bank_id": bank_id,
-            "kind": kind,
-            "value": value,
-            "labels": sorted(set(entry.labels)),
-            "source": entry.source,
-            "confidence": entry.confidence,
-            "added_by": actor,
-            "added_at": now,
-            "updated_at": now,
-            "extra": _stored_extra(entry),
-        }
+    tx.banks.revive(revived, now)
+    new = [
+        EntryValues(kind, value, sorted(set(entry.labels)), entry.source, entry.confidence, _stored_extra(entry))
         for (kind, value), entry in wanted.items()
         if (kind, value) not in existing
     ]
-    inserted = list(session.scalars(insert(BankEntryRow).returning(BankEntryRow.id), rows)) if rows else []
-    return revived + inserted
-
-
-def _existing(
-    session: Session, bank_id: int, wanted: dict[tuple[str, str], NewEntry]
-) -> dict[tuple[str, str], tuple[int, str]]:
-    """(id, state) of the wanted entries the bank already holds, looking up only the values asked about."""
-    found: dict[tuple[str, str], tuple[int, str]] = {}
-    for kind in {kind for kind, _ in wanted}:
-        values = sorted(value for k, value in wanted if k == kind)
-        for start in range(0, len(values), _LOOKUP_BATCH):
-            # All three columns of the unique index: with bank_id alone, SQLite scans the whole bank per query.
-            query = select(BankEntryRow.id, BankEntryRow.value, BankEntryRow.state).where(
-                BankEntryRow.bank_id == bank_id,
-                BankEntryRow.kind == kind,
-                BankEntryRow.value.in_(values[start : start + _LOOKUP_BATCH]),
-            )
-            found.update(((kind, value), (entry_id, state)) for entry_id, value, state in session.execute(query))
-    return found
+    return revived + tx.banks.insert_entries(bank_id, new, actor, now)
 
 
 def _stored_key(entry: NewEntry) -> tuple[str, str]:
@@ -269,14 +229,12 @@ def signal_value(row: BankEntryRow) -> str:
     return serialise(parse_frames(json.dumps(row.extra["vpdq"]))) if row.kind == "vpdq" else row.value
 
 
-def set_entry_state(session: Session, entry_id: int, state: str, actor: str, reason: str = "") -> BankEntryRow:
+def set_entry_state(tx: Transaction, entry_id: int, state: str, actor: str, reason: str = "") -> BankEntryRow:
     valid_text("the reason", reason)
-    entry = _entry(session, entry_id)
-    entry.state, entry.updated_at = state, utcnow()
-    if state == "active":  # back from quarantine: it missed the items seen meanwhile
-        entry.retro_matched_at = None
-    append_audit(
-        session,
+    entry = _entry(tx, entry_id)
+    # Back from quarantine (or removal), it missed the items seen meanwhile: match it against them again.
+    tx.banks.set_state(entry, state, utcnow(), pending=state == "active")
+    tx.audit.append(
         action=f"bank.entry.{state}",
         subject=f"bank-entry:{entry_id}",
         actor=actor,
@@ -285,16 +243,14 @@ def set_entry_state(session: Session, entry_id: int, state: str, actor: str, rea
     return entry
 
 
-def record_feedback(session: Session, entry_id: int, opinion: str, actor: str, note: str = "") -> EntryFeedbackRow:
+def record_feedback(tx: Transaction, entry_id: int, opinion: str, actor: str, note: str = "") -> EntryFeedbackRow:
     """Confirm or dispute an entry (typically a third party's), for its source to learn from."""
     if opinion not in ("confirm", "dispute"):
         raise BankError("feedback is 'confirm' or 'dispute'")
     valid_text("the note", note)
-    entry = _entry(session, entry_id)
-    row = EntryFeedbackRow(entry_id=entry_id, opinion=opinion, note=note, actor=actor)
-    session.add(row)
-    append_audit(
-        session,
+    entry = _entry(tx, entry_id)
+    row = tx.banks.add_feedback(entry_id, opinion, note, actor)
+    tx.audit.append(
         action=f"bank.entry.{opinion}",
         subject=f"bank-entry:{entry_id}",
         actor=actor,
@@ -303,9 +259,6 @@ def record_feedback(session: Session, entry_id: int, opinion: str, actor: str, n
     return row
 
 
-def entries_of(session: Session, name: str, since: datetime | None = None) -> list[BankEntryRow]:
-    bank = get_bank(session, name)
-    query = select(BankEntryRow).where(BankEntryRow.bank_id == bank.id, BankEntryRow.state == "active")
-    if since is not None:
-        query = query.where(BankEntryRow.added_at >= since)
-    return list(session.scalars(query.order_by(BankEntryRow.id)))
+def entries_of(tx: Transaction, name: str, since: datetime | None = None) -> list[BankEntryRow]:
+    """The bank's live entries, oldest first (those added from `since` on, if given)."""
+    return tx.banks.live_entries(get_bank(tx, name).id, since)
