@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from bastion import __version__
 from bastion.api import banks, body_limit, check, errors, review
 from bastion.api.auth import KeyCache
+from bastion.api.request_log import RequestLogMiddleware
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.web import routes as web
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.include_router(review.router)
     _install_web(app, settings)
     app.add_middleware(body_limit.BodyLimitMiddleware, limit=lambda: app.state.settings.max_body_bytes)
+    app.add_middleware(RequestLogMiddleware)  # outermost: refused bodies are logged too
 
     @app.get("/healthz", tags=["ops"], summary="The process is up")
     def healthz() -> dict[str, str]:

@@ -11,6 +11,7 @@ from starlette.datastructures import UploadFile
 
 from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest, field_errors, parse_json
+from bastion.api.request_log import note_item
 from bastion.core import Item, Verdict
 
 router = APIRouter(tags=["check"])
@@ -43,6 +44,7 @@ _ITEM_BODY: dict[str, Any] = {
 )
 async def check(request: Request, platform: Annotated[str, Depends(require_scope(Scope.CHECK))]) -> Response:
     item = await _item_from_request(request)
+    note_item(request, item.id)
     verdict = await request.app.state.service.check_async(item, platform)
     return Response(verdict.model_dump_json(), media_type="application/json")
 

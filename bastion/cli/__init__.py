@@ -31,11 +31,23 @@ def serve(
     port: Annotated[int, typer.Option(help="port to listen on", min=0, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="worker processes", min=1)] = 1,
 ) -> None:
-    """Serve the HTTP API (and web UI) on HOST:PORT."""
+    """Serve the HTTP API (and web UI) on HOST:PORT; one JSON line per request goes to stderr."""
     import uvicorn
 
+    from bastion.api.request_log import serving_banner, uvicorn_log_config
+
     database()  # migrate once, before workers start
-    uvicorn.run("bastion.api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    err.print(serving_banner(host, port, settings().resolved_database_url, workers), highlight=False)
+    uvicorn.run(
+        "bastion.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        log_config=uvicorn_log_config(),
+        access_log=False,
+    )
 
 
 @app.command()

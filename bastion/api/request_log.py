@@ -1,0 +1,103 @@
+"""What `bastion serve` says: where it listens, then one JSON line per request, never content.
+
+Each request's line has its method, path, status, duration and item id.
+
+Query strings are left out (a search or `next=` parameter can carry what a
+user typed) and so are bodies; `/v1/check` names the item it checked by
+calling `note_item`. The lines go to the `bastion.requests` logger, which
+`bastion serve` points at stderr through `uvicorn_log_config`.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import structlog
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.config import LOGGING_CONFIG
+
+LOGGER = "bastion.requests"
+_ITEM_ID = "bastion_item_id"  # the key in the request's state (scope["state"]) that note_item sets
+
+log = structlog.wrap_logger(
+    logging.getLogger(LOGGER),
+    processors=[
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.JSONRenderer(),
+    ],
+)
+
+
+def note_item(request: Request, item_id: str) -> None:
+    """Name the item this request handled, for its log line."""
+    setattr(request.state, _ITEM_ID, item_id)
+
+
+class RequestLogMiddleware:
+    """Logs every HTTP request once it has been answered (or has failed, as status 500)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        status = 500
+        started = time.perf_counter()
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            fields: dict[str, Any] = {"method": scope["method"], "path": scope["path"], "status": status}
+            fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            if _ITEM_ID in state:
+                fields["item_id"] = state[_ITEM_ID]
+            log.info("request", **fields)
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's logging set-up plus the request lines on stderr (applied in every worker process too).
+
+    uvicorn's own access log is left off: it prints query strings.
+    """
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["bare"] = {"format": "%(message)s"}
+    config["handlers"]["requests"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "bare",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"][LOGGER] = {"handlers": ["requests"], "level": "INFO", "propagate": False}
+    return config
+
+
+def serving_banner(host: str, port: int, database_url: str, workers: int) -> str:
+    """The line `bastion serve` starts with: the address, where the docs and web UI are, the database, workers."""
+    address = f"[{host}]" if ":" in host else host
+    plural = "" if workers == 1 else "s"
+    return (
+        f"bastion: serving http://{address}:{port} (API docs /docs, web UI /login), "
+        f"database {_without_password(database_url)}, {workers} worker{plural}"
+    )
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}"))
