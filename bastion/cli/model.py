@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bastion.cli._context import err, fail, require_file, settings
+from bastion.text.labels import LABELS
 
 _DEFAULT_DATA = Path("../shared/data/dev.jsonl")
+_KNOWN_LABELS = ", ".join(LABELS)
+_UNKNOWN_LISTED = 10  # labels named in the warning; the JSON counts every one
 
 
 def train(
@@ -72,14 +77,22 @@ def train(
 
 
 def evaluate(
-    data: Annotated[Path, typer.Option(help="labelled JSONL (same fields as the shared data)")],
-    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    data: Annotated[
+        Path,
+        typer.Option(help=f"labelled JSONL: text, label (one of {_KNOWN_LABELS}), and optional lang, source, basis"),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object (n/a as null)")] = False,
     group_by: Annotated[str | None, typer.Option("--group-by", help="also show figures per 'source' or 'lang'")] = None,
 ) -> None:
-    """Score a labelled file through the full pipeline and print precision, recall and false positives."""
+    """Score a labelled file through the full pipeline and print precision, recall and false positives.
+
+    A row whose label is not one of the model's is named in a warning and not scored; a file in which no
+    row can be scored exits 1. A figure with nothing to measure it on (recall without judged TVEC) is n/a.
+    """
     from bastion.pipeline import Pipeline
-    from bastion.text.evaluate import LabelledFileError, judge, summarise
     from bastion.text.model import TextModel
+    from bastion.training.evaluate import judge, summarise
+    from bastion.training.labelled import LabelledFileError
 
     if group_by not in (None, "source", "lang"):
         raise fail("--group-by takes 'source' or 'lang'")
@@ -92,6 +105,9 @@ def evaluate(
         raise fail(str(error)) from None
     for refused in judged.refused:
         err.print(f"[yellow]{data}:{refused.line}:[/yellow] not scored: {refused.reason}", highlight=False)
+    _warn_of_unknown_labels(data, judged.unknown_labels)
+    if not judged.rows:
+        raise fail(f"{data}: no row could be scored{_why_none(judged.unknown_labels)}", code=1)
     report = summarise(judged, TextModel.load(config.text_model_dir).threshold_for)
     if as_json:
         sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
@@ -99,13 +115,31 @@ def evaluate(
     _print_report(report, group_by)
 
 
+def _warn_of_unknown_labels(data: Path, unknown: Counter[str]) -> None:
+    """One line naming the labels the model does not know, most rows first, and the ones it does."""
+    if not unknown:
+        return
+    named = ", ".join(f"{escape(repr(label[:40]))} ({count})" for label, count in unknown.most_common(_UNKNOWN_LISTED))
+    more = f" and {len(unknown) - _UNKNOWN_LISTED} more" if len(unknown) > _UNKNOWN_LISTED else ""
+    err.print(
+        f"[yellow]warning:[/yellow] {data}: {sum(unknown.values())} rows not scored, their labels are not known: "
+        f"{named}{more}; known labels: {_KNOWN_LABELS}",
+        highlight=False,
+    )
+
+
+def _why_none(unknown: Counter[str]) -> str:
+    return f": no row has a known label ({_KNOWN_LABELS})" if unknown else ""
+
+
 def _print_report(report: dict[str, Any], group_by: str | None) -> None:
     console = Console()
     tvec = report["tvec"]
     console.print(
-        f"{report['n']} rows · TVEC (judged) precision {tvec['precision']:.3f} recall {tvec['recall']:.3f} "
-        f"F1 {tvec['f1']:.3f} on {tvec['support']} · false positives overall {_pct(report['fpr_all'])}"
+        f"{report['n']} rows · TVEC (judged) precision {_figure(tvec['precision'])} recall {_figure(tvec['recall'])} "
+        f"F1 {_figure(tvec['f1'])} on {tvec['support']} · false positives overall {_pct(report['fpr_all'])}"
         + (f" · {report['refused']['n']} rows not scored" if report["refused"]["n"] else "")
+        + (f" · {sum(report['unknown_labels'].values())} rows of unknown labels" if report["unknown_labels"] else "")
     )
     table = Table("label", "false-positive rate", title="False positives by label")
     for label, rate in report["fpr"].items():
@@ -119,8 +153,12 @@ def _print_report(report: dict[str, Any], group_by: str | None) -> None:
         console.print(groups)
 
 
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def _pct(rate: float | None) -> str:
-    return "-" if rate is None else f"{100 * rate:.1f}%"
+    return "n/a" if rate is None else f"{100 * rate:.1f}%"
 
 
 def register(app: typer.Typer) -> None:

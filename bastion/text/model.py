@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from bastion.text.labels import LABELS
 from bastion.text.ngrams import ngram_counts
 from bastion.text.normalise import normalise_text
 from bastion.text.scripts import script_line_key
 
-LABELS = ("tvec", "news", "counter_speech", "religious", "hate_not_tvec", "benign")
 N_FEATURES = 2**18
 MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "text"
 

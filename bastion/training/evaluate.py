@@ -7,18 +7,26 @@ or no basis given); rows labelled by account only are reported apart. A
 row Bastion refuses to check (a text over the size limit) is counted under
 `refused` with its line and reason, not scored, so one outsized post cannot
 stop an evaluation; a row that is not a labelled text stops it, named.
+
+Only the model's labels (`bastion.text.labels.LABELS`) are scored. A row
+with any other label is counted under `unknown_labels`, never scored: a
+"terrorism" row read as a negative would turn every catch into a false
+positive. A figure with nothing to measure it on (recall without judged
+TVEC rows) is None, never 0.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bastion.core import Action, ContentError, Item
 from bastion.detectors.base import Content
 from bastion.pipeline import Pipeline
+from bastion.text.labels import LABELS
 from bastion.training.labelled import WEAK_BASES, read_labelled
 
 TVEC = "tvec"
@@ -49,13 +57,17 @@ class Refused:
 class Judged:
     rows: list[Row]
     refused: list[Refused]
+    unknown_labels: Counter[str] = field(default_factory=Counter)  # label → rows not scored for it
 
 
 def judge(pipeline: Pipeline, path: Path, progress: Callable[[int], None] = lambda _: None) -> Judged:
-    """Run every row through the pipeline and keep what was decided."""
+    """Run every row with a known label through the pipeline and keep what was decided; count the rest."""
     judged = Judged([], [])
     batch: list[tuple[int, dict[str, Any]]] = []
     for entry in read_labelled(path):
+        if entry[1]["label"] not in LABELS:
+            judged.unknown_labels[entry[1]["label"]] += 1
+            continue
         batch.append(entry)
         if len(batch) == _BATCH:
             _judge_batch(pipeline, batch, judged)
@@ -105,23 +117,12 @@ def summarise(judged: Judged, threshold_for: Callable[[str | None], float]) -> d
     their own; `threshold_by_lang` the line each language in the file was judged at."""
     rows = judged.rows
     langs = sorted({r.lang for r in rows})
-    positives = [r for r in rows if r.label == TVEC and r.judged]
-    true_positives = sum(r.flagged for r in positives)
-    flagged_negatives = sum(r.flagged for r in rows if r.label != TVEC)
-    precision = true_positives / (true_positives + flagged_negatives) if true_positives + flagged_negatives else 0.0
-    recall = true_positives / len(positives) if positives else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     labels = sorted({r.label for r in rows} - {TVEC})
     report: dict[str, Any] = {
         "n": len(rows),
         "threshold": threshold_for(None),
         "threshold_by_lang": {lang: round(threshold_for(lang), 6) for lang in langs},
-        "tvec": {
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f1": round(f1, 4),
-            "support": len(positives),
-        },
+        "tvec": tvec_figures(rows),
         "tvec_account_labelled": {
             "n": sum(r.label == TVEC and not r.judged for r in rows),
             "recall": _rate([r.flagged for r in rows if r.label == TVEC and not r.judged]),
@@ -134,17 +135,38 @@ def summarise(judged: Judged, threshold_for: Callable[[str | None], float]) -> d
             "n": len(judged.refused),
             "rows": [{"line": r.line, "reason": r.reason} for r in judged.refused[:_REFUSED_LISTED]],
         },
+        "unknown_labels": dict(sorted(judged.unknown_labels.items())),
     }
-    categories = sorted({r.category for r in positives if r.category})
-    if categories:
-        report["by_category"] = {
-            category: {
-                "support": sum(r.category == category for r in positives),
-                "recall": _rate([r.flagged for r in positives if r.category == category]),
-                "category_accuracy": _rate(
-                    [r.predicted_category == category for r in positives if r.category == category and r.flagged]
-                ),
-            }
-            for category in categories
+    by_category = _by_category([r for r in rows if r.label == TVEC and r.judged])
+    return report | ({"by_category": by_category} if by_category else {})
+
+
+def tvec_figures(rows: list[Row]) -> dict[str, float | int | None]:
+    """Precision, recall and F1 on TVEC a person judged. Without such rows none of them means anything
+    (None, not 0); precision needs something flagged as well."""
+    positives = [r for r in rows if r.label == TVEC and r.judged]
+    caught = sum(r.flagged for r in positives)
+    false_alarms = sum(r.flagged for r in rows if r.label != TVEC)
+    if not positives:
+        return {"precision": None, "recall": None, "f1": None, "support": 0}
+    missed = len(positives) - caught
+    return {
+        "precision": round(caught / (caught + false_alarms), 4) if caught + false_alarms else None,
+        "recall": round(caught / len(positives), 4),
+        "f1": round(2 * caught / (2 * caught + false_alarms + missed), 4),
+        "support": len(positives),
+    }
+
+
+def _by_category(positives: list[Row]) -> dict[str, dict[str, float | int | None]]:
+    """Recall per category a person gave, and how often a caught text was put in that category."""
+    return {
+        category: {
+            "support": sum(r.category == category for r in positives),
+            "recall": _rate([r.flagged for r in positives if r.category == category]),
+            "category_accuracy": _rate(
+                [r.predicted_category == category for r in positives if r.category == category and r.flagged]
+            ),
         }
-    return report
+        for category in sorted({r.category for r in positives if r.category})
+    }

@@ -16,17 +16,6 @@ from bastion.training.written import written_examples
 runner = CliRunner()
 
 
-@pytest.fixture
-def model_env(fictional_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BASTION_TEXT_MODEL_DIR", str(fictional_model_dir))
-    monkeypatch.setenv("BASTION_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("BASTION_DETECTORS", '["text"]')
-    from bastion.cli._context import settings
-
-    settings.cache_clear()
-    return fictional_model_dir
-
-
 def test_train_writes_a_model_with_its_figures(fictional_data: Path, tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["train", "--data", str(fictional_data), "--out", str(tmp_path / "m"), "--no-cross-source"]
