@@ -67,7 +67,7 @@ class CaseRow(Base):
 
 
 class ApiKeyRow(Base):
-    """A platform's API key, stored as a SHA-256 of the secret (keys are long random)."""
+    """A platform's API key, stored as a SHA-256 of the secret (keys are long random), with its scopes."""
 
     __tablename__ = "api_keys"
 
@@ -75,6 +75,7 @@ class ApiKeyRow(Base):
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     platform: Mapped[str] = mapped_column(String(128))
+    scopes: Mapped[str] = mapped_column(String(256))  # space-separated, as in OAuth's `scope`
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
