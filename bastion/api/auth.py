@@ -1,57 +1,96 @@
-"""Platform authentication: `Authorization: Bearer <key>` or `X-API-Key: <key>`."""
+"""Platform authentication and scopes: `Authorization: Bearer <key>` or `X-API-Key: <key>`.
 
-from __future__ import annotations
+Every endpoint declares the one scope it needs with `require_scope`: no key
+or an unknown one is 401, a live key without the scope is 403
+`insufficient_scope`. The scope is part of each operation's OpenAPI
+`security` requirement (OpenAPI 3.1 lets non-OAuth schemes list the roles
+an operation needs), so integrators see it in /openapi.json and /docs.
+"""
 
 import time
+from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import HTTPException, Request, status
+from fastapi import HTTPException, Request, Security, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from bastion.api.errors import BadRequest
+from bastion.api.scopes import MEANING, Scope
 from bastion.store.db import Database
-from bastion.store.keys import platform_for_key
+from bastion.store.keys import KeyGrant
 
 # A verified key is trusted for this long before it is looked up again, so a
-# revoked key stops working within this time without a query per request.
+# revoked key (or a changed scope) takes effect within this time without a
+# query per request.
 _CACHE_SECONDS = 30.0
+
+_SCOPES_TEXT = "; ".join(f"`{scope.value}`: {meaning}" for scope, meaning in MEANING.items())
+_BEARER = HTTPBearer(
+    scheme_name="ApiKey",
+    description=f"A platform API key (`bastion keys create`). Each operation names the scope it needs: {_SCOPES_TEXT}.",
+    auto_error=False,
+)
+_HEADER = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="ApiKeyHeader",
+    description="The same key in a header of its own, with the same scopes.",
+    auto_error=False,
+)
 
 
 class KeyCache:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._seen: dict[str, tuple[str, float]] = {}
+        self._seen: dict[str, tuple[KeyGrant, float]] = {}
 
-    def platform(self, key: str) -> str | None:
+    def grant(self, key: str) -> KeyGrant | None:
+        """What the key grants (platform and scopes), or None when it is unknown or revoked."""
         cached = self._seen.get(key)
         now = time.monotonic()
         if cached and now - cached[1] < _CACHE_SECONDS:
             return cached[0]
-        with self._db.reader() as session:
-            platform = platform_for_key(session, key)
-        if platform is None:
+        with self._db.snapshot() as tx:
+            grant = tx.keys.lookup(key)
+        if grant is None:
             self._seen.pop(key, None)
         else:
-            self._seen[key] = (platform, now)
-        return platform
+            self._seen[key] = (grant, now)
+        return grant
 
 
-def _presented_key(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.headers.get("x-api-key")
+def require_scope(scope: Scope) -> Callable[..., str]:
+    """A FastAPI dependency giving the calling platform's name when its key holds `scope`; 401 or 403 otherwise."""
+
+    # The annotations are evaluated here, not postponed: FastAPI reads them from
+    # the signature, and they name this call's `scope`.
+    def platform_with_scope(
+        request: Request,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER, scopes=[scope.value])],
+        header: Annotated[str | None, Security(_HEADER, scopes=[scope.value])],
+    ) -> str:
+        grant = _grant(request, bearer.credentials if bearer else header)
+        if scope.value not in grant.scopes:
+            raise BadRequest(
+                403,
+                "insufficient_scope",
+                f"this key lacks the scope '{scope.value}'",
+                [{"required": scope.value, "granted": sorted(grant.scopes)}],
+            )
+        return grant.platform
+
+    return platform_with_scope
 
 
-def require_platform(request: Request) -> str:
-    """FastAPI dependency: the calling platform's name, or 401."""
-    key = _presented_key(request)
+def _grant(request: Request, key: str | None) -> KeyGrant:
     if not key:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing API key: send 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    platform = request.app.state.keys.platform(key)
-    if platform is None:
+    grant: KeyGrant | None = request.app.state.keys.grant(key.strip())
+    if grant is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
         )
-    return platform
+    return grant

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from pydantic import BaseModel, Field
 
-from bastion.api.auth import require_platform
+from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest
 from bastion.banks.entries import (
     BankError,
@@ -33,7 +33,10 @@ from bastion.store.db import Database
 from bastion.store.models.banks import BankRow
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"])
-Platform = Annotated[str, Depends(require_platform)]
+BanksRead = Annotated[str, Depends(require_scope(Scope.BANKS_READ))]
+BanksWrite = Annotated[str, Depends(require_scope(Scope.BANKS_WRITE))]
+# Disabling a bank or deleting an entry silently stops matching known content: an admin's act, not an integration's.
+Admin = Annotated[str, Depends(require_scope(Scope.ADMIN))]
 
 
 class BankIn(Bank):
@@ -105,13 +108,13 @@ def _entry_error(error: BankError) -> BadRequest:
 
 
 @router.get("", summary="Every bank with its number of live entries")
-def banks(request: Request, platform: Platform) -> list[BankOut]:
+def banks(request: Request, platform: BanksRead) -> list[BankOut]:
     with _db(request).snapshot() as tx:
         return [_out(bank, count) for bank, count in list_banks(tx)]
 
 
 @router.post("", status_code=201, summary="Create a bank")
-def create(body: BankIn, request: Request, platform: Platform) -> BankOut:
+def create(body: BankIn, request: Request, platform: BanksWrite) -> BankOut:
     try:
         with _db(request).transaction() as tx:
             row = create_bank(tx, body, f"platform:{platform}", body.category, body.pdq_threshold)
@@ -121,17 +124,17 @@ def create(body: BankIn, request: Request, platform: Platform) -> BankOut:
 
 
 @router.post("/{name}/enable", summary="Let the bank match again")
-def enable(name: str, request: Request, platform: Platform) -> dict[str, Any]:
+def enable(name: str, request: Request, platform: BanksWrite) -> dict[str, Any]:
     return _set_enabled(request, name, True, platform)
 
 
 @router.post("/{name}/disable", summary="Stop the bank from matching (entries are kept)")
-def disable(name: str, request: Request, platform: Platform) -> dict[str, Any]:
+def disable(name: str, request: Request, platform: Admin) -> dict[str, Any]:
     return _set_enabled(request, name, False, platform)
 
 
 @router.post("/{name}/entries", status_code=201, summary="Add raw hashes, media (hashed here, not kept) or a bank file")
-def add(name: str, body: EntriesIn, request: Request, platform: Platform, tasks: BackgroundTasks) -> EntriesOut:
+def add(name: str, body: EntriesIn, request: Request, platform: BanksWrite, tasks: BackgroundTasks) -> EntriesOut:
     try:
         hashes = [_hash_entry(number, h) for number, h in enumerate(body.hashes)]
         media = _media_entries(body.media, _settings(request))
@@ -149,7 +152,7 @@ def add(name: str, body: EntriesIn, request: Request, platform: Platform, tasks:
 
 
 @router.get("/{name}/entries", summary="The bank's live entries with their provenance")
-def entries(name: str, request: Request, platform: Platform) -> list[dict[str, Any]]:
+def entries(name: str, request: Request, platform: BanksRead) -> list[dict[str, Any]]:
     try:
         with _db(request).snapshot() as tx:
             return [
@@ -170,7 +173,7 @@ def entries(name: str, request: Request, platform: Platform) -> list[dict[str, A
 
 
 @router.delete("/entries/{entry_id}", summary="Remove an entry")
-def remove(entry_id: int, request: Request, platform: Platform) -> dict[str, Any]:
+def remove(entry_id: int, request: Request, platform: Admin) -> dict[str, Any]:
     try:
         with _db(request).transaction() as tx:
             set_entry_state(tx, entry_id, "removed", f"platform:{platform}")
@@ -180,7 +183,7 @@ def remove(entry_id: int, request: Request, platform: Platform) -> dict[str, Any
 
 
 @router.post("/entries/{entry_id}/feedback", summary="Confirm or dispute an entry, for its source")
-def feedback(entry_id: int, body: FeedbackIn, request: Request, platform: Platform) -> dict[str, Any]:
+def feedback(entry_id: int, body: FeedbackIn, request: Request, platform: BanksWrite) -> dict[str, Any]:
     try:
         with _db(request).transaction() as tx:
             record_feedback(tx, entry_id, body.opinion, f"platform:{platform}", body.note)
