@@ -19,6 +19,7 @@ from bastion.service import Service
 from bastion.settings import Settings
 from bastion.web import routes as web
 from bastion.web.auth import Forbidden, LoginRequired, session_secret
+from bastion.web.errors import forbidden_page
 from bastion.workers.actions import action_delivery_worker
 from bastion.workers.retro import retro_match_worker
 
@@ -93,9 +94,5 @@ def _install_web(app: FastAPI, settings: Settings) -> None:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
     @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, _: Forbidden) -> HTMLResponse:
-        return HTMLResponse(
-            "<!doctype html><title>Not allowed</title><h1>Your role cannot open this page.</h1>"
-            '<p><a href="/queue">Back to the queue</a></p>',
-            status_code=403,
-        )
+    def _forbidden(request: Request, error: Forbidden) -> HTMLResponse:
+        return forbidden_page(request, error)

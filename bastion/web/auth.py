@@ -17,7 +17,11 @@ class LoginRequired(Exception):
 
 
 class Forbidden(Exception):
-    """The user's role may not see this page or do this."""
+    """The user's role may not see this page or do this (`permission`: what it lacks; None for a bad CSRF token)."""
+
+    def __init__(self, permission: Permission | None = None) -> None:
+        super().__init__(permission)
+        self.permission = permission
 
 
 def session_secret(data_dir: Path, configured: str | None) -> str:
@@ -47,7 +51,7 @@ def current_user(request: Request) -> UserRow:
 def require(request: Request, permission: Permission) -> UserRow:
     user = current_user(request)
     if not can(user.role, permission):
-        raise Forbidden
+        raise Forbidden(permission)
     return user
 
 
