@@ -11,6 +11,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
+from bastion.api.scopes import DEFAULT_SCOPES
 from bastion.banks.entries import add_entries, create_bank
 from bastion.banks.media import entries_from_media
 from bastion.core import Bank, Category, Item, Kind, Media
@@ -21,7 +22,6 @@ from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.base import utcnow
 from bastion.store.db import Database
-from bastion.store.keys import create_key
 from bastion.store.models.core import ApiKeyRow
 from bastion.store.models.review import ReportRow, UserRow
 
@@ -51,8 +51,8 @@ def load_demo(settings: Settings, db: Database) -> list[str]:
     key_file = settings.data_dir / "demo-api-key"
     lines = [f"demo: checked {len(items)} fictional items, {flagged} flagged for review or removal"]
     if not key_file.exists() or not _key_is_live(db, key_file.read_text().strip()):
-        with db.session() as session:
-            key = create_key(session, DEMO_PLATFORM, actor="demo")
+        with db.transaction() as tx:  # the README's calls: check, report, appeal
+            key = tx.keys.create(DEMO_PLATFORM, DEFAULT_SCOPES, actor="demo")
         key_file.write_text(key.secret + "\n")
         key_file.chmod(0o600)
     lines.append(f"demo: API key in {key_file} (header 'Authorization: Bearer <key>')")

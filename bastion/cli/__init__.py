@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 
-from bastion.cli import actions, banks, model, rules, users
-from bastion.cli._context import database, err, fail, settings
+from bastion.cli import actions, banks, keys, model, rules, users
+from bastion.cli._context import database, err, settings
 from bastion.cli.scan import scan
 from bastion.store.audit import verify_chain
-from bastion.store.keys import create_key, revoke_key
 
 app = typer.Typer(
     name="bastion",
@@ -18,9 +17,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-keys_app = typer.Typer(help="Per-platform API keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.command()(scan)
 
@@ -66,26 +63,6 @@ def demo(
         serve(host="127.0.0.1", port=port, workers=1)
 
 
-@keys_app.command("create")
-def keys_create(platform: Annotated[str, typer.Option(help="the platform this key is for")]) -> None:
-    """Create an API key; it is shown once and stored only as a hash."""
-    if not 0 < len(platform) <= 64 or not platform.isprintable():
-        raise fail("a platform name is 1 to 64 printable characters")
-    with database().session() as session:
-        issued = create_key(session, platform)
-    typer.echo(issued.secret)
-    err.print(f"key {issued.prefix} created for platform {platform!r}; store it now, it is not shown again")
-
-
-@keys_app.command("revoke")
-def keys_revoke(prefix: Annotated[str, typer.Argument(help="the key's prefix (second part of the key)")]) -> None:
-    """Revoke an API key by its prefix."""
-    with database().session() as session:
-        if not revoke_key(session, prefix):
-            raise fail(f"no live key with prefix {prefix!r}")
-    err.print(f"key {prefix} revoked")
-
-
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the whole hash chain; name the first broken record."""
@@ -98,7 +75,7 @@ def audit_verify() -> None:
     raise typer.Exit(1)
 
 
-for _module in (model, banks, rules, users, actions):
+for _module in (model, banks, rules, users, actions, keys):
     _module.register(app)
 
 
