@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from bastion import __version__
-from bastion.api import banks, body_limit, check, errors, review
+from bastion.api import banks, body_limit, check, docs, errors, review
 from bastion.api.auth import KeyCache
 from bastion.api.request_log import RequestLogMiddleware
 from bastion.service import Service
@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         version=__version__,
         description="Find, review and act on terrorist and violent extremist content.",
         lifespan=lifespan,
+        docs_url=None,  # docs.install serves /docs from local assets; FastAPI's pages load from a CDN
+        redoc_url=None,
     )
     app.state.retro, app.state.delivery = retro, delivery
     app.state.settings = settings
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.include_router(check.router)
     app.include_router(banks.router)
     app.include_router(review.router)
+    docs.install(app)
     _install_web(app, settings)
     app.add_middleware(body_limit.BodyLimitMiddleware, limit=lambda: app.state.settings.max_body_bytes)
     app.add_middleware(RequestLogMiddleware)  # outermost: refused bodies are logged too
