@@ -18,10 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bastion.api.app import create_app
+from bastion.api.scopes import Scope
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
-from bastion.store.keys import create_key
 
 PG_ADMIN = os.environ.get("BASTION_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -95,8 +95,8 @@ def service(settings: Settings, db: Database) -> Service:
 
 @pytest.fixture
 def api_key(db: Database) -> str:
-    with db.session() as session:
-        return create_key(session, "test-platform").secret
+    with db.transaction() as tx:
+        return tx.keys.create("test-platform", Scope).secret
 
 
 @pytest.fixture
