@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Debian packages Bastion needs beyond Python: ffmpeg (video decoding and the
-# vpdq build), Tesseract with Arabic and Latin scripts (OCR), and Chromium for
-# the browser tests. Installs only what is missing; needs root (or sudo).
+# Debian packages Bastion needs beyond Python. Installs only what is missing; needs root (or sudo).
+#   install-system-deps.sh runtime   what the product needs to install and run (`make demo`): ffmpeg for
+#                                    video, Tesseract with Arabic and Latin scripts for OCR, and g++ to build
+#                                    pdqhash (PyPI has no wheel of it)
+#   install-system-deps.sh test      runtime, plus Chromium for the browser tests and the libav*-dev headers
+#                                    and build tools for Meta's vpdq (`make test`)
 set -euo pipefail
 
-wanted=(ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-        libavdevice-dev libavfilter-dev pkg-config cmake g++
-        tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fra tesseract-ocr-rus chromium)
+runtime=(ffmpeg tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fra tesseract-ocr-rus g++)
+test_and_build=(chromium libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+                libavdevice-dev libavfilter-dev pkg-config cmake)
+
+case "${1:-runtime}" in
+  runtime) wanted=("${runtime[@]}") ;;
+  test) wanted=("${runtime[@]}" "${test_and_build[@]}") ;;
+  *) echo "usage: $0 [runtime|test]" >&2; exit 2 ;;
+esac
 missing=()
 for package in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
