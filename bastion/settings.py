@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     # where decisions are delivered (a webhook signed with HMAC-SHA256; unset keeps them queued).
     session_secret: str | None = None
     secure_cookies: bool = False
+    action_target: str = "webhook"  # an entry point of `bastion.action_targets`
     action_webhook_url: str | None = None
     action_webhook_secret: str | None = None  # no default: a guessable key would let anyone forge actions
     action_delivery_interval_seconds: float = Field(default=5.0, gt=0)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bastion.context import AppContext
 from bastion.core import Item
 from bastion.pipeline import Pipeline
 from bastion.plugins import PluginError, available_detectors, load_detectors
@@ -63,4 +64,4 @@ def test_the_builtin_detectors_register_through_entry_points() -> None:
 
 def test_an_unknown_detector_name_is_a_clear_error() -> None:
     with pytest.raises(PluginError, match="unknown detector"):
-        load_detectors(Settings(detectors=["no-such-detector"]))
+        load_detectors(AppContext.read_only(Settings(detectors=["no-such-detector"])))
