@@ -7,11 +7,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from bastion.cli._context import database, err, fail
 from bastion.review.accounts import AccountError, Role, create_user, set_active
-from bastion.store.models.review import UserRow
 
 users_app = typer.Typer(help="Moderator accounts and roles.", no_args_is_help=True)
 
@@ -24,8 +22,8 @@ def create(
 ) -> None:
     """Create a user (the password is stored as an argon2 hash)."""
     try:
-        with database().session() as session:
-            create_user(session, username, password, role, "cli")
+        with database().transaction() as tx:
+            create_user(tx, username, password, role, "cli")
     except AccountError as error:
         raise fail(str(error)) from None
     err.print(f"user {username!r} created with role {role.value}")
@@ -34,18 +32,18 @@ def create(
 @users_app.command("list")
 def list_() -> None:
     table = Table("user", "role", "active")
-    with database().reader() as session:
-        for user in session.scalars(select(UserRow).order_by(UserRow.username)):
+    with database().snapshot() as tx:
+        for user in tx.users.all():
             table.add_row(user.username, user.role, "yes" if user.active else "no")
     Console().print(table)
 
 
 @users_app.command("disable")
 def disable(username: Annotated[str, typer.Argument()]) -> None:
-    """Stop a user from logging in (their decisions stay on the record)."""
+    """Stop a user from logging in (their decisions stay on the record); the last active admin stays."""
     try:
-        with database().session() as session:
-            set_active(session, username, False, "cli")
+        with database().transaction() as tx:
+            set_active(tx, username, False, "cli")
     except AccountError as error:
         raise fail(str(error)) from None
     err.print(f"user {username!r} disabled")

@@ -7,11 +7,9 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from bastion.store.audit import append_audit
 from bastion.store.models.review import UserRow
+from bastion.store.transaction import Transaction
 
 
 class Role(StrEnum):
@@ -20,6 +18,19 @@ class Role(StrEnum):
     SENIOR_MODERATOR = "senior_moderator"
     LEGAL = "legal"
     AUDITOR = "auditor"  # reads everything, changes nothing
+
+    @property
+    def label(self) -> str:
+        """The role's name as people read it, the same in every table, form and message."""
+        return self.value.replace("_", " ")
+
+
+def role_label(role: str) -> str:
+    """A stored role's readable name; a role this version does not know is shown as stored."""
+    try:
+        return Role(role).label
+    except ValueError:
+        return role
 
 
 class Permission(StrEnum):
@@ -67,44 +78,50 @@ def can(role: str, permission: Permission) -> bool:
         return False
 
 
-def create_user(session: Session, username: str, password: str, role: Role, actor: str) -> UserRow:
+def create_user(tx: Transaction, username: str, password: str, role: Role, actor: str) -> UserRow:
     if not _USERNAME.match(username):
         raise AccountError("a username is 2-64 lower-case letters, digits, '.', '_' or '-'")
     if len(password) < 10:
         raise AccountError("a password has at least 10 characters")
-    if session.scalar(select(UserRow.id).where(UserRow.username == username)):
+    if tx.users.exists(username):
         raise AccountError(f"user {username!r} already exists")
-    user = UserRow(username=username, password_hash=_hasher.hash(password), role=role.value)
-    session.add(user)
-    session.flush()
-    append_audit(session, action="user.create", subject=f"user:{username}", actor=actor, payload={"role": role.value})
+    user = tx.users.add(username, _hasher.hash(password), role.value)
+    tx.audit.append(action="user.create", subject=f"user:{username}", actor=actor, payload={"role": role.value})
     return user
 
 
-def set_active(session: Session, username: str, active: bool, actor: str) -> UserRow:
-    user = session.scalar(select(UserRow).where(UserRow.username == username))
-    if user is None:
-        raise AccountError(f"no user {username!r}")
+def set_active(tx: Transaction, username: str, active: bool, actor: str) -> UserRow:
+    """Let a user log in again, or stop them; nobody disables themselves or the last active admin."""
+    user = _named(tx, username)
+    if not active and actor == f"user:{username}":
+        raise AccountError("you cannot disable your own account: ask another admin")
+    if not active and user.active and user.role == Role.ADMIN and tx.users.count_active(Role.ADMIN) <= 1:
+        raise AccountError(f"{username!r} is the last active admin: enable or create another admin first")
     user.active = active
-    append_audit(session, action="user.enable" if active else "user.disable", subject=f"user:{username}", actor=actor)
+    tx.audit.append(action="user.enable" if active else "user.disable", subject=f"user:{username}", actor=actor)
     return user
 
 
-def set_wellbeing(session: Session, username: str, blur: bool, grayscale: bool, break_after: int) -> UserRow:
+def set_wellbeing(tx: Transaction, username: str, blur: bool, grayscale: bool, break_after: int) -> UserRow:
     """A moderator's own media defaults and how many graphic items before a suggested break."""
-    user = session.scalar(select(UserRow).where(UserRow.username == username))
-    if user is None:
-        raise AccountError(f"no user {username!r}")
+    user = _named(tx, username)
     if not 1 <= break_after <= 500:
         raise AccountError("suggest a break after 1 to 500 items")
     user.blur_media, user.grayscale_media, user.break_after = blur, grayscale, break_after
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> UserRow | None:
+def _named(tx: Transaction, username: str) -> UserRow:
+    user = tx.users.named(username)
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    return user
+
+
+def authenticate(tx: Transaction, username: str, password: str) -> UserRow | None:
     """The active user with these credentials, or None (same answer for every kind of failure)."""
-    user = session.scalar(select(UserRow).where(UserRow.username == username))
-    if user is None or not user.active:
+    user = tx.users.active(username)
+    if user is None:
         _hasher.hash(password)  # spend the same time, so timing does not tell which names exist
         return None
     try:

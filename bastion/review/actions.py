@@ -17,21 +17,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from bastion.store.db import Database
 from bastion.store.models.review import OutboxRow
+from bastion.store.transaction import Transaction
 
 MAX_BACKOFF = timedelta(hours=1)
 LEASE = timedelta(minutes=1)  # a delivery attempt's hold on its row: well over the request timeout
 
 
-def enqueue_action(session: Session, item_id: str, action: str, details: dict[str, Any], now: datetime) -> OutboxRow:
-    row = OutboxRow(item_id=item_id, action=action, payload=details, created_at=now, next_attempt_at=now)
-    session.add(row)
-    session.flush()
-    return row
+def enqueue_action(tx: Transaction, item_id: str, action: str, details: dict[str, Any], now: datetime) -> OutboxRow:
+    """Keep an action for the platform in the caller's transaction: it is sent only if the decision commits."""
+    return tx.outbox.enqueue(item_id, action, details, now)
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -48,16 +45,8 @@ def deliver_due(
     db: Database, url: str, secret: str, now: datetime, timeout: float = 10.0, limit: int = 100
 ) -> DeliveryReport:
     """POST every due action once; failures are retried later with exponential backoff."""
-    with db.reader() as session:
-        due = [
-            row.id
-            for row in session.scalars(
-                select(OutboxRow)
-                .where(OutboxRow.delivered_at.is_(None), OutboxRow.next_attempt_at <= now)
-                .order_by(OutboxRow.id)
-                .limit(limit)
-            )
-        ]
+    with db.snapshot() as tx:
+        due = tx.outbox.due(now, limit)
     delivered = failed = 0
     with httpx.Client(timeout=timeout) as client:
         for outbox_id in due:
@@ -80,27 +69,20 @@ def _deliver_one(db: Database, client: httpx.Client, outbox_id: int, url: str, s
         ok, error = response.is_success, None if response.is_success else f"HTTP {response.status_code}"
     except httpx.HTTPError as problem:
         ok, error = False, f"{type(problem).__name__}: {problem}"
-    with db.session() as session:
-        row = session.get(OutboxRow, outbox_id)
-        assert row is not None  # outbox rows are never deleted
-        row.attempts += 1
-        if ok:
-            row.delivered_at, row.last_error = now, None
-        else:
-            row.last_error = error
-            row.next_attempt_at = now + min(MAX_BACKOFF, timedelta(seconds=2**row.attempts))
+    with db.transaction() as tx:
+        tx.outbox.record_attempt(outbox_id, now, error, _backoff)
     return ok
+
+
+def _backoff(attempts: int) -> timedelta:
+    """How long a failed action waits before its next attempt: doubling, at most `MAX_BACKOFF`."""
+    return min(MAX_BACKOFF, timedelta(seconds=2**attempts))
 
 
 def _lease(db: Database, outbox_id: int, now: datetime) -> dict[str, Any] | None:
     """Claim a due row for `LEASE` (longer than a request may take); the payload to send, or None."""
-    with db.session() as session:
-        claimed = session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == outbox_id, OutboxRow.delivered_at.is_(None), OutboxRow.next_attempt_at <= now)
-            .values(next_attempt_at=now + LEASE)
-        ).rowcount  # type: ignore[attr-defined]
-        row = session.get(OutboxRow, outbox_id) if claimed else None
+    with db.transaction() as tx:
+        row = tx.outbox.lease(outbox_id, now, now + LEASE)
         return (
             None if row is None else {"delivery": row.id, "item_id": row.item_id, "action": row.action, **row.payload}
         )

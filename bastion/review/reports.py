@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from bastion.core import Priority
-from bastion.store.audit import append_audit
+from bastion.store.items import CaseRequest
 from bastion.store.models.core import CaseRow
 from bastion.store.models.review import ReportRow
-from bastion.store.records import CaseRequest, open_case
+from bastion.store.reports import PRESSURE_WINDOW, ReportPressure
+from bastion.store.transaction import Transaction
 
 
 class ReportReason(StrEnum):
@@ -28,17 +26,9 @@ class ReportReason(StrEnum):
 _TRUST_BONUS = Priority.HASH_MATCH - Priority.REPORT - 1
 
 
-def reporter_trust(session: Session, reporter: str) -> float:
+def reporter_trust(tx: Transaction, reporter: str) -> float:
     """Share of the reporter's decided reports that were upheld, with a neutral prior (Laplace: 1/2 at first)."""
-    counts = dict(
-        session.execute(
-            select(ReportRow.outcome, func.count())
-            .where(ReportRow.reporter == reporter, ReportRow.outcome.is_not(None))
-            .group_by(ReportRow.outcome)
-        ).all()
-    )
-    upheld, rejected = counts.get("upheld", 0), counts.get("rejected", 0)
-    return (upheld + 1) / (upheld + rejected + 2)
+    return tx.reports.reporter_record(reporter).trust
 
 
 @dataclass(frozen=True)
@@ -49,7 +39,7 @@ class FiledReport:
 
 
 def file_report(
-    session: Session,
+    tx: Transaction,
     item_id: str,
     author: str | None,
     reporter: str,
@@ -58,22 +48,22 @@ def file_report(
     platform: str,
     now: datetime,
 ) -> FiledReport:
-    trust = reporter_trust(session, reporter)
-    report = ReportRow(
-        item_id=item_id,
-        reporter=reporter,
-        author=author,
-        reason=reason.value,
-        text=text,
-        platform=platform,
-        reported_at=now,
+    """Keep a user's report and open (or raise) the item's case by how often this reporter was right."""
+    trust = reporter_trust(tx, reporter)
+    report = tx.reports.add(
+        ReportRow(
+            item_id=item_id,
+            reporter=reporter,
+            author=author,
+            reason=reason.value,
+            text=text,
+            platform=platform,
+            reported_at=now,
+        )
     )
-    session.add(report)
     priority = int(Priority.REPORT + round(_TRUST_BONUS * trust))
-    case = open_case(session, CaseRequest(item_id, priority, [], "report"), now)
-    session.flush()
-    append_audit(
-        session,
+    case = tx.items.open_case(CaseRequest(item_id, priority, [], "report"), now)
+    tx.audit.append(
         action="report.file",
         subject=f"item:{item_id}",
         actor=f"reporter:{reporter}",
@@ -82,34 +72,10 @@ def file_report(
     return FiledReport(report, case, trust)
 
 
-@dataclass(frozen=True)
-class ReportPressure:
-    """Reports against one author: many reports from few reporters looks like mass-reporting."""
-
-    author: str
-    reports: int
-    reporters: int
-
-    @property
-    def looks_coordinated(self) -> bool:
-        return self.reports >= 5 and self.reporters <= max(1, self.reports // 3)
+def pressure_on(tx: Transaction, author: str, now: datetime) -> ReportPressure:
+    """Reports against an author in the last day, and from how many reporters."""
+    return tx.reports.pressure_on(author, now - PRESSURE_WINDOW)
 
 
-def pressure_on(session: Session, author: str, now: datetime, hours: int = 24) -> ReportPressure:
-    reports, reporters = session.execute(
-        select(func.count(), func.count(func.distinct(ReportRow.reporter))).where(
-            ReportRow.author == author, ReportRow.reported_at >= now - timedelta(hours=hours)
-        )
-    ).one()
-    return ReportPressure(author, int(reports), int(reporters))
-
-
-def most_reported_authors(session: Session, now: datetime, hours: int = 24, limit: int = 10) -> list[ReportPressure]:
-    rows = session.execute(
-        select(ReportRow.author, func.count(), func.count(func.distinct(ReportRow.reporter)))
-        .where(ReportRow.author.is_not(None), ReportRow.reported_at >= now - timedelta(hours=hours))
-        .group_by(ReportRow.author)
-        .order_by(func.count().desc())
-        .limit(limit)
-    ).all()
-    return [ReportPressure(str(author), int(n), int(r)) for author, n, r in rows]
+def most_reported_authors(tx: Transaction, now: datetime, limit: int = 10) -> list[ReportPressure]:
+    return tx.reports.most_reported_authors(now - PRESSURE_WINDOW, limit)

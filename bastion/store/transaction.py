@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bastion.store.audit import AuditRepository
     from bastion.store.banks import BankRepository
     from bastion.store.cases import CaseRepository
+    from bastion.store.dashboard import DashboardRepository
     from bastion.store.items import ItemRepository
     from bastion.store.keys import KeyRepository
     from bastion.store.outbox import OutboxRepository
@@ -75,3 +76,7 @@ class Transaction:
     @cached_property
     def outbox(self) -> OutboxRepository:
         return self._repository("outbox", "OutboxRepository")
+
+    @cached_property
+    def dashboard(self) -> DashboardRepository:
+        return self._repository("dashboard", "DashboardRepository")

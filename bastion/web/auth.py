@@ -6,7 +6,6 @@ import secrets
 from pathlib import Path
 
 from fastapi import Request
-from sqlalchemy import select
 
 from bastion.review.accounts import Permission, can
 from bastion.store.models.review import UserRow
@@ -40,8 +39,8 @@ def current_user(request: Request) -> UserRow:
     username = request.session.get("user")
     if not username:
         raise LoginRequired
-    with request.app.state.db.reader() as session:
-        user = session.scalar(select(UserRow).where(UserRow.username == username, UserRow.active.is_(True)))
+    with request.app.state.db.snapshot() as tx:
+        user = tx.users.active(username)
     if user is None:
         request.session.clear()
         raise LoginRequired

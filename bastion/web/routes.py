@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
 from bastion.core import VIOLATING, Category
 from bastion.review.accounts import (
@@ -23,15 +22,16 @@ from bastion.review.accounts import (
     authenticate,
     can,
     create_user,
+    role_label,
     set_active,
     set_wellbeing,
 )
-from bastion.review.cases import AppealOutcome, Decision, QueueFilter, ReviewError, claim, decide, decide_appeal, queue
-from bastion.review.reports import pressure_on, reporter_trust
+from bastion.review.automatic import automatic_action
+from bastion.review.cases import AppealOutcome, Decision, ReviewError, claim, decide, decide_appeal
+from bastion.review.queue import QueueFilter, queue
 from bastion.store.base import utcnow
-from bastion.store.models.banks import BankMatchRow, BankRow
-from bastion.store.models.core import AuditRow, CaseRow, ItemRow, VerdictRow
-from bastion.store.models.review import AppealRow, DecisionRow, ReportRow, UserRow
+from bastion.store.case_view import CaseView
+from bastion.store.models.review import UserRow
 from bastion.web.auth import check_csrf, csrf_token, current_user, require
 from bastion.web.highlight import highlighted
 from bastion.web.stats import dashboard as dashboard_figures
@@ -74,8 +74,8 @@ def login(
     request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()], csrf: Csrf = None
 ) -> Response:
     check_csrf(request, csrf)
-    with request.app.state.db.reader() as session:
-        user = authenticate(session, username.strip().lower(), password)
+    with request.app.state.db.snapshot() as tx:
+        user = authenticate(tx, username.strip().lower(), password)
     if user is None:
         return _page(request, "login.html", None, 401, error="Wrong username or password.")
     request.session.clear()  # a fresh session on login: no fixation
@@ -102,9 +102,9 @@ def queue_page(
 ) -> HTMLResponse:
     user = require(request, Permission.VIEW_QUEUE)
     filters = QueueFilter(category or None, lang or None, source or None, bank or None, rule or None, older_than_hours)
-    with request.app.state.db.reader() as session:
-        entries = queue(session, user, filters, utcnow())
-        banks = session.scalars(select(BankRow.name).order_by(BankRow.name)).all()
+    with request.app.state.db.snapshot() as tx:
+        entries = queue(tx, user, filters, utcnow())
+        banks = tx.cases.bank_names()
     return _page(
         request,
         "queue.html",
@@ -120,12 +120,12 @@ def queue_page(
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: int) -> HTMLResponse:
     user = require(request, Permission.VIEW_QUEUE)
-    with request.app.state.db.reader() as session:
-        case = session.get(CaseRow, case_id)
-        if case is None:
-            return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
-        context = _case_context(session, case, user)
-    if context["item"].media:
+    with request.app.state.db.snapshot() as tx:
+        view = tx.cases.case_view(case_id, utcnow())
+    if view is None:
+        return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
+    context = _case_context(view, user)
+    if view.item.media:
         _count_exposure(request, case_id)
     exposure = int(request.session.get("exposure", 0))
     return _page(request, "case.html", user, exposure=exposure, suggest_break=exposure >= user.break_after, **context)
@@ -139,48 +139,28 @@ def _count_exposure(request: Request, case_id: int) -> None:
         request.session["exposure"] = int(request.session.get("exposure", 0)) + 1
 
 
-def _case_context(session: Any, case: CaseRow, user: UserRow) -> dict[str, Any]:
-    item = session.get(ItemRow, case.item_id)
-    verdict = session.scalar(select(VerdictRow.body).where(VerdictRow.item_id == case.item_id)) or {}
-    signals = verdict.get("signals", [])
-    prior = (
-        session.execute(
-            select(CaseRow, DecisionRow.action)
-            .join(ItemRow, ItemRow.id == CaseRow.item_id)
-            .outerjoin(DecisionRow, DecisionRow.case_id == CaseRow.id)
-            .where(ItemRow.author == item.author, CaseRow.id != case.id)
-            .order_by(CaseRow.opened_at.desc())
-            .limit(20)
-        ).all()
-        if item.author
-        else []
-    )
-    entries = select(BankMatchRow.entry_id).where(BankMatchRow.item_id == item.id)
-    related = session.scalars(
-        select(BankMatchRow.item_id)
-        .where(BankMatchRow.entry_id.in_(entries), BankMatchRow.item_id != item.id)
-        .distinct()
-        .limit(20)
-    ).all()
+def _case_context(view: CaseView, user: UserRow) -> dict[str, Any]:
+    """The case page's template context: the stored view, its highlighted text, and the decision form's choices."""
+    signals = view.verdict.get("signals", [])
     ocr = next((s["evidence"].get("ocr_text") for s in signals if s.get("evidence", {}).get("ocr_text")), None)
-    reports = session.scalars(select(ReportRow).where(ReportRow.item_id == item.id)).all()
     return {
-        "case": case,
-        "item": item,
-        "verdict": verdict,
-        "segments": highlighted(item.text or "", signals, "text"),
+        "case": view.case,
+        "item": view.item,
+        "verdict": view.verdict,
+        "automatic": automatic_action(view.verdict),
+        "segments": highlighted(view.item.text or "", signals, "text"),
         "ocr_segments": highlighted(ocr, signals, "ocr") if ocr else None,
-        "prior": prior,
-        "related": related,
-        "reports": reports,
-        "trust": {r.reporter: reporter_trust(session, r.reporter) for r in reports},
-        "pressure": pressure_on(session, item.author, utcnow()) if item.author else None,
-        "decisions": session.scalars(select(DecisionRow).where(DecisionRow.case_id == case.id)).all(),
-        "appeal": session.scalar(select(AppealRow).where(AppealRow.case_id == case.id, AppealRow.outcome.is_(None))),
+        "prior": view.prior,
+        "related": view.related,
+        "reports": view.reports,
+        "trust": {name: record.trust for name, record in view.reporters.items()},
+        "pressure": view.pressure,
+        "decisions": view.decisions,
+        "appeal": view.open_appeal,
         "violating": sorted(c.value for c in VIOLATING),
-        "suggested": next((c for c in case.categories if Category(c).is_violating), "propaganda"),
-        "banks": session.scalars(select(BankRow.name).where(BankRow.benign.is_(False)).order_by(BankRow.name)).all(),
-        "mine": case.assignee == user.username,
+        "suggested": next((c for c in view.case.categories if Category(c).is_violating), "propaganda"),
+        "banks": view.bankable,
+        "mine": view.case.assignee == user.username,
     }
 
 
@@ -189,8 +169,8 @@ def claim_case(request: Request, case_id: int, csrf: Csrf = None) -> Response:
     check_csrf(request, csrf)
     user = require(request, Permission.VIEW_QUEUE)
     try:
-        with request.app.state.db.session() as session:
-            claim(session, case_id, user, utcnow())
+        with request.app.state.db.transaction() as tx:
+            claim(tx, case_id, user, utcnow())
     except ReviewError as error:
         return _redirect(f"/cases/{case_id}", str(error), request)
     return _redirect(f"/cases/{case_id}")
@@ -210,12 +190,12 @@ def decide_case(
     check_csrf(request, csrf)
     user = current_user(request)
     try:
-        with request.app.state.db.session() as session:
+        with request.app.state.db.transaction() as tx:
             if decision in {o.value for o in AppealOutcome}:
-                decide_appeal(session, case_id, user, AppealOutcome(decision), utcnow(), note)
+                decide_appeal(tx, case_id, user, AppealOutcome(decision), utcnow(), note)
             else:
                 decide(
-                    session,
+                    tx,
                     case_id,
                     user,
                     Decision(decision),
@@ -265,8 +245,8 @@ def me_update(
     check_csrf(request, csrf)
     user = current_user(request)
     try:
-        with request.app.state.db.session() as session:
-            set_wellbeing(session, user.username, blur, grayscale, break_after)
+        with request.app.state.db.transaction() as tx:
+            set_wellbeing(tx, user.username, blur, grayscale, break_after)
     except AccountError as error:
         return _redirect("/me", str(error), request)
     if reset_exposure:  # after a break, the count starts again
@@ -278,26 +258,26 @@ def me_update(
 @router.get("/dashboard")
 def dashboard_page(request: Request) -> HTMLResponse:
     user = require(request, Permission.VIEW_DASHBOARD)
-    with request.app.state.db.reader() as session:
-        figures = dashboard_figures(session, utcnow())
+    with request.app.state.db.snapshot() as tx:
+        figures = dashboard_figures(tx, utcnow())
     return _page(request, "dashboard.html", user, d=figures)
 
 
 @router.get("/audit")
 def audit_page(request: Request) -> HTMLResponse:
     user = require(request, Permission.VIEW_AUDIT)
-    with request.app.state.db.reader() as session:
-        records = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(100)).all()
-        total = session.scalar(select(AuditRow.seq).order_by(AuditRow.seq.desc()).limit(1)) or 0
+    with request.app.state.db.snapshot() as tx:
+        records = tx.audit.newest(100)
+        total = tx.audit.count()
     return _page(request, "audit.html", user, records=records, total=total)
 
 
 @router.get("/admin")
 def admin_page(request: Request) -> HTMLResponse:
     user = require(request, Permission.MANAGE_USERS)
-    with request.app.state.db.reader() as session:
-        users = session.scalars(select(UserRow).order_by(UserRow.username)).all()
-    return _page(request, "admin.html", user, users=users, roles=list(Role))
+    with request.app.state.db.snapshot() as tx:
+        users = tx.users.all()
+    return _page(request, "admin.html", user, users=users, roles=list(Role), role_label=role_label)
 
 
 @router.post("/admin/users")
@@ -311,8 +291,8 @@ def admin_create_user(
     check_csrf(request, csrf)
     admin = require(request, Permission.MANAGE_USERS)
     try:
-        with request.app.state.db.session() as session:
-            create_user(session, username.strip().lower(), password, Role(role), f"user:{admin.username}")
+        with request.app.state.db.transaction() as tx:
+            create_user(tx, username.strip().lower(), password, Role(role), f"user:{admin.username}")
     except (AccountError, ValueError) as error:
         return _redirect("/admin", str(error), request)
     return _redirect("/admin", f"User {username} created.", request)
@@ -323,8 +303,8 @@ def admin_set_active(request: Request, username: str, active: Annotated[bool, Fo
     check_csrf(request, csrf)
     admin = require(request, Permission.MANAGE_USERS)
     try:
-        with request.app.state.db.session() as session:
-            set_active(session, username, active, f"user:{admin.username}")
+        with request.app.state.db.transaction() as tx:
+            set_active(tx, username, active, f"user:{admin.username}")
     except AccountError as error:
         return _redirect("/admin", str(error), request)
     return _redirect("/admin")

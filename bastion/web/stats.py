@@ -7,13 +7,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from bastion.review.cases import ACTIONED, QUEUE_STATES
-from bastion.review.reports import ReportPressure, most_reported_authors
-from bastion.store.models.core import AuditRow, CaseRow
-from bastion.store.models.review import AppealRow, DecisionRow
+from bastion.review.cases import ACTIONED
+from bastion.review.reports import most_reported_authors
+from bastion.review.states import QUEUE_STATES
+from bastion.store.models.review import DecisionRow
+from bastion.store.reports import ReportPressure
+from bastion.store.transaction import Transaction
 
 
 @dataclass(frozen=True)
@@ -31,13 +30,11 @@ class Dashboard:
     audit_records: int
 
 
-def dashboard(session: Session, now: datetime, days: int = 14) -> Dashboard:
-    open_cases = session.scalars(select(CaseRow.opened_at).where(CaseRow.state.in_(QUEUE_STATES))).all()
-    decisions = session.scalars(
-        select(DecisionRow).where(DecisionRow.stage == "first", DecisionRow.decided_at >= now - timedelta(days=days))
-    ).all()
+def dashboard(tx: Transaction, now: datetime, days: int = 14) -> Dashboard:
+    open_cases = tx.dashboard.opened_at(QUEUE_STATES)
+    decisions = tx.dashboard.first_decisions_since(now - timedelta(days=days))
     final = [d for d in decisions if not d.action.startswith("escalate")]
-    outcomes = Counter(session.scalars(select(AppealRow.outcome).where(AppealRow.outcome.is_not(None))))
+    outcomes = tx.dashboard.appeal_outcomes()
     decided_appeals = outcomes["upheld"] + outcomes["reversed"]
     return Dashboard(
         queue_size=len(open_cases),
@@ -50,15 +47,12 @@ def dashboard(session: Session, now: datetime, days: int = 14) -> Dashboard:
             if any(d.seconds_to_decide is not None for d in final)
             else None
         ),
-        appeals=int(session.scalar(select(func.count()).select_from(AppealRow)) or 0),
+        appeals=tx.dashboard.appeals(),
         reversal_rate=round(outcomes["reversed"] / decided_appeals, 3) if decided_appeals else None,
-        detector_precision=_precision(final, set(session.scalars(_REVERSED_CASES))),
-        most_reported=most_reported_authors(session, now),
-        audit_records=int(session.scalar(select(func.count()).select_from(AuditRow)) or 0),
+        detector_precision=_precision(final, tx.dashboard.reversed_cases()),
+        most_reported=most_reported_authors(tx, now),
+        audit_records=tx.audit.count(),
     )
-
-
-_REVERSED_CASES = select(AppealRow.case_id).where(AppealRow.outcome == "reversed")
 
 
 def _precision(decisions: list[DecisionRow], reversed_cases: set[int]) -> list[tuple[str, float, int]]:

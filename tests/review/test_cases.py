@@ -11,20 +11,11 @@ from sqlalchemy import select
 
 from bastion.core import Category
 from bastion.review.accounts import PERMISSIONS, Permission, Role, authenticate, can
-from bastion.review.cases import (
-    AppealOutcome,
-    Decision,
-    QueueFilter,
-    ReviewError,
-    claim,
-    decide,
-    decide_appeal,
-    file_appeal,
-    queue,
-)
+from bastion.review.cases import AppealOutcome, Decision, ReviewError, claim, decide, decide_appeal, file_appeal
+from bastion.review.queue import QueueFilter, queue
 from bastion.store.base import utcnow
 from bastion.store.db import Database
-from bastion.store.models.core import AuditRow, CaseRow, ItemRow, VerdictRow
+from bastion.store.models.core import AuditRow, ItemRow, VerdictRow
 from bastion.store.models.review import OutboxRow, UserRow
 from tests.review.conftest import PASSWORD
 
@@ -46,10 +37,10 @@ def test_each_role_has_exactly_its_permissions(role: Role) -> None:
 
 def test_passwords_are_argon2_and_checked(db: Database, users: dict[str, UserRow]) -> None:
     assert users["ada"].password_hash.startswith("$argon2id$")
-    with db.reader() as session:
-        assert authenticate(session, "ada", PASSWORD) is not None
-        assert authenticate(session, "ada", "wrong-password") is None
-        assert authenticate(session, "nobody", PASSWORD) is None
+    with db.snapshot() as tx:
+        assert authenticate(tx, "ada", PASSWORD) is not None
+        assert authenticate(tx, "ada", "wrong-password") is None
+        assert authenticate(tx, "nobody", PASSWORD) is None
 
 
 def test_two_moderators_claiming_at_once_one_wins(
@@ -61,8 +52,8 @@ def test_two_moderators_claiming_at_once_one_wins(
     def attempt(name: str) -> None:
         barrier.wait()
         try:
-            with db.session() as session:
-                claim(session, case_id, users[name], utcnow())
+            with db.transaction() as tx:
+                claim(tx, case_id, users[name], utcnow())
             outcomes[name] = "won"
         except ReviewError as error:
             outcomes[name] = str(error)
@@ -82,93 +73,93 @@ def test_a_decision_leaves_the_queue_is_audited_and_queues_the_action(
 ) -> None:
     case_id = flagged_case()
     ada = users["ada"]
-    with db.session() as session:
-        assert [e.case.id for e in queue(session, ada, QueueFilter(), utcnow())] == [case_id]
+    with db.transaction() as tx:
+        assert [e.case.id for e in queue(tx, ada, QueueFilter(), utcnow())] == [case_id]
         with pytest.raises(ReviewError, match="claim case"):
-            decide(session, case_id, ada, Decision.REMOVE, utcnow(), Category.RECRUITMENT)
-        claim(session, case_id, ada, utcnow())
+            decide(tx, case_id, ada, Decision.REMOVE, utcnow(), Category.RECRUITMENT)
+        claim(tx, case_id, ada, utcnow())
         with pytest.raises(ReviewError, match="violating policy category"):
-            decide(session, case_id, ada, Decision.REMOVE, utcnow(), Category.NEWS)
-        decide(session, case_id, ada, Decision.REMOVE, utcnow(), Category.RECRUITMENT, "fictional test note")
-    with db.reader() as session:
-        assert queue(session, ada, QueueFilter(), utcnow()) == []
-        assert session.get(CaseRow, case_id).state == "decided"
-        assert session.scalars(select(OutboxRow.action)).all() == ["remove"]
-        assert "case.decide.remove" in session.scalars(select(AuditRow.action)).all()
+            decide(tx, case_id, ada, Decision.REMOVE, utcnow(), Category.NEWS)
+        decide(tx, case_id, ada, Decision.REMOVE, utcnow(), Category.RECRUITMENT, "fictional test note")
+    with db.snapshot() as tx:
+        assert queue(tx, ada, QueueFilter(), utcnow()) == []
+        assert tx.cases.get(case_id).state == "decided"
+        assert tx.session.scalars(select(OutboxRow.action)).all() == ["remove"]
+        assert "case.decide.remove" in tx.session.scalars(select(AuditRow.action)).all()
 
 
 def test_escalations_reach_only_the_roles_that_may_decide_them(
     db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
 ) -> None:
     case_id = flagged_case()
-    with db.session() as session:
-        claim(session, case_id, users["ada"], utcnow())
-        decide(session, case_id, users["ada"], Decision.ESCALATE_LEGAL, utcnow())
-    with db.session() as session:
-        assert queue(session, users["bo"], QueueFilter(), utcnow()) == []
-        assert [e.case.id for e in queue(session, users["lee"], QueueFilter(), utcnow())] == [case_id]
+    with db.transaction() as tx:
+        claim(tx, case_id, users["ada"], utcnow())
+        decide(tx, case_id, users["ada"], Decision.ESCALATE_LEGAL, utcnow())
+    with db.transaction() as tx:
+        assert queue(tx, users["bo"], QueueFilter(), utcnow()) == []
+        assert [e.case.id for e in queue(tx, users["lee"], QueueFilter(), utcnow())] == [case_id]
         with pytest.raises(ReviewError, match="role"):
-            claim(session, case_id, users["bo"], utcnow())
-        claim(session, case_id, users["lee"], utcnow())
-        decide(session, case_id, users["lee"], Decision.RESTRICT, utcnow(), Category.PROPAGANDA, countries=["DE"])
+            claim(tx, case_id, users["bo"], utcnow())
+        claim(tx, case_id, users["lee"], utcnow())
+        decide(tx, case_id, users["lee"], Decision.RESTRICT, utcnow(), Category.PROPAGANDA, countries=["DE"])
 
 
 def test_auditors_see_but_cannot_claim(
     db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
 ) -> None:
     case_id = flagged_case()
-    with db.session() as session:
-        assert queue(session, users["aud"], QueueFilter(), utcnow())
+    with db.transaction() as tx:
+        assert queue(tx, users["aud"], QueueFilter(), utcnow())
         with pytest.raises(ReviewError, match="role"):
-            claim(session, case_id, users["aud"], utcnow())
+            claim(tx, case_id, users["aud"], utcnow())
 
 
 def test_an_appeal_goes_to_another_moderator_and_a_reversal_restores(
     db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
 ) -> None:
     case_id = flagged_case(author="acct-9")
-    with db.session() as session:
-        claim(session, case_id, users["ada"], utcnow())
-        decide(session, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.RECRUITMENT)
-    with db.session() as session:
-        file_appeal(session, "post-1", "acct-9", "It was a quote from a novel.", utcnow())
-    with db.session() as session:
-        assert case_id not in [e.case.id for e in queue(session, users["ada"], QueueFilter(), utcnow())]
-        assert case_id in [e.case.id for e in queue(session, users["bo"], QueueFilter(), utcnow())]
+    with db.transaction() as tx:
+        claim(tx, case_id, users["ada"], utcnow())
+        decide(tx, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.RECRUITMENT)
+    with db.transaction() as tx:
+        file_appeal(tx, "post-1", "acct-9", "It was a quote from a novel.", utcnow())
+    with db.transaction() as tx:
+        assert case_id not in [e.case.id for e in queue(tx, users["ada"], QueueFilter(), utcnow())]
+        assert case_id in [e.case.id for e in queue(tx, users["bo"], QueueFilter(), utcnow())]
         with pytest.raises(ReviewError, match="different moderator"):
-            claim(session, case_id, users["ada"], utcnow())
-    with db.session() as session:
-        claim(session, case_id, users["bo"], utcnow())
-        decide_appeal(session, case_id, users["bo"], AppealOutcome.REVERSE, utcnow(), "context shows fiction")
-    with db.reader() as session:
-        assert session.get(CaseRow, case_id).state == "redecided"
-        assert session.scalars(select(OutboxRow.action).order_by(OutboxRow.id)).all() == ["remove", "restore"]
+            claim(tx, case_id, users["ada"], utcnow())
+    with db.transaction() as tx:
+        claim(tx, case_id, users["bo"], utcnow())
+        decide_appeal(tx, case_id, users["bo"], AppealOutcome.REVERSE, utcnow(), "context shows fiction")
+    with db.snapshot() as tx:
+        assert tx.cases.get(case_id).state == "redecided"
+        assert tx.session.scalars(select(OutboxRow.action).order_by(OutboxRow.id)).all() == ["remove", "restore"]
 
 
 def test_only_actioned_content_can_be_appealed(
     db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
 ) -> None:
     case_id = flagged_case()
-    with db.session() as session:
-        claim(session, case_id, users["ada"], utcnow())
-        decide(session, case_id, users["ada"], Decision.NO_VIOLATION, utcnow())
-    with db.session() as session, pytest.raises(ReviewError, match="no decided action"):
-        file_appeal(session, "post-1", "acct-1", "", utcnow())
+    with db.transaction() as tx:
+        claim(tx, case_id, users["ada"], utcnow())
+        decide(tx, case_id, users["ada"], Decision.NO_VIOLATION, utcnow())
+    with db.transaction() as tx, pytest.raises(ReviewError, match="no decided action"):
+        file_appeal(tx, "post-1", "acct-1", "", utcnow())
 
 
 def test_the_queue_filters_by_category_language_source_rule_and_age(
     db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
 ) -> None:
     recruiting = flagged_case("post-1")
-    with db.session() as session:
-        opened = session.get(CaseRow, recruiting).opened_at
-        lang = session.get(ItemRow, "post-1").lang
-        rule = session.get(VerdictRow, "post-1").body["rules"][0]["name"]
+    with db.transaction() as tx:
+        opened = tx.cases.get(recruiting).opened_at
+        lang = tx.session.get(ItemRow, "post-1").lang
+        rule = tx.session.get(VerdictRow, "post-1").body["rules"][0]["name"]
 
     def ids(**filters: object) -> list[int]:
-        with db.reader() as session:
+        with db.snapshot() as tx:
             later = opened + timedelta(hours=3)
-            return [e.case.id for e in queue(session, users["ada"], QueueFilter(**filters), later)]  # type: ignore[arg-type]
+            return [e.case.id for e in queue(tx, users["ada"], QueueFilter(**filters), later)]  # type: ignore[arg-type]
 
     assert ids() == [recruiting]
     assert ids(category="recruitment") == [recruiting] and ids(category="threat") == []
@@ -182,11 +173,11 @@ def test_a_filter_finds_cases_deep_in_a_long_backlog(
     db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
 ) -> None:
     cases = [flagged_case(f"post-{n}") for n in range(14)]
-    with db.session() as session:
+    with db.transaction() as tx:
         for case_id in cases[:-1]:  # all but the last, oldest-first at equal priority, become threats
-            session.get(CaseRow, case_id).categories = ["threat"]
-    with db.reader() as session:
-        found = queue(session, users["ada"], QueueFilter(category="recruitment"), utcnow(), limit=2)
+            tx.cases.get(case_id).categories = ["threat"]
+    with db.snapshot() as tx:
+        found = queue(tx, users["ada"], QueueFilter(category="recruitment"), utcnow(), limit=2)
     assert [e.case.id for e in found] == [cases[-1]]  # past the first pages of 2 * 5 rows
 
 
@@ -194,9 +185,9 @@ def test_a_forgotten_claim_expires_after_half_an_hour(
     db: Database, users: dict[str, UserRow], flagged_case: Callable[..., int]
 ) -> None:
     case_id, start = flagged_case(), utcnow()
-    with db.session() as session:
-        claim(session, case_id, users["ada"], start)
-    with db.session() as session, pytest.raises(ReviewError, match="already claimed by ada"):
-        claim(session, case_id, users["bo"], start + timedelta(minutes=10))
-    with db.session() as session:
-        assert claim(session, case_id, users["bo"], start + timedelta(minutes=31)).assignee == "bo"
+    with db.transaction() as tx:
+        claim(tx, case_id, users["ada"], start)
+    with db.transaction() as tx, pytest.raises(ReviewError, match="already claimed by ada"):
+        claim(tx, case_id, users["bo"], start + timedelta(minutes=10))
+    with db.transaction() as tx:
+        assert claim(tx, case_id, users["bo"], start + timedelta(minutes=31)).assignee == "bo"

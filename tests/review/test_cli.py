@@ -44,6 +44,14 @@ def test_bad_user_input_is_a_clear_error(bastion: CliRunner) -> None:
     assert role.exit_code == 2 and "king" in role.output
 
 
+def test_the_last_active_admin_cannot_be_disabled(bastion: CliRunner) -> None:
+    created = bastion.invoke(app, ["users", "create", "root", "--role", "admin", "--password", "long-enough-1"])
+    assert created.exit_code == 0, created.output
+    refused = bastion.invoke(app, ["users", "disable", "root"])
+    assert refused.exit_code == 2 and "last active admin" in refused.output
+    assert "yes" in bastion.invoke(app, ["users", "list"]).output
+
+
 def test_actions_are_not_delivered_without_a_secret(bastion: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BASTION_ACTION_WEBHOOK_URL", "http://platform.example/hook")
     refused = bastion.invoke(app, ["actions", "deliver"])

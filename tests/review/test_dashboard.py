@@ -18,17 +18,17 @@ def test_figures_follow_the_decisions(
 ) -> None:
     removed, cleared, waiting = flagged_case("d-1"), flagged_case("d-2"), flagged_case("d-3")
     later = utcnow() + timedelta(minutes=10)
-    with db.session() as session:
+    with db.transaction() as tx:
         for case_id, decision in [(removed, Decision.REMOVE), (cleared, Decision.NO_VIOLATION)]:
-            claim(session, case_id, users["ada"], later)
-            decide(session, case_id, users["ada"], decision, later, Category.RECRUITMENT)
-    with db.session() as session:
-        file_appeal(session, "d-1", "acct-1", "fictional appeal", later)
-    with db.session() as session:
-        claim(session, removed, users["bo"], later)
-        decide_appeal(session, removed, users["bo"], AppealOutcome.REVERSE, later)
-    with db.reader() as session:
-        figures = dashboard(session, later)
+            claim(tx, case_id, users["ada"], later)
+            decide(tx, case_id, users["ada"], decision, later, Category.RECRUITMENT)
+    with db.transaction() as tx:
+        file_appeal(tx, "d-1", "acct-1", "fictional appeal", later)
+    with db.transaction() as tx:
+        claim(tx, removed, users["bo"], later)
+        decide_appeal(tx, removed, users["bo"], AppealOutcome.REVERSE, later)
+    with db.snapshot() as tx:
+        figures = dashboard(tx, later)
     assert figures.queue_size == 1 and waiting
     assert dict(figures.decisions_by_action) == {"remove": 1, "no_violation": 1}
     assert figures.median_minutes_to_decision is not None and 9 <= figures.median_minutes_to_decision <= 11

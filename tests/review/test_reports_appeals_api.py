@@ -41,9 +41,9 @@ def _report(client: TestClient, item_id: str, reporter: str, author: str = "acct
 def test_reports_on_one_item_merge_into_one_case(client: TestClient, db: Database) -> None:
     first, second = _report(client, "r-1", "user-a"), _report(client, "r-1", "user-b")
     assert first["case_id"] == second["case_id"]
-    with db.reader() as session:
-        assert session.scalars(select(CaseRow).where(CaseRow.item_id == "r-1")).one().source == "report"
-        assert len(session.scalars(select(ReportRow)).all()) == 2
+    with db.snapshot() as tx:
+        assert tx.session.scalars(select(CaseRow).where(CaseRow.item_id == "r-1")).one().source == "report"
+        assert len(tx.session.scalars(select(ReportRow)).all()) == 2
 
 
 def test_a_report_on_a_checked_item_keeps_what_was_checked(client: TestClient, db: Database) -> None:
@@ -51,21 +51,21 @@ def test_a_report_on_a_checked_item_keeps_what_was_checked(client: TestClient, d
     assert checked.status_code == 200 and checked.json()["action"] == "review"
     reported = _report(client, "k-1", "user-a")  # the platform's copy says something else
     assert [s["detector"] for s in reported["verdict"]["signals"]] == [s["detector"] for s in checked.json()["signals"]]
-    with db.reader() as session:
-        assert session.get(ItemRow, "k-1").text == "Join the Crimson Dawn Brigade today"
-        case = session.scalars(select(CaseRow).where(CaseRow.item_id == "k-1")).one()
+    with db.snapshot() as tx:
+        assert tx.session.get(ItemRow, "k-1").text == "Join the Crimson Dawn Brigade today"
+        case = tx.session.scalars(select(CaseRow).where(CaseRow.item_id == "k-1")).one()
     assert reported["case_id"] == case.id and case.source == "detection"
 
 
 def test_trusted_reporters_raise_priority(client: TestClient, db: Database, users: dict[str, UserRow]) -> None:
     _report(client, "r-2", "good-reporter")
     case_id = _report(client, "r-2", "other")["case_id"]
-    with db.session() as session:
-        claim(session, case_id, users["ada"], utcnow())
-        decide(session, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.PROPAGANDA)
-    with db.reader() as session:
-        assert reporter_trust(session, "good-reporter") == pytest.approx(2 / 3)
-        assert reporter_trust(session, "stranger") == 0.5
+    with db.transaction() as tx:
+        claim(tx, case_id, users["ada"], utcnow())
+        decide(tx, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.PROPAGANDA)
+    with db.snapshot() as tx:
+        assert reporter_trust(tx, "good-reporter") == pytest.approx(2 / 3)
+        assert reporter_trust(tx, "stranger") == 0.5
     trusted = _report(client, "r-3", "good-reporter")
     unknown = _report(client, "r-4", "stranger")
     assert trusted["priority"] > unknown["priority"]
@@ -74,8 +74,8 @@ def test_trusted_reporters_raise_priority(client: TestClient, db: Database, user
 def test_mass_reporting_of_one_author_is_visible(client: TestClient, db: Database) -> None:
     for n in range(6):
         _report(client, f"m-{n}", "sock-puppet", author="targeted-author")
-    with db.reader() as session:
-        pressure = pressure_on(session, "targeted-author", utcnow())
+    with db.snapshot() as tx:
+        pressure = pressure_on(tx, "targeted-author", utcnow())
     assert (pressure.reports, pressure.reporters, pressure.looks_coordinated) == (6, 1, True)
 
 
@@ -83,9 +83,9 @@ def test_appeals_need_an_actioned_item(client: TestClient, db: Database, users: 
     refused = client.post("/v1/appeals", json={"item_id": "nothing", "appellant": "acct-3"})
     assert refused.status_code == 404
     case_id = _report(client, "a-1", "user-a")["case_id"]
-    with db.session() as session:
-        claim(session, case_id, users["ada"], utcnow())
-        decide(session, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.PROPAGANDA)
+    with db.transaction() as tx:
+        claim(tx, case_id, users["ada"], utcnow())
+        decide(tx, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.PROPAGANDA)
     filed = client.post("/v1/appeals", json={"item_id": "a-1", "appellant": "acct-3", "text": "It is satire."})
     assert filed.status_code == 201 and filed.json()["state"] == "appealed"
 
@@ -94,15 +94,15 @@ def test_a_reversed_removal_counts_against_the_reporters(
     client: TestClient, db: Database, users: dict[str, UserRow]
 ) -> None:
     case_id = _report(client, "rv-1", "eager-reporter")["case_id"]
-    with db.session() as session:
-        claim(session, case_id, users["ada"], utcnow())
-        decide(session, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.PROPAGANDA)
+    with db.transaction() as tx:
+        claim(tx, case_id, users["ada"], utcnow())
+        decide(tx, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.PROPAGANDA)
     assert client.post("/v1/appeals", json={"item_id": "rv-1", "appellant": "acct-3"}).status_code == 201
-    with db.session() as session:
-        claim(session, case_id, users["bo"], utcnow())
-        decide_appeal(session, case_id, users["bo"], AppealOutcome.REVERSE, utcnow(), "satire, in context")
-    with db.reader() as session:
-        assert reporter_trust(session, "eager-reporter") == pytest.approx(1 / 3)
+    with db.transaction() as tx:
+        claim(tx, case_id, users["bo"], utcnow())
+        decide_appeal(tx, case_id, users["bo"], AppealOutcome.REVERSE, utcnow(), "satire, in context")
+    with db.snapshot() as tx:
+        assert reporter_trust(tx, "eager-reporter") == pytest.approx(1 / 3)
 
 
 class Platform:
@@ -138,8 +138,8 @@ def platform() -> Iterator[Platform]:
 
 def test_actions_are_signed_and_retried_until_acknowledged(db: Database, platform: Platform) -> None:
     now = utcnow()
-    with db.session() as session:
-        enqueue_action(session, "post-9", "remove", {"category": "propaganda"}, now)
+    with db.transaction() as tx:
+        enqueue_action(tx, "post-9", "remove", {"category": "propaganda"}, now)
     first = deliver_due(db, platform.url, "shared-secret", now)
     assert (first.delivered, first.failed) == (0, 1)
     assert deliver_due(db, platform.url, "shared-secret", now).delivered == 0  # backing off
@@ -149,8 +149,8 @@ def test_actions_are_signed_and_retried_until_acknowledged(db: Database, platfor
     assert headers["X-Bastion-Signature"] == signature("shared-secret", body)
     assert json.loads(body)["action"] == "remove"
     assert headers["X-Bastion-Delivery"] == headers["X-Bastion-Delivery"].strip()
-    with db.reader() as session:
-        row = session.scalars(select(OutboxRow)).one()
+    with db.snapshot() as tx:
+        row = tx.session.scalars(select(OutboxRow)).one()
     assert row.delivered_at is not None and row.attempts == 2
 
 
@@ -166,8 +166,8 @@ def test_serve_delivers_queued_actions_by_itself(settings: Settings, db: Databas
     )
     try:
         with TestClient(create_app(configured, Service.from_settings(configured, db))):
-            with db.session() as session:
-                enqueue_action(session, "post-12", "remove", {"category": "propaganda"}, utcnow())
+            with db.transaction() as tx:
+                enqueue_action(tx, "post-12", "remove", {"category": "propaganda"}, utcnow())
             for _ in range(200):  # the loop comes round every 0.05 s; up to ~10 s on a busy machine
                 if hook.received:
                     break
@@ -175,8 +175,8 @@ def test_serve_delivers_queued_actions_by_itself(settings: Settings, db: Databas
     finally:
         hook.server.shutdown()
     assert [json.loads(body)["item_id"] for body, _ in hook.received] == ["post-12"]
-    with db.reader() as session:
-        assert session.scalars(select(OutboxRow)).one().delivered_at is not None
+    with db.snapshot() as tx:
+        assert tx.session.scalars(select(OutboxRow)).one().delivered_at is not None
 
 
 def _platform(on_post: Callable[[bytes], None]) -> tuple[ThreadingHTTPServer, str]:
@@ -196,13 +196,13 @@ def _platform(on_post: Callable[[bytes], None]) -> tuple[ThreadingHTTPServer, st
 
 def test_no_write_waits_while_the_platform_answers(db: Database) -> None:
     def write_meanwhile(_: bytes) -> None:  # a moderator decides while the webhook is in flight
-        with db.session() as session:
-            enqueue_action(session, "post-other", "label", {}, utcnow())
+        with db.transaction() as tx:
+            enqueue_action(tx, "post-other", "label", {}, utcnow())
 
     server, url = _platform(write_meanwhile)
     try:
-        with db.session() as session:
-            enqueue_action(session, "post-13", "remove", {}, utcnow())
+        with db.transaction() as tx:
+            enqueue_action(tx, "post-13", "remove", {}, utcnow())
         report = deliver_due(db, url, "shared-secret", utcnow(), timeout=5, limit=1)
     finally:
         server.shutdown()
@@ -218,8 +218,8 @@ def test_two_deliverers_at_once_send_each_action_once(db: Database) -> None:
 
     server, url = _platform(slow)
     now = utcnow()
-    with db.session() as session:
-        enqueue_action(session, "post-14", "remove", {}, now)
+    with db.transaction() as tx:
+        enqueue_action(tx, "post-14", "remove", {}, now)
     try:
         rounds = [threading.Thread(target=deliver_due, args=(db, url, "shared-secret", now)) for _ in range(2)]
         for deliverer in rounds:

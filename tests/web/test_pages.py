@@ -15,15 +15,16 @@ from bastion.demo import demo_poster
 from bastion.review.accounts import Role, create_user, set_active
 from bastion.service import Service
 from bastion.settings import Settings
+from tests.review.conftest import FICTIONAL_BANK, check_banked_poster
 
 PASSWORD = "fictional-password-1"
 
 
 @pytest.fixture
 def browser(settings: Settings, service: Service) -> TestClient:
-    with service.db.session() as session:
+    with service.db.transaction() as tx:
         for name, role in [("mod", Role.MODERATOR), ("boss", Role.ADMIN), ("aud", Role.AUDITOR)]:
-            create_user(session, name, PASSWORD, role, "test")
+            create_user(tx, name, PASSWORD, role, "test")
     return TestClient(create_app(settings, service), follow_redirects=False)
 
 
@@ -91,12 +92,14 @@ def test_a_moderator_sets_their_own_media_defaults_and_break(browser: TestClient
     poster = io.BytesIO()
     demo_poster(5).save(poster, "PNG")
     service.check(
-        Item(
-            id="img-1",
-            kind=Kind.IMAGE,
-            text="Glory to the crimson martyrs",
-            media=Media(base64=base64.b64encode(poster.getvalue()).decode(), content_type="image/png"),
-        )
+        [
+            Item(
+                id="img-1",
+                kind=Kind.IMAGE,
+                text="Glory to the crimson martyrs",
+                media=Media(base64=base64.b64encode(poster.getvalue()).decode(), content_type="image/png"),
+            )
+        ]
     )
     _login(browser, "mod")
     case_page = browser.get("/cases/1").text
@@ -113,7 +116,7 @@ def test_a_moderator_sets_their_own_media_defaults_and_break(browser: TestClient
 
 
 def test_roles_that_may_not_act_are_refused_on_post(browser: TestClient, service: Service) -> None:
-    service.check(Item(id="p-1", text="Join the Crimson Dawn Brigade today", author="acct-1"))
+    service.check([Item(id="p-1", text="Join the Crimson Dawn Brigade today", author="acct-1")])
     _login(browser, "aud")
     token = _csrf(browser.get("/queue").text)
     claimed = browser.post("/cases/1/claim", data={"csrf": token}, follow_redirects=True)
@@ -131,6 +134,39 @@ def test_roles_that_may_not_act_are_refused_on_post(browser: TestClient, service
 def test_a_disabled_user_is_logged_out_at_once(browser: TestClient, service: Service) -> None:
     _login(browser, "mod")
     assert browser.get("/queue").status_code == 200
-    with service.db.session() as session:
-        set_active(session, "mod", False, "test")
+    with service.db.transaction() as tx:
+        set_active(tx, "mod", False, "test")
     assert browser.get("/queue").headers["location"].startswith("/login")
+
+
+def test_an_admin_cannot_disable_themselves(browser: TestClient) -> None:
+    _login(browser, "boss")
+    page = browser.get("/admin").text
+    assert 'action="/admin/users/boss/active"' not in page  # no button to lock yourself out
+    refused = browser.post("/admin/users/boss/active", data={"active": "false", "csrf": _csrf(page)})
+    assert "cannot disable your own account" in browser.get(refused.headers["location"]).text
+    assert browser.get("/admin").status_code == 200  # still an admin, still logged in
+
+
+def test_the_users_table_and_the_new_user_form_name_roles_alike(browser: TestClient) -> None:
+    _login(browser, "boss")
+    token = _csrf(browser.get("/admin").text)
+    made = {"username": "elder", "password": "long-enough-1", "role": "senior_moderator", "csrf": token}
+    assert browser.post("/admin/users", data=made).status_code == 303
+    page = browser.get("/admin").text
+    table = set(re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td>", page))
+    form = set(re.findall(r'<option value="[a-z_]+">([^<]+)</option>', page))
+    assert table == {"moderator", "admin", "auditor", "senior moderator"}
+    assert form == {role.label for role in Role}
+
+
+def test_an_automatic_removal_says_what_was_done_in_the_queue_and_on_the_case(
+    browser: TestClient, service: Service
+) -> None:
+    case_id = check_banked_poster(service, "img-7")
+    done = f"removed automatically by rule known-content-exact-match v1 (exact match in bank {FICTIONAL_BANK})"
+    _login(browser, "mod")
+    row = re.search(rf'<tr class="row" data-case="{case_id}".*?</tr>', browser.get("/queue").text, re.S)
+    assert row and done in row.group(0)
+    case_page = browser.get(f"/cases/{case_id}").text
+    assert done in case_page and "no decision yet" not in case_page

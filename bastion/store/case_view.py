@@ -1,0 +1,87 @@
+"""One case with everything around it that a person needs to decide it, read in one go.
+
+The web case page and the API both show this; neither builds it from its own queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bastion.store.models.banks import BankMatchRow
+from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
+from bastion.store.models.review import AppealRow, DecisionRow, ReportRow
+from bastion.store.reports import PRESSURE_WINDOW, ReporterRecord, ReportPressure, ReportRepository
+
+_NEIGHBOURS = 20  # earlier cases of the author, and items sharing a bank match, shown at most
+
+
+@dataclass(frozen=True)
+class PriorCase:
+    """One of the author's other cases and what was decided on it (None while undecided)."""
+
+    case: CaseRow
+    action: str | None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: CaseRow
+    item: ItemRow
+    verdict: dict[str, Any]
+    decisions: list[DecisionRow]
+    open_appeal: AppealRow | None
+    reports: list[ReportRow]
+    reporters: dict[str, ReporterRecord]  # each reporter's track record, for their reports' weight
+    pressure: ReportPressure | None  # reports against the author in the last `PRESSURE_WINDOW`
+    prior: list[PriorCase] = field(default_factory=list)  # the author's conduct: their other cases, newest first
+    related: list[str] = field(default_factory=list)  # other items matching the same bank entries
+    bankable: list[str] = field(default_factory=list)  # banks the item can be added to (not benign ones)
+
+
+def build_case_view(session: Session, case: CaseRow, now: datetime, bankable: list[str]) -> CaseView:
+    item = session.get(ItemRow, case.item_id)
+    assert item is not None  # a case's item is deleted with it (foreign key, on delete cascade)
+    reports = ReportRepository(session)
+    on_item = reports.on_item(item.id)
+    return CaseView(
+        case=case,
+        item=item,
+        verdict=session.scalar(select(VerdictRow.body).where(VerdictRow.item_id == item.id)) or {},
+        decisions=list(session.scalars(select(DecisionRow).where(DecisionRow.case_id == case.id))),
+        open_appeal=session.scalar(select(AppealRow).where(AppealRow.case_id == case.id, AppealRow.outcome.is_(None))),
+        reports=on_item,
+        reporters=reports.reporter_records([r.reporter for r in on_item]),
+        pressure=reports.pressure_on(item.author, now - PRESSURE_WINDOW) if item.author else None,
+        prior=_prior(session, case, item.author) if item.author else [],
+        related=_related(session, item.id),
+        bankable=bankable,
+    )
+
+
+def _prior(session: Session, case: CaseRow, author: str) -> list[PriorCase]:
+    rows = session.execute(
+        select(CaseRow, DecisionRow.action)
+        .join(ItemRow, ItemRow.id == CaseRow.item_id)
+        .outerjoin(DecisionRow, DecisionRow.case_id == CaseRow.id)
+        .where(ItemRow.author == author, CaseRow.id != case.id)
+        .order_by(CaseRow.opened_at.desc())
+        .limit(_NEIGHBOURS)
+    ).all()
+    return [PriorCase(prior, action) for prior, action in rows]
+
+
+def _related(session: Session, item_id: str) -> list[str]:
+    entries = select(BankMatchRow.entry_id).where(BankMatchRow.item_id == item_id)
+    return list(
+        session.scalars(
+            select(BankMatchRow.item_id)
+            .where(BankMatchRow.entry_id.in_(entries), BankMatchRow.item_id != item_id)
+            .distinct()
+            .limit(_NEIGHBOURS)
+        )
+    )

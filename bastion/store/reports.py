@@ -1,0 +1,104 @@
+"""User reports as stored: filed, counted per reporter and per author, settled when a case is decided."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bastion.store.models.review import ReportRow
+
+PRESSURE_WINDOW = timedelta(hours=24)  # how far back reports against an author count as pressure on them
+
+
+@dataclass(frozen=True)
+class ReporterRecord:
+    """How a reporter's decided reports ended."""
+
+    upheld: int = 0
+    rejected: int = 0
+
+    @property
+    def trust(self) -> float:
+        """Share of decided reports that were upheld, with a neutral prior (Laplace: 1/2 at first)."""
+        return (self.upheld + 1) / (self.upheld + self.rejected + 2)
+
+
+@dataclass(frozen=True)
+class ReportPressure:
+    """Reports against one author: many reports from few reporters looks like mass-reporting."""
+
+    author: str
+    reports: int
+    reporters: int
+
+    @property
+    def looks_coordinated(self) -> bool:
+        return self.reports >= 5 and self.reporters <= max(1, self.reports // 3)
+
+
+class ReportRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, report: ReportRow) -> ReportRow:
+        self._session.add(report)
+        self._session.flush()
+        return report
+
+    def on_item(self, item_id: str) -> list[ReportRow]:
+        return list(self._session.scalars(select(ReportRow).where(ReportRow.item_id == item_id).order_by(ReportRow.id)))
+
+    def any(self) -> bool:
+        """Whether any report was ever filed."""
+        return self._session.scalar(select(ReportRow.id).limit(1)) is not None
+
+    def reporter_record(self, reporter: str) -> ReporterRecord:
+        return self.reporter_records([reporter])[reporter]
+
+    def reporter_records(self, reporters: list[str]) -> dict[str, ReporterRecord]:
+        """Each reporter's decided reports, in one query."""
+        rows = self._session.execute(
+            select(ReportRow.reporter, ReportRow.outcome, func.count())
+            .where(ReportRow.reporter.in_(set(reporters)), ReportRow.outcome.is_not(None))
+            .group_by(ReportRow.reporter, ReportRow.outcome)
+        ).all()
+        counts: dict[str, dict[str, int]] = {reporter: {} for reporter in reporters}
+        for reporter, outcome, n in rows:
+            counts[reporter][str(outcome)] = int(n)
+        return {r: ReporterRecord(c.get("upheld", 0), c.get("rejected", 0)) for r, c in counts.items()}
+
+    def pressure_on(self, author: str, since: datetime) -> ReportPressure:
+        """Reports against an author filed since `since`, and by how many reporters."""
+        reports, reporters = self._session.execute(
+            select(func.count(), func.count(func.distinct(ReportRow.reporter))).where(
+                ReportRow.author == author, ReportRow.reported_at >= since
+            )
+        ).one()
+        return ReportPressure(author, int(reports), int(reporters))
+
+    def most_reported_authors(self, since: datetime, limit: int) -> list[ReportPressure]:
+        rows = self._session.execute(
+            select(ReportRow.author, func.count(), func.count(func.distinct(ReportRow.reporter)))
+            .where(ReportRow.author.is_not(None), ReportRow.reported_at >= since)
+            .group_by(ReportRow.author)
+            .order_by(func.count().desc())
+            .limit(limit)
+        ).all()
+        return [ReportPressure(str(author), int(n), int(r)) for author, n, r in rows]
+
+    def settle(self, item_id: str, upheld: bool) -> None:
+        """Give every undecided report on an item the outcome of the decision."""
+        for report in self._session.scalars(
+            select(ReportRow).where(ReportRow.item_id == item_id, ReportRow.outcome.is_(None))
+        ):
+            report.outcome = "upheld" if upheld else "rejected"
+
+    def reject_upheld(self, item_id: str) -> None:
+        """Mark the upheld reports on an item rejected (the action behind them was reversed)."""
+        for report in self._session.scalars(
+            select(ReportRow).where(ReportRow.item_id == item_id, ReportRow.outcome == "upheld")
+        ):
+            report.outcome = "rejected"
