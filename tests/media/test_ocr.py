@@ -13,6 +13,7 @@ from bastion.core import Item
 from bastion.media.ocr import TesseractOcr
 from bastion.pipeline import Pipeline
 from bastion.settings import Settings
+from tests.detectors.contract import ExtractorContract
 
 
 def _poster(text: str) -> bytes:
@@ -51,3 +52,11 @@ def test_ocr_text_goes_through_the_detectors_and_is_evidence(detectors: list[str
     text = next(s for s in verdict.signals if s.detector == "text")
     assert "CRIMSON DAWN" in text.evidence["ocr_text"]
     assert verdict.action.value == "review"
+
+
+class TestOcrContract(ExtractorContract):
+    def extractor(self) -> TesseractOcr:
+        return TesseractOcr.from_context(AppContext.read_only(Settings()))
+
+    def example(self) -> bytes:
+        return _poster("CRIMSON DAWN BRIGADE")
