@@ -1,4 +1,4 @@
-"""The vocabulary every part of Bastion speaks: Item, Signal, Verdict, Case, Bank.
+"""The vocabulary every part of Bastion speaks: Item, Signal, Verdict, CaseState, Bank.
 
 This module imports nothing from storage, the API, the web UI or workers; they
 all import it. The JSON shapes of Item and Verdict are the public contract
@@ -285,24 +285,13 @@ def tvec_score(signals: list[Signal]) -> float:
 
 
 class CaseState(StrEnum):
+    """Where a case is in human review; the steps between states are `bastion.review.states`."""
+
     OPEN = "open"
     ASSIGNED = "assigned"
     DECIDED = "decided"
     APPEALED = "appealed"
     REDECIDED = "redecided"
-
-
-class Case(BaseModel):
-    """An item waiting for, or having had, human review."""
-
-    id: int | None = None
-    item_id: str
-    state: CaseState = CaseState.OPEN
-    priority: int = Priority.NONE
-    categories: list[Category] = Field(default_factory=list)
-    assignee: str | None = None
-    opened_at: datetime | None = None
-    deadline: datetime | None = None
 
 
 class BankKind(StrEnum):
