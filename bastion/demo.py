@@ -9,26 +9,25 @@ import random
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
-from sqlalchemy import select
 
 from bastion.api.scopes import DEFAULT_SCOPES
 from bastion.banks.entries import add_entries, create_bank
 from bastion.banks.media import entries_from_media
-from bastion.core import Bank, Category, Item, Kind, Media
+from bastion.core import Action, Bank, Category, Item, Kind, Media, Verdict
 from bastion.media.hashing import hash_image
 from bastion.review.accounts import Role, create_user
+from bastion.review.cases import Decision, claim, decide
 from bastion.review.reports import ReportReason, file_report
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.base import utcnow
 from bastion.store.db import Database
-from bastion.store.models.core import ApiKeyRow
-from bastion.store.models.review import ReportRow, UserRow
 
 DEMO_DIR = Path(__file__).parent / "data" / "demo"
 DEMO_PLATFORM = "demo-platform"
 DEMO_BANK = "demo-shared-hashes"
 DEMO_PASSWORD = "bastion-demo-password"  # printed by `bastion demo`; demo data directories only
+DEMO_DECIDED = "demo-4"  # removed by the demo moderator, so the README can show its author's appeal
 DEMO_USERS = {
     "admin": Role.ADMIN,
     "moderator": Role.MODERATOR,
@@ -40,14 +39,16 @@ DEMO_USERS = {
 
 
 def load_demo(settings: Settings, db: Database) -> list[str]:
-    """Check the demo items (idempotent by item id) and make sure a demo key exists."""
+    """Check the demo items (idempotent by item id) and make sure a demo key, users and a decided case exist."""
     service = Service.from_settings(settings, db)
     _demo_bank(db)
     items = [Item.model_validate(json.loads(line)) for line in (DEMO_DIR / "items.jsonl").open(encoding="utf-8")]
     items += _demo_images()
-    verdicts = service.check_many(items, platform=DEMO_PLATFORM)
-    flagged = sum(1 for v in verdicts if v.action.value != "allow")
+    verdicts = service.check(items, platform=DEMO_PLATFORM)
+    flagged = sum(1 for v in verdicts if isinstance(v, Verdict) and v.action is not Action.ALLOW)
     _demo_reports(db)
+    _demo_users(db)
+    _demo_decision(db)
     key_file = settings.data_dir / "demo-api-key"
     lines = [f"demo: checked {len(items)} fictional items, {flagged} flagged for review or removal"]
     if not key_file.exists() or not _key_is_live(db, key_file.read_text().strip()):
@@ -56,8 +57,8 @@ def load_demo(settings: Settings, db: Database) -> list[str]:
         key_file.write_text(key.secret + "\n")
         key_file.chmod(0o600)
     lines.append(f"demo: API key in {key_file} (header 'Authorization: Bearer <key>')")
-    _demo_users(db)
     lines.append(f"demo: users {', '.join(DEMO_USERS)}, each with the password {DEMO_PASSWORD!r}")
+    lines.append(f"demo: the moderator removed {DEMO_DECIDED}; its author may appeal (POST /v1/appeals)")
     return lines
 
 
@@ -120,20 +121,20 @@ def _demo_images() -> list[Item]:
 
 
 def _demo_users(db: Database) -> None:
-    with db.session() as session:
-        existing = set(session.scalars(select(UserRow.username)))
+    with db.transaction() as tx:
+        existing = tx.users.usernames()
         for username, role in DEMO_USERS.items():
             if username not in existing:
-                create_user(session, username, DEMO_PASSWORD, role, "demo")
+                create_user(tx, username, DEMO_PASSWORD, role, "demo")
 
 
 def _demo_reports(db: Database) -> None:
-    with db.session() as session:
-        if session.scalar(select(ReportRow.id).limit(1)):
+    with db.transaction() as tx:
+        if tx.reports.any():
             return
         for reporter in ("user-101", "user-102"):
             file_report(
-                session,
+                tx,
                 "demo-image-repost",
                 "acct-7310",
                 reporter,
@@ -144,8 +145,18 @@ def _demo_reports(db: Database) -> None:
             )
 
 
+def _demo_decision(db: Database) -> None:
+    """One case decided by the demo moderator (once), so that appeals can be tried at once."""
+    with db.transaction() as tx:
+        case = tx.cases.for_item(DEMO_DECIDED)
+        moderator = tx.users.named("moderator")
+        if case is None or moderator is None or tx.cases.last_final_decision(case.id) is not None:
+            return
+        now = utcnow()
+        claim(tx, case.id, moderator, now)
+        decide(tx, case.id, moderator, Decision.REMOVE, now, Category.GLORIFICATION, "fictional demo decision")
+
+
 def _key_is_live(db: Database, key: str) -> bool:
-    prefix = key.split("_")[1] if key.count("_") >= 2 else ""
-    with db.reader() as session:
-        row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix)).first()
-        return row is not None and not row.revoked
+    with db.snapshot() as tx:
+        return tx.keys.lookup(key) is not None

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/check_throughput.py [--seconds 15] [--connections 32] [--workers 2]
 
-Prints items/s through `Service.check_many` (pipeline + SQLite writes) and,
+Prints items/s through `Service.check` (pipeline + SQLite writes) and,
 with wrk (Debian package `wrk`) as the load generator, requests/s and latency
 percentiles for `POST /v1/check` with text items against `bastion serve`.
 """
@@ -26,7 +26,6 @@ from bastion.core import Item
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
-from bastion.store.keys import create_key
 
 TEXTS = [
     "Lovely evening at the lake with friends",
@@ -53,10 +52,10 @@ end
 def in_process(settings: Settings, n: int) -> float:
     service = Service.from_settings(settings)
     items = [Item(id=f"in-{i}", text=TEXTS[i % len(TEXTS)]) for i in range(n)]
-    service.check_many(items[:100])  # warm up
+    service.check(items[:100])  # warm up
     started = time.perf_counter()
     for start in range(0, n, 256):
-        service.check_many(items[start : start + 256])
+        service.check(items[start : start + 256])
     return n / (time.perf_counter() - started)
 
 
@@ -66,8 +65,8 @@ def over_http(data_dir: Path, seconds: int, connections: int, workers: int) -> d
     settings = Settings(data_dir=data_dir)
     db = Database.from_settings(settings)
     db.migrate()
-    with db.session() as session:
-        key = create_key(session, "bench").secret
+    with db.transaction() as tx:
+        key = tx.keys.create("bench", ["check"], actor="bench").secret
     port = _free_port()
     env = {**os.environ, "BASTION_DATA_DIR": str(data_dir)}
     server = subprocess.Popen(
