@@ -5,30 +5,31 @@ from __future__ import annotations
 import base64
 import io
 import os
-import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 from sqlalchemy import select
 
 from bastion.api.app import create_app
+from bastion.api.scopes import Scope
 from bastion.core import Item, Kind, Media
 from bastion.demo import DEMO_PASSWORD, demo_poster, load_demo
 from bastion.review.accounts import Role, create_user
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
-from bastion.store.keys import create_key
 from bastion.store.models.core import CaseRow
 from bastion.store.models.review import OutboxRow
+from tests.banks.conftest import b64, video
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,12 +78,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data = tmp_path_factory.mktemp("site")
     settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'bastion.db'}", bank_refresh_seconds=0)
     service = Service.from_settings(settings)
-    with service.db.session() as session:
+    with service.db.transaction() as tx:
         for name, role in [("ada", Role.MODERATOR), ("bo", Role.MODERATOR), ("root", Role.ADMIN)]:
-            create_user(session, name, PASSWORD, role, "test")
-        key = create_key(session, "browser-test").secret
+            create_user(tx, name, PASSWORD, role, "test")
+        key = tx.keys.create("browser-test", Scope).secret
     load_demo(settings, service.db)  # a realistic queue around the items the tests decide
-    service.check_many(
+    service.check(
         [
             Item.model_validate(SHOT_POSTER),
             Item(
@@ -217,17 +218,62 @@ def test_the_first_moderator_cannot_judge_the_appeal_against_them(browser: Brows
     expect(page.locator("#decide-form")).to_have_count(0)
 
 
-def test_media_is_blurred_until_revealed_and_the_page_fits_a_tablet(browser: Browser, site: Site) -> None:
+@pytest.mark.parametrize("kind", ["image", "video"])
+def test_reveal_takes_the_blur_off_and_leaves_grayscale(browser: Browser, site: Site, kind: str) -> None:
+    """The style the browser computes, not the class: a more specific blur rule once outlived the reveal."""
+    data, content_type = (_image(7), "image/png") if kind == "image" else (b64(video((1, 2))), "video/mp4")
+    item = {"id": f"reveal-{kind}", "kind": kind, "author": "acct-5", "text": "Brothers, join the Crimson Dawn Brigade"}
+    checked = httpx.post(
+        f"{site.url}/v1/check",
+        headers={"Authorization": f"Bearer {site.api_key}"},
+        json=item | {"media": {"base64": data, "content_type": content_type}},
+        timeout=60,
+    )
+    assert checked.status_code == 200 and checked.json()["action"] == "review", checked.text
+    page = _login(browser, site, "bo")  # a new moderator's defaults: blurred and grey
+    page.goto(f"{site.url}/cases/{_case_of(site, item['id'])}")
+    shown = page.locator("#media img" if kind == "image" else "#media video")
+
+    def computed_filter() -> str:
+        return str(shown.evaluate("element => getComputedStyle(element).filter"))
+
+    assert computed_filter() == "blur(24px) grayscale(1)"
+    page.get_by_role("button", name="Reveal media").click()
+    assert computed_filter() == "grayscale(1)"
+    page.keyboard.press("v")  # the key hides it again
+    assert computed_filter() == "blur(24px) grayscale(1)"
+    page.evaluate("document.getElementById('media').classList.remove('gray')")  # a moderator who turned grey off
+    assert computed_filter() == "blur(24px)"
+    page.keyboard.press("v")
+    assert computed_filter() == "none"
+
+
+def test_the_case_page_and_the_queue_fit_a_tablet(browser: Browser, site: Site) -> None:
     page = _login(browser, site, "bo", width=768)
     page.goto(f"{site.url}/cases/{_case_of(site, 'post-poster')}")
-    media = page.locator("#media")
-    assert "blur" in media.locator("img").evaluate("img => getComputedStyle(img).filter")
-    page.keyboard.press("v")
-    expect(media).to_have_class(re.compile(r"\brevealed\b"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
     for path in ("/queue", "/me"):
         page.goto(f"{site.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 768, path
+
+
+def test_the_api_docs_render_with_only_loopback_reachable(browser: Browser, site: Site) -> None:
+    """Air-gapped networks: every request to another host is cut, and Swagger UI still shows the operations."""
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def loopback_only(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", loopback_only)
+    page.goto(f"{site.url}/docs")
+    expect(page.locator('.opblock-summary-path[data-path="/v1/check"]')).to_have_text("/v1/check")
+    expect(page.locator(".information-container .title")).to_contain_text("Bastion")
+    assert outside == []
 
 
 def test_a_moderator_cannot_reach_admin_pages(browser: Browser, site: Site) -> None:
