@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     settings = settings or Settings()
     service = service or Service.from_settings(settings)
     retro = retro_match_worker(service.db, settings)
-    delivery = action_delivery_worker(service.db, settings)
+    delivery = action_delivery_worker(service.context)
     workers = [worker for worker in (retro, delivery) if worker is not None]
 
     @asynccontextmanager

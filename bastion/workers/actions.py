@@ -1,19 +1,20 @@
-"""Decided actions delivered to the platform's webhook by `serve` itself, retried until acknowledged."""
+"""Decided actions delivered through the deployment's action target by `serve` itself, retried until acknowledged."""
 
 from __future__ import annotations
 
-from bastion.review.actions import deliver_due
-from bastion.settings import Settings
+from bastion.actions.outbox import deliver_due
+from bastion.context import AppContext
+from bastion.plugins import load_action_target
 from bastion.store.base import utcnow
-from bastion.store.db import Database
 from bastion.workers.loop import PeriodicWorker
 
 
-def action_delivery_worker(db: Database, settings: Settings) -> PeriodicWorker | None:
-    """None when no webhook is configured: decisions then wait in the outbox."""
-    url, secret = settings.action_webhook_url, settings.action_webhook_secret
-    if not url or not secret:
+def action_delivery_worker(context: AppContext) -> PeriodicWorker | None:
+    """None when no target is configured (no webhook URL and secret): decisions then wait in the outbox."""
+    target = load_action_target(context)
+    if target is None or context.db is None:
         return None
+    db = context.db
     return PeriodicWorker(
-        "action-delivery", lambda: deliver_due(db, url, secret, utcnow()), settings.action_delivery_interval_seconds
+        "action-delivery", lambda: deliver_due(db, target, utcnow()), context.settings.action_delivery_interval_seconds
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -11,9 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bastion.actions.outbox import deliver_due, enqueue_action
+from bastion.actions.webhook import WebhookTarget
 from bastion.api.app import create_app
 from bastion.core import Category
-from bastion.review.actions import deliver_due, enqueue_action, signature
 from bastion.review.cases import AppealOutcome, Decision, claim, decide, decide_appeal
 from bastion.review.reports import pressure_on, reporter_trust
 from bastion.service import Service
@@ -140,13 +143,14 @@ def test_actions_are_signed_and_retried_until_acknowledged(db: Database, platfor
     now = utcnow()
     with db.transaction() as tx:
         enqueue_action(tx, "post-9", "remove", {"category": "propaganda"}, now)
-    first = deliver_due(db, platform.url, "shared-secret", now)
+    first = deliver_due(db, WebhookTarget(platform.url, "shared-secret"), now)
     assert (first.delivered, first.failed) == (0, 1)
-    assert deliver_due(db, platform.url, "shared-secret", now).delivered == 0  # backing off
-    later = deliver_due(db, platform.url, "shared-secret", now.replace(year=now.year + 1))
+    assert deliver_due(db, WebhookTarget(platform.url, "shared-secret"), now).delivered == 0  # backing off
+    later = deliver_due(db, WebhookTarget(platform.url, "shared-secret"), now.replace(year=now.year + 1))
     assert later.delivered == 1
     body, headers = platform.received[-1]
-    assert headers["X-Bastion-Signature"] == signature("shared-secret", body)
+    # Computed here, not by the code under test: a signature that ignored the secret would fail.
+    assert headers["X-Bastion-Signature"] == "sha256=" + hmac.new(b"shared-secret", body, hashlib.sha256).hexdigest()
     assert json.loads(body)["action"] == "remove"
     assert headers["X-Bastion-Delivery"] == headers["X-Bastion-Delivery"].strip()
     with db.snapshot() as tx:
@@ -203,7 +207,7 @@ def test_no_write_waits_while_the_platform_answers(db: Database) -> None:
     try:
         with db.transaction() as tx:
             enqueue_action(tx, "post-13", "remove", {}, utcnow())
-        report = deliver_due(db, url, "shared-secret", utcnow(), timeout=5, limit=1)
+        report = deliver_due(db, WebhookTarget(url, "shared-secret", timeout=5), utcnow(), limit=1)
     finally:
         server.shutdown()
     assert (report.delivered, report.failed) == (1, 0)  # a held writer lock would have timed the request out
@@ -221,7 +225,10 @@ def test_two_deliverers_at_once_send_each_action_once(db: Database) -> None:
     with db.transaction() as tx:
         enqueue_action(tx, "post-14", "remove", {}, now)
     try:
-        rounds = [threading.Thread(target=deliver_due, args=(db, url, "shared-secret", now)) for _ in range(2)]
+        rounds = [
+            threading.Thread(target=deliver_due, args=(db, WebhookTarget(url, "shared-secret"), now))
+            for _ in range(2)
+        ]
         for deliverer in rounds:
             deliverer.start()
         for deliverer in rounds:
