@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bastion.actions.outbox import enqueue_action
 from bastion.banks.entries import NewEntry, add_entries
 from bastion.core import CaseState, Category
 from bastion.review.accounts import Permission, can
-from bastion.actions.outbox import enqueue_action
 from bastion.review.automatic import automatic_action
 from bastion.review.queue import may_work
 from bastion.review.states import ReviewError, Step, advance, next_state, state_of
