@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
 from bastion.banks.vpdq import entry_id_of, parse_frames, serialise
 from bastion.core import Bank, Category
-from bastion.store.banks import EntryValues
+from bastion.store.banks import NewEntry
 from bastion.store.base import utcnow
 from bastion.store.models.banks import BankEntryRow, BankRow, EntryFeedbackRow
 from bastion.store.transaction import Transaction
@@ -41,16 +40,6 @@ LABEL_CATEGORIES = {
 
 class BankError(ValueError):
     """A bank operation that cannot be done as asked (unknown bank, bad hash, duplicate name)."""
-
-
-@dataclass(frozen=True)
-class NewEntry:
-    kind: str
-    value: str
-    labels: list[str] = field(default_factory=list)
-    source: str | None = None
-    confidence: float = 1.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def valid_hash(kind: str, value: str) -> str:
@@ -205,7 +194,7 @@ def _write_batch(
     revived = [entry_id for entry_id, state in existing.values() if state == "removed"]
     tx.banks.revive(revived, now)
     new = [
-        EntryValues(kind, value, sorted(set(entry.labels)), entry.source, entry.confidence, _stored_extra(entry))
+        NewEntry(kind, value, sorted(set(entry.labels)), entry.source, entry.confidence, _stored_extra(entry))
         for (kind, value), entry in wanted.items()
         if (kind, value) not in existing
     ]

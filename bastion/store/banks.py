@@ -23,8 +23,9 @@ _MAX_ENTRY_ID = 2**31 - 1  # ids are INTEGER: 32 bits on PostgreSQL
 
 
 @dataclass(frozen=True)
-class EntryValues:
-    """A validated entry as it is stored: a vPDQ entry's value is the SHA-256 of its frames, which are in `extra`."""
+class NewEntry:
+    """A bank entry as given (validated by `banks.entries`) and as stored: a stored vPDQ entry's value is
+    the SHA-256 of its frames, which are in `extra`."""
 
     kind: str
     value: str
@@ -122,7 +123,7 @@ class BankRepository:
             found.update((value, (entry_id, state)) for entry_id, value, state in self._session.execute(query))
         return found
 
-    def insert_entries(self, bank_id: int, entries: Sequence[EntryValues], actor: str, now: datetime) -> list[int]:
+    def insert_entries(self, bank_id: int, entries: Sequence[NewEntry], actor: str, now: datetime) -> list[int]:
         """Insert active entries with one bulk statement (no ORM object per entry); returns their ids in order."""
         if not entries:
             return []

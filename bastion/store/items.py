@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
-from bastion.core import Action, Item, Verdict
+from bastion.core import Action, CaseState, Item, Verdict
 from bastion.store.audit import AuditEntry, append_audit_many
 from bastion.store.dialect import name_of, upsert_insert
 from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
@@ -63,7 +63,7 @@ class ItemRepository:
         )
         if until is not None:
             query = query.where(VerdictRow.decided_at < until)
-        yield from self._session.execute(query).tuples()
+        yield from self._session.execute(query)
 
 
 def write_checked(session: Session, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
@@ -106,7 +106,7 @@ def _open_cases(session: Session, requests: list[CaseRequest], now: datetime) ->
         if case is None:
             case = CaseRow(
                 item_id=request.item_id,
-                state="open",
+                state=CaseState.OPEN.value,
                 priority=request.priority,
                 categories=sorted(request.categories),
                 source=request.source,
