@@ -14,7 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from bastion import __version__
 from bastion.api import banks, body_limit, check, docs, errors, review
 from bastion.api.auth import KeyCache
-from bastion.api.request_log import RequestLogMiddleware
+from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.web import routes as web
@@ -22,6 +22,12 @@ from bastion.web.auth import Forbidden, LoginRequired, session_secret
 from bastion.web.errors import forbidden_page
 from bastion.workers.actions import action_delivery_worker
 from bastion.workers.retro import retro_match_worker
+
+
+def serving_app() -> FastAPI:
+    """The app as `bastion serve` runs it in each worker process: configured from the environment, JSON logs."""
+    log_as_json_lines()
+    return create_app()
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:

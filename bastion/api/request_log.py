@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import sys
 import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,6 +33,20 @@ log = structlog.wrap_logger(
         structlog.processors.JSONRenderer(),
     ],
 )
+
+
+def log_as_json_lines() -> None:
+    """Every structlog line of a serving process as one JSON object on stderr, like the request lines,
+    so a log shipper reads the workers' lines (retroactive matches, deliveries, alerts) the same way."""
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
 
 
 def note_item(request: Request, item_id: str) -> None:

@@ -9,7 +9,6 @@ import typer
 from bastion.cli import actions, banks, keys, model, rules, users
 from bastion.cli._context import database, err, settings
 from bastion.cli.scan import scan
-from bastion.store.audit import verify_chain
 
 app = typer.Typer(
     name="bastion",
@@ -36,7 +35,7 @@ def serve(
     database()  # migrate once, before workers start
     err.print(serving_banner(host, port, settings().resolved_database_url, workers), highlight=False)
     uvicorn.run(
-        "bastion.api.app:create_app",
+        "bastion.api.app:serving_app",
         factory=True,
         host=host,
         port=port,
@@ -66,8 +65,8 @@ def demo(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the whole hash chain; name the first broken record."""
-    with database().reader() as session:
-        report = verify_chain(session)
+    with database().snapshot() as tx:
+        report = tx.audit.verify()
     if report.ok:
         typer.echo(f"audit log intact: {report.records} records")
         return

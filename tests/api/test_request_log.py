@@ -77,7 +77,8 @@ def test_bastion_serve_prints_where_it_listens_then_one_json_line_per_request(tm
         assert server.stderr is not None
         banner = server.stderr.readline()
         _wait_until_up(f"http://127.0.0.1:{port}/healthz")
-        line = json.loads(server.stderr.readline())
+        lines = (json.loads(server.stderr.readline()) for _ in range(20))  # every log line is JSON
+        line = next(entry for entry in lines if entry["event"] == "request")
     finally:
         server.terminate()
         server.wait(timeout=30)
