@@ -1,9 +1,9 @@
 """What every part of Bastion is built from: settings and the resources they share.
 
-One `AppContext` per process holds the database and the bank index, so the
-API, `bastion scan`, workers and every detector use the same ones: nothing
-opens an engine or migrates on its own. Detectors and extractors receive the
-context in `from_context` and take what they need from it.
+One `AppContext` per process holds the database, the bank index and the text
+model, so the API, `bastion scan`, workers and every detector use the same
+ones: nothing opens an engine, migrates or loads a model on its own. Detectors
+and extractors receive the context in `from_context` and take what they need.
 
 Two ways to get one:
 - `AppContext.open(settings)`: the database is created and migrated; for
@@ -21,6 +21,7 @@ from pathlib import Path
 from bastion.banks.matcher import BankMatcher
 from bastion.settings import Settings
 from bastion.store.db import Database
+from bastion.text.model import TextModel
 
 
 @dataclass
@@ -29,6 +30,7 @@ class AppContext:
     db: Database | None
     writable: bool = False
     _matcher: BankMatcher | None = field(default=None, init=False, repr=False)
+    _text_model: TextModel | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, db: Database | None = None) -> AppContext:
@@ -55,6 +57,12 @@ class AppContext:
                 s.vpdq_entry_match_percent,
             )
         return self._matcher
+
+    def text_model(self) -> TextModel:
+        """The one text model of this process (loaded on first use): the detector and `eval`'s lines share it."""
+        if self._text_model is None:
+            self._text_model = TextModel.load(self.settings.text_model_dir)
+        return self._text_model
 
 
 def _existing_database(settings: Settings) -> Database | None:

@@ -89,16 +89,16 @@ def evaluate(
     A row whose label is not one of the model's is named in a warning and not scored; a file in which no
     row can be scored exits 1. A figure with nothing to measure it on (recall without judged TVEC) is n/a.
     """
+    from bastion.context import AppContext
     from bastion.pipeline import Pipeline
-    from bastion.text.model import TextModel
     from bastion.training.evaluate import judge, summarise
     from bastion.training.labelled import LabelledFileError
 
     if group_by not in (None, "source", "lang"):
         raise fail("--group-by takes 'source' or 'lang'")
     require_file(data)
-    config = settings()
-    pipeline = Pipeline.from_settings(config)
+    context = AppContext.read_only(settings())  # eval writes nothing and creates nothing
+    pipeline = Pipeline.from_context(context)
     try:
         judged = judge(pipeline, data)
     except LabelledFileError as error:
@@ -108,7 +108,7 @@ def evaluate(
     _warn_of_unknown_labels(data, judged.unknown_labels)
     if not judged.rows:
         raise fail(f"{data}: no row could be scored{_why_none(judged.unknown_labels)}", code=1)
-    report = summarise(judged, TextModel.load(config.text_model_dir).threshold_for)
+    report = summarise(judged, context.text_model().threshold_for)
     if as_json:
         sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
         return

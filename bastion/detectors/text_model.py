@@ -79,7 +79,7 @@ class TextModelDetector(Detector):
             else None
         )
         return cls(
-            TextModel.load(settings.text_model_dir),
+            context.text_model(),
             CategoryCues.load(settings.category_cues),
             judge,
             settings.llm_judge_band,

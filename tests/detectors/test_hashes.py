@@ -58,3 +58,4 @@ def test_without_a_database_media_is_hashed_and_matched_against_nothing(tmp_path
     assert signal.category is Category.BENIGN and signal.evidence["match"] is None
     assert signal.evidence["hashes"]["pdq"]
     assert not (tmp_path / "absent").exists()
+
