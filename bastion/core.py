@@ -275,6 +275,11 @@ class Verdict(BaseModel):
     decided_at: datetime | None = None
 
 
+def utcnow() -> datetime:
+    """Now, in UTC: every time Bastion stores or compares is zone-aware UTC."""
+    return datetime.now(UTC)
+
+
 def tvec_score(signals: list[Signal]) -> float:
     """The verdict's score: the highest TVEC likelihood over the signals.
 

@@ -13,14 +13,13 @@ from PIL import Image, ImageDraw, ImageFont
 from bastion.api.scopes import DEFAULT_SCOPES
 from bastion.banks.entries import add_entries, create_bank
 from bastion.banks.media import entries_from_media
-from bastion.core import Action, Bank, Category, Item, Kind, Media, Verdict
+from bastion.core import Action, Bank, Category, Item, Kind, Media, Verdict, utcnow
 from bastion.media.hashing import hash_image
 from bastion.review.accounts import Role, create_user
 from bastion.review.cases import Decision, claim, decide
 from bastion.review.reports import ReportReason, file_report
 from bastion.service import Service
 from bastion.settings import Settings
-from bastion.store.base import utcnow
 from bastion.store.db import Database
 
 DEMO_DIR = Path(__file__).parent / "data" / "demo"

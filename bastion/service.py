@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bastion.banks.matches import quarantine_overmatching, record_matches
 from bastion.context import AppContext
-from bastion.core import Action, ContentError, Item, Verdict
+from bastion.core import Action, ContentError, Item, Verdict, utcnow
 from bastion.detectors.base import Content
 from bastion.media.preserve import preserve
 from bastion.pipeline import Pipeline
@@ -34,7 +34,6 @@ from bastion.review.reports import FiledReport, ReportReason, file_report
 from bastion.rules import Policy
 from bastion.rules.alerts import raise_alerts, record_fires
 from bastion.settings import Settings
-from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.group_commit import GroupCommitter
 from bastion.store.transaction import Transaction

@@ -18,11 +18,10 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bastion.core import Category
+from bastion.core import Category, utcnow
 from bastion.review.accounts import Role, create_user
 from bastion.review.cases import Decision, claim, decide
 from bastion.review.queue import QueueFilter, queue
-from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
 

@@ -10,10 +10,9 @@ from pydantic import BaseModel, Field
 
 from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest
-from bastion.core import Item, Pseudonym
+from bastion.core import Item, Pseudonym, utcnow
 from bastion.review.cases import ReviewError, file_appeal
 from bastion.review.reports import ReportReason
-from bastion.store.base import utcnow
 
 router = APIRouter(tags=["review"])
 Reporter = Annotated[str, Depends(require_scope(Scope.REPORT))]

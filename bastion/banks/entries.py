@@ -14,9 +14,8 @@ from itertools import islice
 from typing import Any
 
 from bastion.banks.vpdq import entry_id_of, parse_frames, serialise
-from bastion.core import Bank, Category
+from bastion.core import Bank, Category, utcnow
 from bastion.store.banks import NewEntry
-from bastion.store.base import utcnow
 from bastion.store.models.banks import BankEntryRow, BankRow, EntryFeedbackRow
 from bastion.store.transaction import Transaction
 from bastion.wire import unpaired_surrogate

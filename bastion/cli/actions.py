@@ -9,8 +9,8 @@ import typer
 
 from bastion.actions.outbox import deliver_due
 from bastion.cli._context import database, err, fail, service, settings
+from bastion.core import utcnow
 from bastion.plugins import load_action_target
-from bastion.store.base import utcnow
 
 actions_app = typer.Typer(help="Decisions carried out on the platform through its webhook.", no_args_is_help=True)
 

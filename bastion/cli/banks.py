@@ -30,8 +30,7 @@ from bastion.banks.formats import FORMATS, decoded_lines, iter_entries, write_en
 from bastion.banks.matches import match_retroactively
 from bastion.banks.media import entries_from_media, hash_file
 from bastion.cli._context import database, err, fail, settings
-from bastion.core import Bank, Category, ContentError
-from bastion.store.base import utcnow
+from bastion.core import Bank, Category, ContentError, utcnow
 from bastion.store.models.banks import BankEntryRow
 from bastion.workers.retro import match_all_pending
 

@@ -12,11 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bastion.cli._context import database, fail, settings
-from bastion.core import Item
+from bastion.core import Item, utcnow
 from bastion.rules import Policy, PolicyError
 from bastion.rules.alerts import rate_alerts
 from bastion.rules.backtest import backtest
-from bastion.store.base import utcnow
 
 rules_app = typer.Typer(help="Policy files: test, backtest, alerts.", no_args_is_help=True)
 out = Console()

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from bastion.store.base import utcnow
+from bastion.core import utcnow
 from bastion.store.dialect import is_postgresql
 from bastion.store.models.core import AuditRow
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bastion.core import VIOLATING, Category
+from bastion.core import VIOLATING, Category, utcnow
 from bastion.review.accounts import (
     AccountError,
     Permission,
@@ -29,7 +29,6 @@ from bastion.review.accounts import (
 from bastion.review.automatic import automatic_action
 from bastion.review.cases import AppealOutcome, Decision, ReviewError, claim, decide, decide_appeal
 from bastion.review.queue import QueueFilter, queue
-from bastion.store.base import utcnow
 from bastion.store.case_view import CaseView
 from bastion.store.models.review import UserRow
 from bastion.web.auth import check_csrf, csrf_token, current_user, require

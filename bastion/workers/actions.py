@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bastion.actions.outbox import deliver_due
 from bastion.context import AppContext
+from bastion.core import utcnow
 from bastion.plugins import load_action_target
-from bastion.store.base import utcnow
 from bastion.workers.loop import PeriodicWorker
 
 

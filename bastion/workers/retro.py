@@ -12,9 +12,9 @@ from __future__ import annotations
 import structlog
 
 from bastion.banks.matches import match_pending
+from bastion.core import utcnow
 from bastion.settings import Settings
 from bastion.store.banks import BankMatch
-from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.workers.loop import PeriodicWorker
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bastion.banks.entries import NewEntry, add_entries, create_bank, set_enabled, set_entry_state
-from bastion.core import Bank
-from bastion.store.base import utcnow
+from bastion.core import Bank, utcnow
 from bastion.store.db import Database
 
 

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bastion.banks.matches import quarantine_overmatching
-from bastion.store.base import utcnow
+from bastion.core import utcnow
 from bastion.store.db import Database
 from bastion.store.models.banks import BankEntryRow
 from bastion.store.models.core import AuditRow, CaseRow

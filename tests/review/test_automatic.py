@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from bastion.core import utcnow
 from bastion.review.automatic import automatic_action
 from bastion.review.cases import Decision, claim, decide
 from bastion.review.queue import QueueFilter, queue
-from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.models.review import OutboxRow, UserRow
 from tests.review.conftest import FICTIONAL_BANK

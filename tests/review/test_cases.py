@@ -9,11 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bastion.core import Category
+from bastion.core import Category, utcnow
 from bastion.review.accounts import PERMISSIONS, Permission, Role, authenticate, can
 from bastion.review.cases import AppealOutcome, Decision, ReviewError, claim, decide, decide_appeal, file_appeal
 from bastion.review.queue import QueueFilter, queue
-from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.models.core import AuditRow, ItemRow, VerdictRow
 from bastion.store.models.review import OutboxRow, UserRow

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from bastion.core import Category
+from bastion.core import Category, utcnow
 from bastion.review.cases import AppealOutcome, Decision, claim, decide, decide_appeal, file_appeal
-from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.models.review import UserRow
 from bastion.web.stats import dashboard

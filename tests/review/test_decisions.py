@@ -10,12 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from bastion.banks.entries import create_bank
-from bastion.core import Bank, Category, Item, Kind, Media
+from bastion.core import Bank, Category, Item, Kind, Media, utcnow
 from bastion.demo import demo_poster
 from bastion.review.cases import Decision, ReviewError, claim, decide
 from bastion.review.queue import QueueFilter, queue
 from bastion.service import Service
-from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.models.banks import BankEntryRow
 from bastion.store.models.core import AuditRow

@@ -16,12 +16,11 @@ from sqlalchemy import select
 from bastion.actions.outbox import deliver_due, enqueue_action
 from bastion.actions.webhook import WebhookTarget
 from bastion.api.app import create_app
-from bastion.core import Category
+from bastion.core import Category, utcnow
 from bastion.review.cases import AppealOutcome, Decision, claim, decide, decide_appeal
 from bastion.review.reports import pressure_on, reporter_trust
 from bastion.service import Service
 from bastion.settings import Settings
-from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.models.core import CaseRow, ItemRow
 from bastion.store.models.review import OutboxRow, ReportRow, UserRow

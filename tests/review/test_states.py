@@ -6,10 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from bastion.core import CaseState, Category
+from bastion.core import CaseState, Category, utcnow
 from bastion.review.cases import AppealOutcome, Decision, claim, decide, decide_appeal, file_appeal
 from bastion.review.states import QUEUE_STATES, TRANSITIONS, ReviewError, Step, next_state
-from bastion.store.base import utcnow
 from bastion.store.db import Database
 from bastion.store.models.review import UserRow
 

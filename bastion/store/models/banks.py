@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bastion.store.base import Base, JSONType, UTCDateTime, utcnow
+from bastion.core import utcnow
+from bastion.store.base import Base, JSONType, UTCDateTime
 
 
 class BankRow(Base):

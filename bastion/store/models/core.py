@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bastion.store.base import Base, JSONType, UTCDateTime, utcnow
+from bastion.core import utcnow
+from bastion.store.base import Base, JSONType, UTCDateTime
 
 
 class ItemRow(Base):
