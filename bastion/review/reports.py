@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bastion.core import Priority
 from bastion.store.items import CaseRequest
 from bastion.store.models.core import CaseRow
 from bastion.store.models.review import ReportRow
-from bastion.store.reports import PRESSURE_WINDOW, ReportPressure
+from bastion.store.reports import ReporterRecord, ReportPressure
 from bastion.store.transaction import Transaction
 
 
@@ -24,11 +24,34 @@ class ReportReason(StrEnum):
 
 # Reports never outrank hash matches; a trusted reporter's report comes close.
 _TRUST_BONUS = Priority.HASH_MATCH - Priority.REPORT - 1
+PRESSURE_WINDOW = timedelta(hours=24)  # how far back reports against an author count as pressure on them
+
+
+def trust_of(record: ReporterRecord) -> float:
+    """Share of decided reports that were upheld, with a neutral prior (Laplace: 1/2 at first)."""
+    return (record.upheld + 1) / (record.upheld + record.rejected + 2)
 
 
 def reporter_trust(tx: Transaction, reporter: str) -> float:
-    """Share of the reporter's decided reports that were upheld, with a neutral prior (Laplace: 1/2 at first)."""
-    return tx.reports.reporter_record(reporter).trust
+    return trust_of(tx.reports.reporter_record(reporter))
+
+
+@dataclass(frozen=True)
+class Pressure:
+    """Reports against one author in the last `PRESSURE_WINDOW`: many reports from few reporters
+    looks like mass-reporting, which a moderator should weigh before acting on them."""
+
+    author: str
+    reports: int
+    reporters: int
+
+    @classmethod
+    def of(cls, counts: ReportPressure) -> Pressure:
+        return cls(counts.author, counts.reports, counts.reporters)
+
+    @property
+    def looks_coordinated(self) -> bool:
+        return self.reports >= 5 and self.reporters <= max(1, self.reports // 3)
 
 
 @dataclass(frozen=True)
@@ -72,10 +95,10 @@ def file_report(
     return FiledReport(report, case, trust)
 
 
-def pressure_on(tx: Transaction, author: str, now: datetime) -> ReportPressure:
+def pressure_on(tx: Transaction, author: str, now: datetime) -> Pressure:
     """Reports against an author in the last day, and from how many reporters."""
-    return tx.reports.pressure_on(author, now - PRESSURE_WINDOW)
+    return Pressure.of(tx.reports.pressure_on(author, now - PRESSURE_WINDOW))
 
 
-def most_reported_authors(tx: Transaction, now: datetime, limit: int = 10) -> list[ReportPressure]:
-    return tx.reports.most_reported_authors(now - PRESSURE_WINDOW, limit)
+def most_reported_authors(tx: Transaction, now: datetime, limit: int = 10) -> list[Pressure]:
+    return [Pressure.of(counts) for counts in tx.reports.most_reported_authors(now - PRESSURE_WINDOW, limit)]

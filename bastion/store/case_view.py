@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bastion.store.models.banks import BankMatchRow
 from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
 from bastion.store.models.review import AppealRow, DecisionRow, ReportRow
-from bastion.store.reports import PRESSURE_WINDOW, ReporterRecord, ReportPressure, ReportRepository
+from bastion.store.reports import ReporterRecord, ReportPressure, ReportRepository
 
 _NEIGHBOURS = 20  # earlier cases of the author, and items sharing a bank match, shown at most
 
@@ -37,13 +37,13 @@ class CaseView:
     open_appeal: AppealRow | None
     reports: list[ReportRow]
     reporters: dict[str, ReporterRecord]  # each reporter's track record, for their reports' weight
-    pressure: ReportPressure | None  # reports against the author in the last `PRESSURE_WINDOW`
+    pressure: ReportPressure | None  # reports against the author since the caller's `reports_since`
     prior: list[PriorCase] = field(default_factory=list)  # the author's conduct: their other cases, newest first
     related: list[str] = field(default_factory=list)  # other items matching the same bank entries
     bankable: list[str] = field(default_factory=list)  # banks the item can be added to (not benign ones)
 
 
-def build_case_view(session: Session, case: CaseRow, now: datetime, bankable: list[str]) -> CaseView:
+def build_case_view(session: Session, case: CaseRow, reports_since: datetime, bankable: list[str]) -> CaseView:
     item = session.get(ItemRow, case.item_id)
     assert item is not None  # a case's item is deleted with it (foreign key, on delete cascade)
     reports = ReportRepository(session)
@@ -56,7 +56,7 @@ def build_case_view(session: Session, case: CaseRow, now: datetime, bankable: li
         open_appeal=session.scalar(select(AppealRow).where(AppealRow.case_id == case.id, AppealRow.outcome.is_(None))),
         reports=on_item,
         reporters=reports.reporter_records([r.reporter for r in on_item]),
-        pressure=reports.pressure_on(item.author, now - PRESSURE_WINDOW) if item.author else None,
+        pressure=reports.pressure_on(item.author, reports_since) if item.author else None,
         prior=_prior(session, case, item.author) if item.author else [],
         related=_related(session, item.id),
         bankable=bankable,

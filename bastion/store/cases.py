@@ -134,10 +134,12 @@ class CaseRepository:
             query = query.where(BankRow.benign.is_(benign))
         return list(self._session.scalars(query))
 
-    def case_view(self, case_id: int, now: datetime) -> CaseView | None:
-        """Everything a person needs to decide a case, in one read; None when there is no such case."""
+    def case_view(self, case_id: int, reports_since: datetime) -> CaseView | None:
+        """Everything a person needs to decide a case, in one read (reports against its author counted
+        since `reports_since`); None when there is no such case."""
         case = self.get(case_id)
-        return None if case is None else build_case_view(self._session, case, now, self.bank_names(benign=False))
+        banks = self.bank_names(benign=False)
+        return None if case is None else build_case_view(self._session, case, reports_since, banks)
 
 
 def _open_appeals_against(moderator: str) -> Any:

@@ -3,40 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bastion.store.models.review import ReportRow
 
-PRESSURE_WINDOW = timedelta(hours=24)  # how far back reports against an author count as pressure on them
-
 
 @dataclass(frozen=True)
 class ReporterRecord:
-    """How a reporter's decided reports ended."""
+    """How a reporter's decided reports ended (what that says of them is `review.reports`' business)."""
 
     upheld: int = 0
     rejected: int = 0
 
-    @property
-    def trust(self) -> float:
-        """Share of decided reports that were upheld, with a neutral prior (Laplace: 1/2 at first)."""
-        return (self.upheld + 1) / (self.upheld + self.rejected + 2)
-
 
 @dataclass(frozen=True)
 class ReportPressure:
-    """Reports against one author: many reports from few reporters looks like mass-reporting."""
+    """Reports against one author in a window, and from how many reporters."""
 
     author: str
     reports: int
     reporters: int
-
-    @property
-    def looks_coordinated(self) -> bool:
-        return self.reports >= 5 and self.reporters <= max(1, self.reports // 3)
 
 
 class ReportRepository:

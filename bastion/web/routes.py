@@ -29,6 +29,7 @@ from bastion.review.accounts import (
 from bastion.review.automatic import automatic_action
 from bastion.review.cases import AppealOutcome, Decision, ReviewError, claim, decide, decide_appeal
 from bastion.review.queue import QueueFilter, queue
+from bastion.review.reports import PRESSURE_WINDOW, Pressure, trust_of
 from bastion.store.case_view import CaseView
 from bastion.store.models.review import UserRow
 from bastion.web.auth import check_csrf, csrf_token, current_user, require
@@ -120,7 +121,7 @@ def queue_page(
 def case_page(request: Request, case_id: int) -> HTMLResponse:
     user = require(request, Permission.VIEW_QUEUE)
     with request.app.state.db.snapshot() as tx:
-        view = tx.cases.case_view(case_id, utcnow())
+        view = tx.cases.case_view(case_id, utcnow() - PRESSURE_WINDOW)
     if view is None:
         return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
     context = _case_context(view, user)
@@ -152,8 +153,8 @@ def _case_context(view: CaseView, user: UserRow) -> dict[str, Any]:
         "prior": view.prior,
         "related": view.related,
         "reports": view.reports,
-        "trust": {name: record.trust for name, record in view.reporters.items()},
-        "pressure": view.pressure,
+        "trust": {name: trust_of(record) for name, record in view.reporters.items()},
+        "pressure": Pressure.of(view.pressure) if view.pressure else None,
         "decisions": view.decisions,
         "appeal": view.open_appeal,
         "violating": sorted(c.value for c in VIOLATING),

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bastion.review.cases import ACTIONED
-from bastion.review.reports import most_reported_authors
+from bastion.review.reports import Pressure, most_reported_authors
 from bastion.review.states import QUEUE_STATES
 from bastion.store.models.review import DecisionRow
-from bastion.store.reports import ReportPressure
 from bastion.store.transaction import Transaction
 
 
@@ -26,7 +25,7 @@ class Dashboard:
     appeals: int
     reversal_rate: float | None
     detector_precision: list[tuple[str, float, int]]  # detector, share of its flags upheld, decisions
-    most_reported: list[ReportPressure]
+    most_reported: list[Pressure]
     audit_records: int
 
 
