@@ -11,8 +11,9 @@ text, the person's wins.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ class Corpus:
     sources: np.ndarray
     langs: np.ndarray
     ids: list[str]
+    unknown_labels: dict[str, int] = field(default_factory=dict)  # rows left out: their label is no class
 
     @property
     def X(self) -> sparse.csr_matrix:
@@ -77,8 +79,9 @@ def read_corpus(
 ) -> Corpus:
     """Rows from every file, account labels replaced where the offline judge read the text; where a
     person's label and another cover the same text, the person's wins."""
-    rows = [row for path in as_paths(paths) for _, row in read_labelled(path) if row["label"] in LABELS]
-    rows = with_judgements(rows, judgements or {})
+    every = [row for path in as_paths(paths) for _, row in read_labelled(path)]
+    unknown = Counter(str(row["label"]) for row in every if row["label"] not in LABELS)
+    rows = with_judgements([row for row in every if row["label"] in LABELS], judgements or {})
     if (
         not any(r["label"] == LABELS[TVEC] and r.get("basis", "text") in STRONG_BASES for r in rows)
         or len({r["label"] for r in rows}) < 2
@@ -102,6 +105,7 @@ def read_corpus(
         sources=np.array([r.get("source", "unknown") for r in rows]),
         langs=np.array([r.get("lang") or "und" for r in rows]),
         ids=[str(r.get("id", i)) for i, r in enumerate(rows)],
+        unknown_labels=dict(unknown.most_common()),
     )
 
 

@@ -70,6 +70,12 @@ def train(
     """Fit both tiers on every row, with thresholds and figures from out-of-fold predictions."""
     progress(f"reading {', '.join(map(str, as_paths(data)))}")
     corpus = read_corpus(data, limit, judgements=load_judgements() if judged else None)
+    if corpus.unknown_labels:
+        named = ", ".join(f"{label!r} ({n})" for label, n in corpus.unknown_labels.items())
+        progress(
+            f"warning: {sum(corpus.unknown_labels.values())} rows not learnt from, their labels are no class: "
+            f"{named}; the classes are {', '.join(LABELS)}"
+        )
     X = corpus.X
     progress(f"embedding {len(corpus.texts)} texts and their faith-swapped copies for the deep tier")
     E = embed(corpus.texts)
