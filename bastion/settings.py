@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     llm_judge_api_key: str | None = None
     llm_judge_timeout: float = Field(default=10.0, gt=0)
     llm_judge_band: float = Field(default=0.5, ge=0.0)
+    # The judge can only raise a text to TVEC; clearing what the model flagged needs this on purpose.
+    llm_judge_may_clear: bool = False
     # Detector entry-point names to run; empty means every installed detector.
     detectors: list[str] = Field(default_factory=list)
 

@@ -5,6 +5,12 @@ text...). Its category is violating exactly when the model judged the text
 TVEC at its language's threshold, so the default policy sends an item to
 review exactly when Bastion judges it TVEC; otherwise the category names the
 protected context the model recognised (news, counter-speech, religious...).
+
+The optional LLM judge is a second opinion that can only raise: it may turn a
+text the model let through into TVEC (so it goes to review), but it never
+clears what the model flagged unless `llm_judge_may_clear` says so. A model
+that reads hostile text can be talked round; the worst it can then do is send
+an item to a person. The evidence records what the judge said either way.
 """
 
 from __future__ import annotations
@@ -61,11 +67,19 @@ class CategoryCues:
 class TextModelDetector(Detector):
     name = "text"
 
-    def __init__(self, model: TextModel, cues: CategoryCues, judge: LlmJudge | None = None, band: float = 0.5) -> None:
+    def __init__(
+        self,
+        model: TextModel,
+        cues: CategoryCues,
+        judge: LlmJudge | None = None,
+        band: float = 0.5,
+        judge_may_clear: bool = False,
+    ) -> None:
         self.model = model
         self.cues = cues
         self.judge = judge
         self.band = band
+        self.judge_may_clear = judge_may_clear
         self.version = model.version
 
     @classmethod
@@ -83,6 +97,7 @@ class TextModelDetector(Detector):
             CategoryCues.load(settings.category_cues),
             judge,
             settings.llm_judge_band,
+            settings.llm_judge_may_clear,
         )
 
     def applies_to(self, content: Content) -> bool:
@@ -120,11 +135,9 @@ class TextModelDetector(Detector):
         }
         category = self.cues.category_of(field.normalised.text) if is_tvec else self._context(score)
         if self.judge is not None and abs(score.p_tvec - threshold) < self.band * threshold:
-            judgement = self.judge.judge(field.original, content.lang)
-            evidence["llm_judge"] = {"model": judgement.model, "status": judgement.status}
-            if judgement.answer is not None:
-                evidence["llm_judge"] |= judgement.answer.model_dump(mode="json")
-                is_tvec, category = judgement.answer.tvec, judgement.answer.category
+            is_tvec, category, evidence["llm_judge"] = self._second_opinion(
+                self.judge, field, content, is_tvec, category
+            )
         if is_tvec:
             evidence["spans"] = self._spans(field)
         if field.name == "ocr":
@@ -136,6 +149,22 @@ class TextModelDetector(Detector):
             score=round(min(1.0, max(0.0, score.p_tvec)), 4),
             evidence=evidence,
         )
+
+    def _second_opinion(
+        self, judge: LlmJudge, field: TextField, content: Content, is_tvec: bool, category: Category
+    ) -> tuple[bool, Category, dict[str, Any]]:
+        """The reading after the judge: (is TVEC, category, what the judge said and whether it counted).
+        Its answer counts when it raises (or agrees), and when it clears only if clearing is allowed."""
+        judgement = judge.judge(field.original, content.lang)
+        said: dict[str, Any] = {"model": judgement.model, "status": judgement.status}
+        if judgement.answer is None:
+            return is_tvec, category, said
+        said |= judgement.answer.model_dump(mode="json")
+        applied = judgement.answer.tvec or not is_tvec or self.judge_may_clear
+        said["applied"] = applied
+        if not applied:
+            return is_tvec, category, said
+        return judgement.answer.tvec, judgement.answer.category, said
 
     @staticmethod
     def _context(score: TextScore) -> Category:
