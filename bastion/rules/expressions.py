@@ -13,10 +13,22 @@ The context a condition sees:
 
 Use `has(x.field)` before reading a key that may be missing: a condition that
 errors on an item does not fire, and the error is reported.
+
+Every condition runs on every item, so its cost is bounded before it is
+compiled: at most `MAX_LENGTH` characters, `MAX_DEPTH` levels of brackets,
+`MAX_COMPREHENSIONS` comprehension macros (`all`, `exists`, `exists_one`,
+`map`, `filter`) and no comprehension inside another (each level multiplies
+the work by the size of a list the caller sends: three levels over a hundred
+elements take half a second). The limits are measured on the expression's
+text, outside string literals and comments, because the CEL library exposes
+no syntax tree, no cost estimate and no way to interrupt an evaluation, so a
+time budget could not stop a runaway condition, only notice it afterwards.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import cel
@@ -31,10 +43,96 @@ class ExpressionError(ValueError):
     """A condition does not compile, or failed on one item."""
 
 
+MAX_LENGTH = 2000
+MAX_DEPTH = 16
+MAX_COMPREHENSIONS = 4
+MAX_COMPREHENSION_NESTING = 1
+_MACRO = re.compile(r"\.\s*(?:all|exists|exists_one|existsOne|map|filter)\s*\(")
+_OPENING, _CLOSING = "([{", ")]}"
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What an expression's text says about its worst case."""
+
+    length: int
+    depth: int
+    comprehensions: int
+    comprehension_nesting: int
+
+    def problem(self) -> str | None:
+        """Why the expression is too costly to run on every item, or None."""
+        if self.length > MAX_LENGTH:
+            return f"{self.length} characters, over the limit of {MAX_LENGTH}"
+        if self.depth > MAX_DEPTH:
+            return f"brackets nested {self.depth} deep, over the limit of {MAX_DEPTH}"
+        if self.comprehensions > MAX_COMPREHENSIONS:
+            return f"{self.comprehensions} comprehension macros, over the limit of {MAX_COMPREHENSIONS}"
+        if self.comprehension_nesting > MAX_COMPREHENSION_NESTING:
+            return "a comprehension inside another (its cost multiplies with the size of every list it walks)"
+        return None
+
+
+def cost_of(expression: str) -> Cost:
+    """Length, bracket depth, comprehension macros and how deeply they nest, ignoring literals and comments."""
+    code = _code_only(expression)
+    macros = {match.end() - 1 for match in _MACRO.finditer(code)}  # where each macro's `(` is
+    stack: list[bool] = []  # one entry per open bracket: whether it holds a comprehension's arguments
+    depth = nesting = 0
+    for index, char in enumerate(code):
+        if char in _OPENING:
+            stack.append(index in macros)
+            depth, nesting = max(depth, len(stack)), max(nesting, sum(stack))
+        elif char in _CLOSING and stack:
+            stack.pop()
+    return Cost(len(expression), depth, len(macros), nesting)
+
+
+def _code_only(expression: str) -> str:
+    """The expression with every string literal's content and every `//` comment blanked out."""
+    out: list[str] = []
+    index, size = 0, len(expression)
+    while index < size:
+        if expression.startswith("//", index):
+            end = expression.find("\n", index)
+            end = size if end < 0 else end
+            out.append(" " * (end - index))
+            index = end
+            continue
+        char = expression[index]
+        if char not in "'\"":
+            out.append(char)
+            index += 1
+            continue
+        end = _string_end(expression, index)
+        out.append(" " * (end - index))
+        index = end
+    return "".join(out)
+
+
+def _string_end(expression: str, start: int) -> int:
+    """Where the string literal opening at `start` ends; raw (`r"..."`) literals have no escapes."""
+    prefix = expression[max(0, start - 2) : start].lower()
+    raw = prefix.endswith("r") or prefix == "rb"
+    quote = expression[start] * 3 if expression.startswith(expression[start] * 3, start) else expression[start]
+    index = start + len(quote)
+    while index < len(expression):
+        if not raw and expression[index] == "\\":
+            index += 2
+        elif expression.startswith(quote, index):
+            return index + len(quote)
+        else:
+            index += 1
+    return len(expression)
+
+
 class Condition:
     """A compiled CEL condition that answers true or false for a context."""
 
     def __init__(self, expression: str) -> None:
+        problem = Cost(len(expression), 0, 0, 0).problem() or cost_of(expression).problem()
+        if problem is not None:
+            raise ExpressionError(f"too costly to run on every item: {problem}")
         try:
             self._program = cel.compile(expression)
         except (ValueError, RuntimeError) as error:
