@@ -24,6 +24,7 @@ from bastion.settings import Settings
 from bastion.store.db import Database
 
 PG_ADMIN = os.environ.get("BASTION_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+_UNREACHABLE = "PostgreSQL is not reachable at"
 
 
 def _pg_reachable() -> bool:
@@ -38,7 +39,7 @@ def _pg_reachable() -> bool:
 def pg_template() -> Iterator[str]:
     """A migrated PostgreSQL database that each test copies (CREATE DATABASE ... TEMPLATE)."""
     if not _pg_reachable():
-        message = f"PostgreSQL is not reachable at {PG_ADMIN}"
+        message = f"{_UNREACHABLE} {PG_ADMIN}"
         if os.environ.get("BASTION_REQUIRE_POSTGRES"):
             pytest.fail(message)
         pytest.skip(message + "; PostgreSQL variants skipped")
@@ -49,6 +50,22 @@ def pg_template() -> Iterator[str]:
     db.dispose()
     yield name
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """A box at the end of the run when PostgreSQL tests were skipped: a green run must not hide them."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if _UNREACHABLE in str(r.longrepr)]
+    if not skipped:
+        return
+    tests = "test was" if len(skipped) == 1 else "tests were"
+    terminalreporter.write_sep("!", "PostgreSQL SKIPPED", red=True, bold=True)
+    terminalreporter.write_line(
+        f"PostgreSQL was not reachable at {PG_ADMIN}: {len(skipped)} PostgreSQL {tests} SKIPPED; CI requires them "
+        "(BASTION_REQUIRE_POSTGRES=1 makes this a failure). Start a server or set BASTION_TEST_PG.",
+        red=True,
+        bold=True,
+    )
+    terminalreporter.write_sep("!", red=True, bold=True)
 
 
 @pytest.fixture(scope="session")
