@@ -63,6 +63,28 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset({Permission.VIEW_QUEUE, Permission.VIEW_DASHBOARD, Permission.VIEW_AUDIT}),
 }
 
+# Tiers of review, lowest first: where a case was escalated to, and the highest tier a decider's role reaches.
+TIERS: tuple[str | None, ...] = (None, "senior", "legal")
+
+# Who may work a case, by its tier: an escalated case needs the permission of its tier, and an appeal is decided
+# at the tier of the decision it contests or higher (a senior's decision by a senior moderator or legal, a legal
+# officer's or an admin's by legal), never lower: a plain moderator cannot reverse a senior or legal decision.
+ESCALATION_PERMISSIONS: dict[str | None, tuple[Permission, ...]] = {
+    None: (Permission.DECIDE,),
+    "senior": (Permission.DECIDE_ESCALATED,),
+    "legal": (Permission.DECIDE_LEGAL,),
+}
+APPEAL_PERMISSIONS: dict[str | None, tuple[Permission, ...]] = {
+    None: (Permission.DECIDE_APPEAL,),
+    "senior": (Permission.DECIDE_ESCALATED, Permission.DECIDE_LEGAL),
+    "legal": (Permission.DECIDE_LEGAL,),
+}
+
+# Adding a case's item to a hash bank ("also add to bank" when deciding) goes with deciding the case: whoever may
+# decide it may add the item to a blocking bank, and only with a decision that acts on it (remove, restrict,
+# label). No role adds to an allow (benign) bank from a case: an allow entry vetoes every other bank's match on
+# that content, so it is curated through the bank API (scope banks:write), never one reviewer's form field.
+
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 _hasher = PasswordHasher()
 
@@ -76,6 +98,16 @@ def can(role: str, permission: Permission) -> bool:
         return permission in PERMISSIONS[Role(role)]
     except ValueError:  # a role this version does not know grants nothing
         return False
+
+
+def tier_of_role(role: str) -> str | None:
+    """The highest review tier a role decides at: legal for legal officers and admins, senior for seniors."""
+    return next((tier for tier in reversed(TIERS) if tier and can(role, ESCALATION_PERMISSIONS[tier][0])), None)
+
+
+def higher_tier(first: str | None, second: str | None) -> str | None:
+    """The higher of two review tiers (None is the ordinary one)."""
+    return max(first, second, key=TIERS.index)
 
 
 def create_user(tx: Transaction, username: str, password: str, role: Role, actor: str) -> UserRow:

@@ -16,9 +16,9 @@ from typing import Any
 from bastion.actions.outbox import enqueue_action
 from bastion.banks.entries import NewEntry, add_entries
 from bastion.core import CaseState, Category
-from bastion.review.accounts import Permission, can
+from bastion.review.accounts import higher_tier, tier_of_role
 from bastion.review.automatic import automatic_action
-from bastion.review.queue import may_work
+from bastion.review.queue import may_work, refusal
 from bastion.review.states import ReviewError, Step, advance, next_state, state_of
 from bastion.store.models.core import CaseRow
 from bastion.store.models.review import AppealRow, DecisionRow, UserRow
@@ -50,7 +50,7 @@ def claim(tx: Transaction, case_id: int, user: UserRow, now: datetime) -> CaseRo
     """Take a case to work on; a ReviewError names who has it when someone else does."""
     case = _case(tx, case_id)
     if not may_work(case, user):
-        raise ReviewError("your role cannot work this case", 403)
+        raise ReviewError(refusal(case), 403)
     state = state_of(case)
     if state is CaseState.APPEALED and tx.cases.appealed_against(case_id, user.username):
         raise ReviewError("an appeal goes to a different moderator than the one who decided", 403)
@@ -78,6 +78,8 @@ def decide(
     if state_of(case) is CaseState.APPEALED:
         raise ReviewError("this case is under appeal: decide the appeal instead")
     _check(decision, category, countries or [])
+    if add_to_bank:
+        _check_bank(tx, add_to_bank, decision)
     escalated_to = _ESCALATED_TO.get(decision)
     advance(case, Step.ESCALATE if escalated_to else Step.DECIDE)
     verdict = tx.cases.verdict_of(case)
@@ -121,6 +123,17 @@ def _check(decision: Decision, category: Category | None, countries: list[str]) 
         raise ReviewError("countries are two-letter ISO 3166-1 codes, such as DE or FR", 422)
 
 
+def _check_bank(tx: Transaction, name: str, decision: Decision) -> None:
+    """A case's item goes only into a blocking bank, with a decision that acts on it (see `review.accounts`)."""
+    bank = tx.banks.named(name)
+    if bank is None:
+        raise ReviewError(f"no bank named {name!r}", 404)
+    if bank.benign:
+        raise ReviewError(f"{name!r} is an allow bank: nobody adds to an allow bank from a case", 403)
+    if decision not in ACTIONED:
+        raise ReviewError("only an item you remove, restrict or label can be added to a bank", 422)
+
+
 def _platform_action(decision: Decision, verdict: dict[str, Any]) -> str:
     """What the platform is told to do: finding no violation in an item removed automatically restores it."""
     if decision is Decision.NO_VIOLATION and automatic_action(verdict) is not None:
@@ -135,6 +148,7 @@ def file_appeal(tx: Transaction, item_id: str, appellant: str, text: str, now: d
     if case is None or last is None or state_of(case) is not CaseState.DECIDED or last.action not in ACTIONED:
         raise ReviewError(f"item {item_id!r} has no decided action to appeal", 404)
     advance(case, Step.APPEAL)
+    case.escalated_to = _tier_of(tx, case, last)
     appeal = tx.cases.add_appeal(
         AppealRow(
             case_id=case.id,
@@ -155,18 +169,25 @@ def file_appeal(tx: Transaction, item_id: str, appellant: str, text: str, now: d
     return appeal
 
 
+def _tier_of(tx: Transaction, case: CaseRow, decision: DecisionRow) -> str | None:
+    """The tier a decision was made at: where its case was escalated to, or higher if its decider's role is."""
+    decider = tx.users.named(decision.moderator)
+    return higher_tier(case.escalated_to, tier_of_role(decider.role) if decider else None)
+
+
 def decide_appeal(
     tx: Transaction, case_id: int, user: UserRow, outcome: AppealOutcome, now: datetime, note: str = ""
 ) -> AppealRow:
-    """Uphold or reverse the decision an appeal contests; a reversal restores the item."""
-    case = _held(tx, case_id, user)
+    """Uphold or reverse the decision an appeal contests, at its tier or a higher one; a reversal restores the item."""
+    case = _case(tx, case_id)
     appeal = tx.cases.open_appeal(case_id)
     if state_of(case) is not CaseState.APPEALED or appeal is None:
         raise ReviewError(f"case {case_id} has no open appeal")
+    if not may_work(case, user):
+        raise ReviewError(refusal(case), 403)
     if appeal.excluded_moderator == user.username:
         raise ReviewError("an appeal goes to a different moderator than the one who decided", 403)
-    if not can(user.role, Permission.DECIDE_APPEAL):
-        raise ReviewError("your role cannot decide appeals", 403)
+    _held(tx, case_id, user)
     advance(case, Step.DECIDE_APPEAL)
     appeal.outcome = "upheld" if outcome is AppealOutcome.UPHOLD else "reversed"
     _decision_row(tx, case, tx.cases.verdict_of(case), user, appeal.outcome, None, note, [], "appeal", now)
@@ -237,5 +258,5 @@ def _held(tx: Transaction, case_id: int, user: UserRow) -> CaseRow:
     if case.assignee != user.username:
         raise ReviewError(f"claim case {case_id} before deciding it")
     if not may_work(case, user):
-        raise ReviewError("your role cannot decide this case", 403)
+        raise ReviewError(refusal(case), 403)
     return case

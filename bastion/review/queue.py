@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from bastion.core import CaseState
-from bastion.review.accounts import Permission, can
+from bastion.review.accounts import APPEAL_PERMISSIONS, ESCALATION_PERMISSIONS, Permission, Role, can
 from bastion.review.automatic import AutomaticAction, automatic_action
 from bastion.review.states import QUEUE_STATES, state_of
 from bastion.store.models.core import CaseRow, ItemRow
@@ -80,28 +80,32 @@ def queue(tx: Transaction, user: UserRow, filters: QueueFilter, now: datetime, l
 
 
 def may_see(case: CaseRow, user: UserRow) -> bool:
-    """Whether the case belongs in this user's queue: appeals and escalations only for the roles that may
-    decide them (and auditors), everything else for every role with a queue."""
-    special = _special(case)
-    if special is None:
+    """Whether this user may see the case, in the queue and on its page: appeals and escalations only for the
+    roles that may decide them (and auditors), everything else for every role with a queue."""
+    needed = needed_to_work(case)
+    if needed == (Permission.DECIDE,):
         return can(user.role, Permission.VIEW_QUEUE)
-    return can(user.role, special) or can(user.role, Permission.VIEW_AUDIT)
+    return any(can(user.role, permission) for permission in needed) or can(user.role, Permission.VIEW_AUDIT)
 
 
 def may_work(case: CaseRow, user: UserRow) -> bool:
     """Whether this user's role may claim and decide the case as it stands."""
-    return can(user.role, _special(case) or Permission.DECIDE)
+    return any(can(user.role, permission) for permission in needed_to_work(case))
 
 
-def _special(case: CaseRow) -> Permission | None:
-    """The permission an appeal or an escalation needs instead of the ordinary one to decide."""
+def needed_to_work(case: CaseRow) -> tuple[Permission, ...]:
+    """The permissions, any one of which lets a role claim and decide the case: its escalation's, or for an
+    appeal those of the tier of the decision it contests or a higher one (recorded in `escalated_to`)."""
     if state_of(case) is CaseState.APPEALED:
-        return Permission.DECIDE_APPEAL
-    if case.escalated_to == "senior":
-        return Permission.DECIDE_ESCALATED
-    if case.escalated_to == "legal":
-        return Permission.DECIDE_LEGAL
-    return None
+        return APPEAL_PERMISSIONS[case.escalated_to]
+    return ESCALATION_PERMISSIONS[case.escalated_to]
+
+
+def refusal(case: CaseRow) -> str:
+    """Why a role may not work the case, naming the roles that may."""
+    needed = needed_to_work(case)
+    roles = [role.label for role in Role if any(can(role, permission) for permission in needed)]
+    return f"your role cannot work this case: it needs the role {', '.join(roles)}"
 
 
 def _matches(entry: QueueEntry, f: QueueFilter) -> bool:

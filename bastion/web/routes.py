@@ -28,11 +28,13 @@ from bastion.review.accounts import (
 )
 from bastion.review.automatic import automatic_action
 from bastion.review.cases import AppealOutcome, Decision, ReviewError, claim, decide, decide_appeal
-from bastion.review.queue import QueueFilter, queue
+from bastion.review.queue import QueueFilter, may_see, needed_to_work, queue
 from bastion.review.reports import PRESSURE_WINDOW, Pressure, trust_of
 from bastion.store.case_view import CaseView
+from bastion.store.models.core import CaseRow
 from bastion.store.models.review import UserRow
-from bastion.web.auth import check_csrf, csrf_token, current_user, require
+from bastion.store.transaction import Transaction
+from bastion.web.auth import Forbidden, check_csrf, csrf_token, current_user, require
 from bastion.web.highlight import highlighted
 from bastion.web.stats import dashboard as dashboard_figures
 
@@ -124,11 +126,27 @@ def case_page(request: Request, case_id: int) -> HTMLResponse:
         view = tx.cases.case_view(case_id, utcnow() - PRESSURE_WINDOW)
     if view is None:
         return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
+    _check_sees(view.case, user)
     context = _case_context(view, user)
     if view.item.media:
         _count_exposure(request, case_id)
     exposure = int(request.session.get("exposure", 0))
     return _page(request, "case.html", user, exposure=exposure, suggest_break=exposure >= user.break_after, **context)
+
+
+def _check_sees(case: CaseRow | None, user: UserRow) -> None:
+    """Refuse a case the queue would not show this user, whatever the route: its page, claim, decision, media.
+
+    The refusal is the 403 page naming the roles that may (not a 404): case ids are sequential and a moderator
+    who escalated a case knows it exists, so hiding it would only confuse; what the page withholds is its content.
+    """
+    if case is not None and not may_see(case, user):
+        raise Forbidden(needed_to_work(case)[0])
+
+
+def _seen_case(tx: Transaction, case_id: int, user: UserRow) -> None:
+    """`_check_sees` for a route that has only the case id (a missing case is left to the domain to report)."""
+    _check_sees(tx.cases.get(case_id), user)
 
 
 def _count_exposure(request: Request, case_id: int) -> None:
@@ -170,6 +188,7 @@ def claim_case(request: Request, case_id: int, csrf: Csrf = None) -> Response:
     user = require(request, Permission.VIEW_QUEUE)
     try:
         with request.app.state.db.transaction() as tx:
+            _seen_case(tx, case_id, user)
             claim(tx, case_id, user, utcnow())
     except ReviewError as error:
         return _redirect(f"/cases/{case_id}", str(error), request)
@@ -191,6 +210,7 @@ def decide_case(
     user = current_user(request)
     try:
         with request.app.state.db.transaction() as tx:
+            _seen_case(tx, case_id, user)
             if decision in {o.value for o in AppealOutcome}:
                 decide_appeal(tx, case_id, user, AppealOutcome(decision), utcnow(), note)
             else:
@@ -218,9 +238,14 @@ def _wake_workers(request: Request) -> None:
             worker.wake()
 
 
-@router.get("/media/{sha256}")
-def media(request: Request, sha256: str) -> Response:
-    require(request, Permission.VIEW_QUEUE)
+@router.get("/cases/{case_id}/media")
+def media(request: Request, case_id: int) -> Response:
+    """The case's item's preserved media, to whoever may see the case: a bare hash opens nothing."""
+    user = require(request, Permission.VIEW_QUEUE)
+    with request.app.state.db.snapshot() as tx:
+        case = tx.cases.get(case_id)
+        _check_sees(case, user)
+        sha256 = str((tx.cases.media_of(case).get("hashes") or {}).get("sha256", "")) if case else ""
     path = request.app.state.settings.data_dir / "media" / sha256
     if not _SHA256.match(sha256) or not path.is_file():
         return Response(status_code=404)

@@ -58,8 +58,8 @@ def test_a_case_walks_the_whole_machine(
         ("claim", lambda tx: claim(tx, case_id, users["cy"], utcnow())),
         ("decide", lambda tx: decide(tx, case_id, users["cy"], Decision.REMOVE, utcnow(), Category.RECRUITMENT)),
         ("appeal", lambda tx: file_appeal(tx, "post-1", "acct-1", "fictional appeal", utcnow())),
-        ("claim", lambda tx: claim(tx, case_id, users["bo"], utcnow())),
-        ("decide appeal", lambda tx: decide_appeal(tx, case_id, users["bo"], AppealOutcome.UPHOLD, utcnow())),
+        ("claim", lambda tx: claim(tx, case_id, users["lee"], utcnow())),
+        ("decide appeal", lambda tx: decide_appeal(tx, case_id, users["lee"], AppealOutcome.UPHOLD, utcnow())),
     ]:
         with db.transaction() as tx:
             act(tx)
