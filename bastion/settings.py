@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     llm_judge_band: float = Field(default=0.5, ge=0.0)
     # The judge can only raise a text to TVEC; clearing what the model flagged needs this on purpose.
     llm_judge_may_clear: bool = False
+    # The HMAC key that signs audit anchors (`bastion audit anchor`; `serve` anchors every interval when set).
+    audit_key: str | None = None
+    audit_anchor_interval_seconds: float = Field(default=3600.0, gt=0)
     # Detector entry-point names to run; empty means every installed detector.
     detectors: list[str] = Field(default_factory=list)
 

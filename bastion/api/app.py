@@ -21,6 +21,7 @@ from bastion.web import routes as web
 from bastion.web.auth import Forbidden, LoginRequired, session_secret
 from bastion.web.errors import forbidden_page
 from bastion.workers.actions import action_delivery_worker
+from bastion.workers.anchor import audit_anchor_worker
 from bastion.workers.retro import retro_match_worker
 
 
@@ -35,7 +36,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     service = service or Service.from_settings(settings)
     retro = retro_match_worker(service.db, settings)
     delivery = action_delivery_worker(service.context)
-    workers = [worker for worker in (retro, delivery) if worker is not None]
+    anchor = audit_anchor_worker(service.db, settings)
+    workers = [worker for worker in (retro, delivery, anchor) if worker is not None]
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

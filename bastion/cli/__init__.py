@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bastion.cli import actions, banks, keys, model, rules, users
+from bastion.cli import actions, audit, banks, keys, model, rules, users
 from bastion.cli._context import database, err, settings
 from bastion.cli.scan import scan
 
@@ -16,8 +16,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
 app.command()(scan)
 
 
@@ -62,19 +60,7 @@ def demo(
         serve(host="127.0.0.1", port=port, workers=1)
 
 
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the whole hash chain; name the first broken record."""
-    with database().snapshot() as tx:
-        report = tx.audit.verify()
-    if report.ok:
-        typer.echo(f"audit log intact: {report.records} records")
-        return
-    typer.echo(f"audit log BROKEN at record {report.first_broken}: {report.reason}")
-    raise typer.Exit(1)
-
-
-for _module in (model, banks, rules, users, actions, keys):
+for _module in (model, banks, rules, users, actions, keys, audit):
     _module.register(app)
 
 

@@ -158,6 +158,21 @@ class AuditRepository:
     def newest(self, limit: int = 100) -> list[AuditRow]:
         return list(self._session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit)))
 
+    def head(self) -> tuple[int, str] | None:
+        """The newest record's (seq, hash), or None for an empty chain: what an anchor pins."""
+        newest = self._session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1))
+        row = newest.first()
+        return (row.seq, row.hash) if row else None
+
+    def hashes_of(self, seqs: list[int], batch: int = 500) -> dict[int, str]:
+        """The hash of each of these records that still exists (a missing seq is absent from the answer)."""
+        found: dict[int, str] = {}
+        for start in range(0, len(seqs), batch):
+            chunk = seqs[start : start + batch]
+            rows = self._session.execute(select(AuditRow.seq, AuditRow.hash).where(AuditRow.seq.in_(chunk)))
+            found.update({row.seq: row.hash for row in rows})
+        return found
+
     def count(self) -> int:
         """Records in the chain (sequence numbers start at 1 with no gaps in a valid chain)."""
         return int(self._session.scalar(select(AuditRow.seq).order_by(AuditRow.seq.desc()).limit(1)) or 0)
