@@ -42,7 +42,12 @@ class Settings(BaseSettings):
     # The web UI's session cookie (a random secret is kept in the data dir when unset) and
     # where decisions are delivered (a webhook signed with HMAC-SHA256; unset keeps them queued).
     session_secret: str | None = None
-    secure_cookies: bool = False
+    secure_cookies: bool = True  # sent over HTTPS only; `bastion demo` (plain http on 127.0.0.1) turns it off
+    # Failed logins in a window that lock a username (or a client address), and for how long.
+    login_failures_per_username: int = Field(default=5, gt=0)
+    login_failures_per_address: int = Field(default=20, gt=0)
+    login_window_minutes: float = Field(default=15.0, gt=0)
+    login_lockout_minutes: float = Field(default=15.0, gt=0)
     action_target: str = "webhook"  # an entry point of `bastion.action_targets`
     action_webhook_url: str | None = None
     action_webhook_secret: str | None = None  # no default: a guessable key would let anyone forge actions

@@ -1,8 +1,11 @@
 """The built-in action target: an HTTPS POST to the platform's webhook, signed with HMAC-SHA256.
 
 Each request carries its outbox id (`X-Bastion-Delivery`) for the platform to
-drop duplicates, and an HMAC-SHA256 of the body (`X-Bastion-Signature:
-sha256=...`) to prove it came from Bastion.
+drop duplicates, the time it was sent (`X-Bastion-Timestamp`, unix seconds)
+and an HMAC-SHA256 of `"{timestamp}.{body}"` (`X-Bastion-Signature:
+sha256=...`) to prove it came from Bastion. The timestamp is signed, so a
+platform that rejects requests older than five minutes cannot be replayed a
+captured request later.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httpx
@@ -20,16 +25,18 @@ if TYPE_CHECKING:
     from bastion.context import AppContext
 
 
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The HMAC-SHA256 of `"{timestamp}.{body}"`: the time is signed with the body, so it cannot be changed."""
+    return "sha256=" + hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
 
 class WebhookTarget(ActionTarget):
     name = "webhook"
 
-    def __init__(self, url: str, secret: str, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, secret: str, timeout: float = 10.0, clock: Callable[[], float] = time.time) -> None:
         self.url = url
         self.secret = secret
+        self._clock = clock
         self._client = httpx.Client(timeout=timeout)
 
     @classmethod
@@ -40,10 +47,12 @@ class WebhookTarget(ActionTarget):
 
     def deliver(self, action: PlatformAction) -> str | None:
         body = json.dumps(action.as_json(), sort_keys=True, default=str).encode()
+        timestamp = int(self._clock())
         headers = {
             "Content-Type": "application/json",
             "X-Bastion-Delivery": str(action.delivery),
-            "X-Bastion-Signature": signature(self.secret, body),
+            "X-Bastion-Timestamp": str(timestamp),
+            "X-Bastion-Signature": signature(self.secret, timestamp, body),
         }
         try:
             response = self._client.post(self.url, content=body, headers=headers)

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from bastion import __version__
-from bastion.api import banks, body_limit, check, docs, errors, review
+from bastion.api import banks, body_limit, check, docs, errors, review, security_headers
 from bastion.api.auth import KeyCache
 from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
 from bastion.service import Service
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     docs.install(app)
     _install_web(app, settings)
     app.add_middleware(body_limit.BodyLimitMiddleware, limit=lambda: app.state.settings.max_body_bytes)
+    app.add_middleware(security_headers.SecurityHeadersMiddleware)  # refusals and errors carry them too
     app.add_middleware(RequestLogMiddleware)  # outermost: refused bodies are logged too
 
     @app.get("/healthz", tags=["ops"], summary="The process is up")

@@ -13,6 +13,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from bastion.api.security_headers import policy_with_inline_scripts
+
 ASSETS = "/docs/assets"
 
 
@@ -22,7 +24,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title=f"{app.title} API",
             swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
@@ -30,3 +32,5 @@ def install(app: FastAPI) -> None:
             swagger_favicon_url=f"{ASSETS}/favicon.png",
             swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from swagger.io
         )
+        page.headers["Content-Security-Policy"] = policy_with_inline_scripts(bytes(page.body).decode())
+        return page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -56,6 +57,8 @@ def demo(
     for line in summary:
         err.print(line, highlight=False)
     if serve_after:
+        # The demo serves plain http on 127.0.0.1, where a Secure cookie would never come back.
+        os.environ["BASTION_SECURE_COOKIES"] = "false"
         err.print(f"demo: log in at http://127.0.0.1:{port}/login", highlight=False)
         serve(host="127.0.0.1", port=port, workers=1)
 

@@ -20,7 +20,7 @@ def preserve(media_dir: Path, data: bytes) -> str:
     target = media_dir / digest
     if target.exists():
         return digest
-    media_dir.mkdir(parents=True, exist_ok=True)
+    media_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the files are 0600 (tempfile makes them so)
     with tempfile.NamedTemporaryFile(dir=media_dir, delete=False) as handle:
         handle.write(data)
         handle.flush()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -10,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from bastion.store.models.review import UserRow
 from bastion.store.transaction import Transaction
+from bastion.store.users import LockScope
 
 
 class Role(StrEnum):
@@ -130,8 +134,30 @@ def set_active(tx: Transaction, username: str, active: bool, actor: str) -> User
     if not active and user.active and user.role == Role.ADMIN and tx.users.count_active(Role.ADMIN) <= 1:
         raise AccountError(f"{username!r} is the last active admin: enable or create another admin first")
     user.active = active
+    user.session_generation += 1  # a disabled user's open pages stop working now, not when the cookie expires
     tx.audit.append(action="user.enable" if active else "user.disable", subject=f"user:{username}", actor=actor)
     return user
+
+
+def set_role(tx: Transaction, username: str, role: Role, actor: str) -> UserRow:
+    """Give a user another role; their sessions end, so the old role's rights go with them at once."""
+    user = _named(tx, username)
+    if actor == f"user:{username}":
+        raise AccountError("you cannot change your own role: ask another admin")
+    if user.active and user.role == Role.ADMIN and role != Role.ADMIN and tx.users.count_active(Role.ADMIN) <= 1:
+        raise AccountError(f"{username!r} is the last active admin: make another admin first")
+    before, user.role = user.role, role.value
+    user.session_generation += 1
+    tx.audit.append(
+        action="user.role", subject=f"user:{username}", actor=actor, payload={"from": before, "to": role.value}
+    )
+    return user
+
+
+def end_sessions(tx: Transaction, username: str) -> None:
+    """Log a user out everywhere: every session cookie issued to them before now is refused from now on."""
+    user = _named(tx, username)
+    user.session_generation += 1
 
 
 def set_wellbeing(tx: Transaction, username: str, blur: bool, grayscale: bool, break_after: int) -> UserRow:
@@ -153,11 +179,71 @@ def _named(tx: Transaction, username: str) -> UserRow:
 def authenticate(tx: Transaction, username: str, password: str) -> UserRow | None:
     """The active user with these credentials, or None (same answer for every kind of failure)."""
     user = tx.users.active(username)
+    return user if password_matches(user, password) else None
+
+
+def password_matches(user: UserRow | None, password: str) -> bool:
+    """Argon2 verification (tens of milliseconds of CPU: never on the event loop, never while holding the writer).
+
+    An unknown or disabled user costs the same time, so timing does not tell which names exist.
+    """
     if user is None:
-        _hasher.hash(password)  # spend the same time, so timing does not tell which names exist
-        return None
+        _hasher.hash(password)
+        return False
     try:
-        _hasher.verify(user.password_hash, password)
+        return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        return None
-    return user
+        return False
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many failed logins in `window` lock a name (or a client address), and for how long."""
+
+    per_username: int = 5
+    per_address: int = 20
+    window: timedelta = timedelta(minutes=15)
+    lockout: timedelta = timedelta(minutes=15)
+
+
+def login_lock(tx: Transaction, username: str, address: str, now: datetime) -> str | None:
+    """Why logging in is refused right now without even checking the password (a lock in force), or None."""
+    for scope, value in _scopes(username, address):
+        end = tx.users.login_lock_end(scope, value)
+        if end is not None and end > now:
+            return _locked_message(scope, end, now)
+    return None
+
+
+def record_failed_login(tx: Transaction, username: str, address: str, limits: LoginLimits, now: datetime) -> str | None:
+    """Keep and audit a failed login; at a limit, lock the name (or the address) and say so, else None."""
+    tx.users.record_login_failure(username, address, now)
+    tx.audit.append(action="login.failed", subject=f"user:{username}", actor="anonymous", payload={"address": address})
+    limit = {"username": limits.per_username, "address": limits.per_address}
+    for scope, value in _scopes(username, address):
+        since = now - limits.window
+        last_lock = tx.users.login_lock_end(scope, value)
+        if last_lock is not None:  # failures before a lock ended were paid for by that lock
+            since = max(since, last_lock)
+        if tx.users.login_failures_since(scope, value, since) >= limit[scope]:
+            until = now + limits.lockout
+            tx.users.lock_logins(scope, username, address, now, until)
+            payload = {"locks": scope, "address": address, "until": until.isoformat()}
+            tx.audit.append(action="login.locked", subject=f"user:{username}", actor="system", payload=payload)
+            return _locked_message(scope, until, now)
+    return None
+
+
+def record_login(tx: Transaction, username: str) -> None:
+    """A successful login: the name's count of failures starts again."""
+    tx.users.forget_login_failures(username)
+
+
+def _scopes(username: str, address: str) -> tuple[tuple[LockScope, str], tuple[LockScope, str]]:
+    return ("username", username), ("address", address)
+
+
+def _locked_message(scope: LockScope, until: datetime, now: datetime) -> str:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    who = "this account" if scope == "username" else "this address"
+    return f"Too many failed logins: {who} is locked for {minutes} more minute{'s' if minutes > 1 else ''}."

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ class Database:
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         if not settings.database_url:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         return cls.from_url(settings.resolved_database_url)
 
     @property
@@ -71,7 +72,7 @@ class Database:
         if not self.is_sqlite or not path or path == ":memory:":
             yield
             return
-        with open(f"{path}.writer-lock", "a") as handle:
+        with os.fdopen(os.open(f"{path}.writer-lock", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -106,6 +107,20 @@ class Database:
             return False
 
 
+def _create_private(path: str | None) -> Callable[..., None]:
+    """Before SQLite opens the file (and would create it 0644), create it readable by its owner only (0600).
+
+    SQLite gives -wal and -shm the database file's mode. The file holds moderators' password hashes,
+    API key hashes and what was reported: not for other local users.
+    """
+
+    def before_connect(*_: Any) -> None:
+        if path and path != ":memory:" and not os.path.exists(path) and os.path.isdir(os.path.dirname(path) or "."):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+    return before_connect
+
+
 def alembic_config(url: str) -> Any:
     from alembic.config import Config
 
@@ -118,6 +133,7 @@ def alembic_config(url: str) -> Any:
 def _create_engine(url: str, writer: bool) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "do_connect", _create_private(engine.url.database))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate if writer else _sqlite_begin)
         return engine

@@ -1,11 +1,19 @@
-"""Moderator accounts as stored: looked up by name, listed, added. Roles and passwords are `bastion.review`'s."""
+"""Moderator accounts as stored: looked up by name, listed, added; failed logins and the locks they started.
+
+Roles, passwords and the lockout rule are `bastion.review`'s.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from bastion.store.models.review import UserRow
+from bastion.store.models.review import LoginFailureRow, UserRow
+
+LockScope = Literal["username", "address"]
 
 
 class UserRepository:
@@ -40,3 +48,39 @@ class UserRepository:
         self._session.add(user)
         self._session.flush()
         return user
+
+    def record_login_failure(self, username: str, address: str, at: datetime) -> None:
+        """Keep a failed login of this name from this address."""
+        self._session.add(LoginFailureRow(username=username, address=address, at=at))
+        self._session.flush()
+
+    def lock_logins(self, scope: LockScope, username: str, address: str, at: datetime, until: datetime) -> None:
+        """Lock this name (or address): the failure at `at` reached the limit."""
+        row = LoginFailureRow(username=username, address=address, at=at, locks=scope, locked_until=until)
+        self._session.add(row)
+        self._session.flush()
+
+    def login_failures_since(self, scope: LockScope, value: str, since: datetime) -> int:
+        """How many logins failed for this name (or from this address) after `since` (locks are not failures)."""
+        found = select(func.count()).where(
+            _matches(scope, value), LoginFailureRow.at > since, LoginFailureRow.locks.is_(None)
+        )
+        return int(self._session.scalar(found) or 0)
+
+    def login_lock_end(self, scope: LockScope, value: str) -> datetime | None:
+        """When the latest lock on this name (or address) ends or ended; None if it was never locked."""
+        found = select(func.max(LoginFailureRow.locked_until)).where(
+            _matches(scope, value), LoginFailureRow.locks == scope
+        )
+        return self._session.scalar(found)
+
+    def forget_login_failures(self, username: str) -> None:
+        """A successful login starts the name's count again (locks already over; the audit log keeps the record)."""
+        self._session.execute(
+            delete(LoginFailureRow).where(LoginFailureRow.username == username, LoginFailureRow.locks.is_(None))
+        )
+
+
+def _matches(scope: LockScope, value: str) -> ColumnElement[bool]:
+    column = LoginFailureRow.username if scope == "username" else LoginFailureRow.address
+    return column == value

@@ -19,11 +19,11 @@ from bastion.review.accounts import (
     AccountError,
     Permission,
     Role,
-    authenticate,
     can,
     create_user,
     role_label,
     set_active,
+    set_role,
     set_wellbeing,
 )
 from bastion.review.automatic import automatic_action
@@ -34,7 +34,7 @@ from bastion.store.case_view import CaseView
 from bastion.store.models.core import CaseRow
 from bastion.store.models.review import UserRow
 from bastion.store.transaction import Transaction
-from bastion.web.auth import Forbidden, check_csrf, csrf_token, current_user, require
+from bastion.web.auth import Forbidden, LoginRefused, check_csrf, csrf_token, current_user, log_in, log_out, require
 from bastion.web.highlight import highlighted
 from bastion.web.stats import dashboard as dashboard_figures
 
@@ -75,20 +75,19 @@ def login_page(request: Request) -> HTMLResponse:
 def login(
     request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()], csrf: Csrf = None
 ) -> Response:
+    """Sync on purpose: argon2 runs in the threadpool, never on the event loop (see `log_in`)."""
     check_csrf(request, csrf)
-    with request.app.state.db.snapshot() as tx:
-        user = authenticate(tx, username.strip().lower(), password)
-    if user is None:
-        return _page(request, "login.html", None, 401, error="Wrong username or password.")
-    request.session.clear()  # a fresh session on login: no fixation
-    request.session.update({"user": user.username, "exposure": 0})
+    try:
+        log_in(request, username, password)
+    except LoginRefused as refused:
+        return _page(request, "login.html", None, refused.status, error=refused.message)
     return _redirect("/queue")
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Csrf = None) -> RedirectResponse:
     check_csrf(request, csrf)
-    request.session.clear()
+    log_out(request)
     return _redirect("/login")
 
 
@@ -333,3 +332,16 @@ def admin_set_active(request: Request, username: str, active: Annotated[bool, Fo
     except AccountError as error:
         return _redirect("/admin", str(error), request)
     return _redirect("/admin")
+
+
+@router.post("/admin/users/{username}/role")
+def admin_set_role(request: Request, username: str, role: Annotated[str, Form()], csrf: Csrf = None) -> Response:
+    """Give a user another role; their open sessions end (see `set_role`)."""
+    check_csrf(request, csrf)
+    admin = require(request, Permission.MANAGE_USERS)
+    try:
+        with request.app.state.db.transaction() as tx:
+            set_role(tx, username, Role(role), f"user:{admin.username}")
+    except (AccountError, ValueError) as error:
+        return _redirect("/admin", str(error), request)
+    return _redirect("/admin", f"{username} is now {role_label(role)}.", request)

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -149,12 +150,31 @@ def test_actions_are_signed_and_retried_until_acknowledged(db: Database, platfor
     assert later.delivered == 1
     body, headers = platform.received[-1]
     # Computed here, not by the code under test: a signature that ignored the secret would fail.
-    assert headers["X-Bastion-Signature"] == "sha256=" + hmac.new(b"shared-secret", body, hashlib.sha256).hexdigest()
+    signed = headers["X-Bastion-Timestamp"].encode() + b"." + body
+    assert headers["X-Bastion-Signature"] == "sha256=" + hmac.new(b"shared-secret", signed, hashlib.sha256).hexdigest()
+    assert abs(int(headers["X-Bastion-Timestamp"]) - time.time()) < 600
     assert json.loads(body)["action"] == "remove"
     assert headers["X-Bastion-Delivery"] == headers["X-Bastion-Delivery"].strip()
     with db.snapshot() as tx:
         row = tx.session.scalars(select(OutboxRow)).one()
     assert row.delivered_at is not None and row.attempts == 2
+
+
+def test_the_signature_covers_the_timestamp(db: Database, platform: Platform) -> None:
+    """A captured delivery replayed with a fresh timestamp no longer verifies: the time is signed."""
+    platform.failures = 0
+    with db.transaction() as tx:
+        enqueue_action(tx, "post-10", "remove", {"category": "propaganda"}, utcnow())
+    deliver_due(db, WebhookTarget(platform.url, "shared-secret", clock=lambda: 1_800_000_000.7), utcnow())
+    body, headers = platform.received[-1]
+    assert headers["X-Bastion-Timestamp"] == "1800000000"
+
+    def valid(timestamp: str) -> bool:
+        expected = hmac.new(b"shared-secret", f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(headers["X-Bastion-Signature"], "sha256=" + expected)
+
+    assert valid("1800000000")
+    assert not valid("1800000300")  # the same body and signature, replayed as if sent five minutes later
 
 
 def test_serve_delivers_queued_actions_by_itself(settings: Settings, db: Database) -> None:

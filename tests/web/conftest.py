@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bastion.settings import Settings
+
 
 @pytest.fixture
 def db_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
@@ -16,3 +18,9 @@ def db_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(sqlite_template, target)
     yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    """TestClient speaks plain http, where a Secure session cookie would never be sent back."""
+    return Settings(data_dir=tmp_path / "data", database_url=db_url, secure_cookies=False)

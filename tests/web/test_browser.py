@@ -76,7 +76,9 @@ SHOT_POSTER = {
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data = tmp_path_factory.mktemp("site")
-    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'bastion.db'}", bank_refresh_seconds=0)
+    settings = Settings(
+        data_dir=data, database_url=f"sqlite:///{data / 'bastion.db'}", bank_refresh_seconds=0, secure_cookies=False
+    )
     service = Service.from_settings(settings)
     with service.db.transaction() as tx:
         for name, role in [("ada", Role.MODERATOR), ("bo", Role.MODERATOR), ("root", Role.ADMIN)]:

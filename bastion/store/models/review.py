@@ -25,7 +25,22 @@ class UserRow(Base):
     blur_media: Mapped[bool] = mapped_column(Boolean, default=True)
     grayscale_media: Mapped[bool] = mapped_column(Boolean, default=True)
     break_after: Mapped[int] = mapped_column(Integer, default=20)  # graphic items before a suggested break
+    # Every session cookie carries the generation it was issued in; raising it ends them all.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LoginFailureRow(Base):
+    """A failed login of any name typed (known or not) from one address; or, with `locks`, the lock it started."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    locks: Mapped[str | None] = mapped_column(String(16), nullable=True)  # "username" or "address"
 
 
 class DecisionRow(Base):

@@ -15,6 +15,13 @@
     const media = document.getElementById("media");
     if (media) media.classList.toggle("revealed");
   }
+  // Every 30 seconds the queue refreshes, unless the focus is in it. Here, not in an hx-trigger filter:
+  // htmx evaluates filters as strings, which the Content-Security-Policy forbids.
+  setInterval(function () {
+    const rows = document.getElementById("queue-rows");
+    const focus = document.activeElement;
+    if (rows && window.htmx && !(focus && focus.closest("#queue-rows"))) window.htmx.trigger(rows, "refresh");
+  }, 30000);
   document.addEventListener("click", function (event) {
     if (event.target.closest("#reveal")) toggleMedia();
   });
