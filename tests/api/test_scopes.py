@@ -21,6 +21,7 @@ from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database, alembic_config
 from tests.conftest import _pg_admin, _pg_reachable, _pg_url
+from tests.routes import app_routes
 
 ITEM = {"id": "scoped-1", "text": "Nice weather for a walk"}
 HASH = {"kind": "md5", "value": "0" * 32}
@@ -39,6 +40,11 @@ OPERATIONS: list[tuple[str, str, dict[str, Any] | None, Scope]] = [
     ("POST", "/v1/banks/shared/disable", None, Scope.ADMIN),
     ("DELETE", "/v1/banks/entries/1", None, Scope.ADMIN),
 ]
+
+
+def _template(path: str) -> str:
+    """The route serving an operation's path: `/v1/banks/shared/entries` is `/v1/banks/{name}/entries`."""
+    return path.replace("/shared/", "/{name}/").replace("/entries/1", "/entries/{entry_id}")
 
 
 def _key(db: Database, *scopes: str, platform: str = "scoped") -> str:
@@ -88,6 +94,21 @@ def test_a_key_with_only_that_scope_is_let_through(
     assert response.status_code not in (401, 403), response.text  # an appeal with no decision yet is a 4xx of its own
 
 
+def test_every_v1_route_is_an_operation_above(client: TestClient) -> None:
+    served = {route for route in app_routes(client.app) if route[1].startswith("/v1/")}  # type: ignore[arg-type]
+
+    assert served == {(method, _template(path)) for method, path, _, _ in OPERATIONS}, "add the route to OPERATIONS"
+
+
+@pytest.mark.parametrize("granted", list(Scope))
+def test_each_scope_alone_opens_exactly_its_operations(with_bank: TestClient, db: Database, granted: Scope) -> None:
+    """Every scope against every operation: a key holding only `granted` is refused exactly where another is needed."""
+    key = _key(db, granted)
+    for method, path, body, scope in OPERATIONS:
+        status = _call(with_bank, method, path, body, key).status_code
+        assert (status == 403) == (scope != granted), (method, path, status)
+
+
 def test_missing_unknown_and_revoked_keys_are_still_401(client: TestClient, db: Database) -> None:
     revoked = _key(db, *Scope)
     with db.transaction() as tx:
@@ -127,7 +148,7 @@ def test_every_operation_names_its_scope_in_the_openapi_schema(client: TestClien
     paths = client.get("/openapi.json").json()["paths"]
 
     for method, path, _, scope in OPERATIONS:
-        template = path.replace("/shared/", "/{name}/").replace("/entries/1", "/entries/{entry_id}")
+        template = _template(path)
         security = paths[template][method.lower()]["security"]
         assert security == [{"ApiKey": [scope.value]}, {"ApiKeyHeader": [scope.value]}], (method, template)
 
