@@ -18,3 +18,13 @@ def test_an_empty_upload_is_a_422_naming_the_empty_file(client: TestClient, kind
 
     assert response.status_code == 422, response.text
     assert response.json()["message"] == "the uploaded media file is empty"
+
+
+@pytest.mark.parametrize("kind", ["image", "video"])
+def test_an_image_or_video_sent_as_a_link_only_is_a_422_asking_for_its_bytes(client: TestClient, kind: str) -> None:
+    item = {"id": f"link-{kind}", "kind": kind, "media": {"url": "https://media.example/poster.png"}}
+
+    response = client.post("/v1/check", json=item)
+
+    assert response.status_code == 422, response.text
+    assert "items need their media bytes" in response.json()["message"]
