@@ -159,6 +159,77 @@ MUTANTS: tuple[Mutant, ...] = (
         "    (CaseState.DECIDED, Step.DECIDE): CaseState.DECIDED,\n",
         ("tests/review/test_states.py", "tests/review/test_cases.py"),
     ),
+    Mutant(
+        "sessions outlive logout (generation not checked)",
+        "bastion/web/auth.py",
+        ' or request.session.get("generation") != user.session_generation:',
+        ":",
+        ("tests/web/test_login_security.py",),
+    ),
+    Mutant(
+        "a login lock ignored (argon2 runs for every attempt)",
+        "bastion/web/auth.py",
+        "        refusal = login_lock(tx, name, address, now)\n",
+        "        refusal = None\n",
+        ("tests/web/test_login_security.py",),
+    ),
+    Mutant(
+        "webhook timestamp left out of the signature",
+        "bastion/actions/webhook.py",
+        'hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)',
+        "hmac.new(secret.encode(), body, hashlib.sha256)",
+        ("tests/review/test_reports_appeals_api.py", "tests/actions/test_targets.py"),
+    ),
+    Mutant(
+        "a truncated chain passes its anchors",
+        "bastion/store/anchors.py",
+        "        if found is None:\n",
+        "        if found is None and False:\n",
+        ("tests/store/test_audit_anchor.py",),
+    ),
+    Mutant(
+        "an appeal decided below the contested decision's tier",
+        "bastion/review/cases.py",
+        "    case.escalated_to = _tier_of(tx, case, last)\n",
+        "    case.escalated_to = None\n",
+        ("tests/review/test_role_tiers.py", "tests/review/test_states.py"),
+    ),
+    Mutant(
+        "a case page shown to a role its queue hides",
+        "bastion/web/routes.py",
+        "    if case is not None and not may_see(case, user):\n",
+        "    if False:\n",
+        ("tests/web/test_route_permissions.py",),
+    ),
+    Mutant(
+        "an item added to an allow bank from a case",
+        "bastion/review/cases.py",
+        "    if bank.benign:\n",
+        "    if False:\n",
+        ("tests/review/test_role_tiers.py",),
+    ),
+    Mutant(
+        "the LLM judge clears what the model flagged",
+        "bastion/detectors/text_model.py",
+        "applied = judgement.answer.tvec or not is_tvec or self.judge_may_clear",
+        "applied = True",
+        ("tests/text/test_llm_judge.py",),
+    ),
+    Mutant(
+        "a rule expression's cost not checked",
+        "bastion/rules/expressions.py",
+        "        if problem is not None:\n            raise ExpressionError(",
+        "        if False:\n            raise ExpressionError(",
+        ("tests/rules/test_expression_cost.py",),
+    ),
+    Mutant(
+        "pages may be framed (no frame-ancestors)",
+        "bastion/api/security_headers.py",
+        "; frame-ancestors 'none'",
+        "",
+        ("tests/api/test_security_headers.py",),
+    ),
+
 )
 
 
