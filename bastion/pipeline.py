@@ -41,12 +41,14 @@ class Pipeline:
         """A pipeline that writes nothing and creates nothing (evaluation, dry runs): see AppContext.read_only."""
         return cls.from_context(AppContext.read_only(settings))
 
-    def check(self, item: Item, now: datetime | None = None) -> Verdict:
-        return self.check_many([item], now)[0]
+    def check(self, item: Item, now: datetime | None = None, platform: str | None = None) -> Verdict:
+        return self.check_many([item], now, platform)[0]
 
-    def check_many(self, items: Sequence[Item], now: datetime | None = None) -> list[Verdict]:
+    def check_many(
+        self, items: Sequence[Item], now: datetime | None = None, platform: str | None = None
+    ) -> list[Verdict]:
         """Verdicts in item order; detectors see the whole batch, so models score it in one pass."""
-        return self.decide_many([self.prepare(item) for item in items], now)
+        return self.decide_many([self.prepare(item, platform) for item in items], now)
 
     def decide_many(self, contents: Sequence[Content], now: datetime | None = None) -> list[Verdict]:
         """Verdicts for items already prepared (so a caller can set aside the ones `prepare` refuses)."""
@@ -74,7 +76,8 @@ class Pipeline:
             decided_at=now,
         )
 
-    def prepare(self, item: Item) -> Content:
+    def prepare(self, item: Item, platform: str | None = None) -> Content:
+        """The item ready for detectors; `platform` (whose item it is) picks the hash banks that apply."""
         media = item.media.data() if item.media else None
         if not media and item.kind in (Kind.IMAGE, Kind.VIDEO):  # an empty file, or only a link to one
             raise ContentError(f"{item.kind.value} items need their media bytes; these are empty or missing")
@@ -94,4 +97,4 @@ class Pipeline:
         fields = tuple(TextField(name, value, normalise(value)) for name, value in texts.items())
         # Identified on normalised text: "J O I N" or "j0in" would otherwise read as noise.
         lang = item.lang or (identify_language(" ".join(f.normalised.text for f in fields)) if fields else None)
-        return Content(item=item, texts=fields, lang=lang, media=media)
+        return Content(item=item, texts=fields, lang=lang, media=media, platform=platform)

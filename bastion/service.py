@@ -111,7 +111,7 @@ class Service:
         outcomes: list[Outcome | None] = []
         for item in items:
             try:
-                prepared.append(self.pipeline.prepare(item))
+                prepared.append(self.pipeline.prepare(item, platform))
                 outcomes.append(None)
             except ContentError as error:
                 outcomes.append(Refusal(item.id, str(error)))
@@ -129,7 +129,10 @@ class Service:
         decoding, hashing and OCR take milliseconds and go to a worker thread.
         Raises ContentError when the item cannot be checked as sent.
         """
-        verdict = await run_in_threadpool(self.pipeline.check, item) if item.media else self.pipeline.check(item)
+        if item.media:
+            verdict = await run_in_threadpool(self.pipeline.check, item, None, platform)
+        else:
+            verdict = self.pipeline.check(item, platform=platform)
         if self._committer is None:
             self._committer = GroupCommitter(self._record_entries)
         await self._committer.submit((item, verdict, platform))
@@ -151,7 +154,7 @@ class Service:
             stored = tx.items.verdict_body(item.id)
             if stored is not None:
                 return ReportFiled.of(file(tx), stored)
-        verdict = self.pipeline.check(item, now)
+        verdict = self.pipeline.check(item, now, platform)
         filed = self._record([(item, verdict)], platform, now, also=file)
         assert filed is not None
         return ReportFiled.of(filed, verdict.model_dump(mode="json"))

@@ -1,4 +1,9 @@
-"""`/v1/banks`: manage hash banks over HTTP, with the same functions as `bastion banks`."""
+"""`/v1/banks`: manage hash banks over HTTP, with the same functions as `bastion banks`.
+
+A key sees its platform's banks, the installation's and those shared with it, and changes only its
+platform's own: another platform's private bank is 404 (as if it did not exist), an installation or
+shared bank is 403 `read_only_bank`. The rules are `bastion.banks.entries`'s.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from bastion.api.errors import BadRequest
 from bastion.banks.entries import (
     BankError,
     NewEntry,
+    ReadOnlyBank,
     add_entries,
     create_bank,
     entries_of,
@@ -46,6 +52,8 @@ class BankIn(Bank):
 
 class BankOut(BaseModel):
     name: str
+    owner: str | None = Field(description="the platform that owns it; null for an installation bank")
+    read_only: bool = Field(description="true for an installation bank or one shared with this platform")
     description: str
     enabled: bool
     benign: bool
@@ -96,12 +104,17 @@ def _settings(request: Request) -> Settings:
 
 
 def _bank_error(error: BankError) -> BadRequest:
+    if isinstance(error, ReadOnlyBank):
+        return BadRequest(403, "read_only_bank", str(error))
     status = 404 if str(error).startswith("no bank") else 409 if "already exists" in str(error) else 422
     return BadRequest(status, "bank_error", str(error))
 
 
 def _entry_error(error: BankError) -> BadRequest:
-    """404 for an entry that is not there (whatever the id's size), 422 for a note Bastion cannot keep."""
+    """404 for an entry that is not there (or in a bank this platform cannot see), 403 in a bank it may only use,
+    422 for a note Bastion cannot keep."""
+    if isinstance(error, ReadOnlyBank):
+        return BadRequest(403, "read_only_bank", str(error))
     if str(error).startswith("no bank entry"):
         return BadRequest(404, "not_found", str(error))
     return BadRequest(422, "bank_error", str(error))
@@ -110,15 +123,15 @@ def _entry_error(error: BankError) -> BadRequest:
 @router.get("", summary="Every bank with its number of live entries")
 def banks(request: Request, platform: BanksRead) -> list[BankOut]:
     with _db(request).snapshot() as tx:
-        return [_out(bank, count) for bank, count in list_banks(tx)]
+        return [_out(bank, count, platform) for bank, count in list_banks(tx, platform)]
 
 
 @router.post("", status_code=201, summary="Create a bank")
 def create(body: BankIn, request: Request, platform: BanksWrite) -> BankOut:
     try:
         with _db(request).transaction() as tx:
-            row = create_bank(tx, body, f"platform:{platform}", body.category, body.pdq_threshold)
-            return _out(row, 0)
+            row = create_bank(tx, body, f"platform:{platform}", body.category, body.pdq_threshold, owner=platform)
+            return _out(row, 0, platform)
     except BankError as error:
         raise _bank_error(error) from None
 
@@ -142,7 +155,7 @@ def add(name: str, body: EntriesIn, request: Request, platform: BanksWrite, task
         file = iter_entries(io.StringIO(body.file, newline=""), body.format) if body.file else ()
         with _db(request).transaction() as tx:
             entries = chain(hashes, media, file)
-            added, existing = add_entries(tx, name, entries, f"platform:{platform}")
+            added, existing = add_entries(tx, name, entries, f"platform:{platform}", platform)
             if not added and not existing:
                 raise BadRequest(422, "invalid_entries", "send 'hashes', 'media' or a 'file'")
     except BankError as error:
@@ -166,7 +179,7 @@ def entries(name: str, request: Request, platform: BanksRead) -> list[dict[str, 
                     "added_by": e.added_by,
                     "added_at": e.added_at.isoformat(),
                 }
-                for e in entries_of(tx, name)
+                for e in entries_of(tx, name, platform=platform)
             ]
     except BankError as error:
         raise _bank_error(error) from None
@@ -176,7 +189,7 @@ def entries(name: str, request: Request, platform: BanksRead) -> list[dict[str, 
 def remove(entry_id: int, request: Request, platform: Admin) -> dict[str, Any]:
     try:
         with _db(request).transaction() as tx:
-            set_entry_state(tx, entry_id, "removed", f"platform:{platform}")
+            set_entry_state(tx, entry_id, "removed", f"platform:{platform}", platform=platform)
     except BankError as error:
         raise _entry_error(error) from None
     return {"id": entry_id, "state": "removed"}
@@ -186,7 +199,7 @@ def remove(entry_id: int, request: Request, platform: Admin) -> dict[str, Any]:
 def feedback(entry_id: int, body: FeedbackIn, request: Request, platform: BanksWrite) -> dict[str, Any]:
     try:
         with _db(request).transaction() as tx:
-            record_feedback(tx, entry_id, body.opinion, f"platform:{platform}", body.note)
+            record_feedback(tx, entry_id, body.opinion, f"platform:{platform}", body.note, platform)
     except BankError as error:
         raise _entry_error(error) from None
     return {"id": entry_id, "opinion": body.opinion}
@@ -216,15 +229,17 @@ def _media_entries(media: list[MediaIn], settings: Settings) -> list[NewEntry]:
 def _set_enabled(request: Request, name: str, enabled: bool, platform: str) -> dict[str, Any]:
     try:
         with _db(request).transaction() as tx:
-            set_enabled(tx, name, enabled, f"platform:{platform}")
+            set_enabled(tx, name, enabled, f"platform:{platform}", platform)
     except BankError as error:
         raise _bank_error(error) from None
     return {"name": name, "enabled": enabled}
 
 
-def _out(bank: BankRow, count: int) -> BankOut:
+def _out(bank: BankRow, count: int, platform: str) -> BankOut:
     return BankOut(
         name=bank.name,
+        owner=bank.owner,
+        read_only=bank.owner != platform,
         description=bank.description,
         enabled=bank.enabled,
         benign=bank.benign,

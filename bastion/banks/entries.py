@@ -1,14 +1,23 @@
-"""Banks and their entries: what an entry may hold, and every change to a bank, audited in the same transaction.
+"""Banks and their entries: what an entry may hold, who may use or change which bank, and every change
+to a bank, audited in the same transaction.
 
 The rows are read and written through `tx.banks` (bastion/store/banks.py); this
 module validates what comes from outside and decides what to change.
+
+Banks belong to platforms. A bank made over the API is its platform's: it
+matches that platform's items and only that platform's keys change it. An
+operator may share it with other platforms, for which it matches too and which
+may read but not change it. A bank made by an operator (the CLI, the demo, a
+reviewer's case) has no owner: an installation bank, matching every platform's
+items, read-only to every key. `platform=None` below is an operator's call
+(the CLI, the web UI): every bank, every change.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -39,6 +48,29 @@ LABEL_CATEGORIES = {
 
 class BankError(ValueError):
     """A bank operation that cannot be done as asked (unknown bank, bad hash, duplicate name)."""
+
+
+class ReadOnlyBank(BankError):
+    """A platform asked to change a bank it may only use: an installation bank or one shared with it."""
+
+
+def applies_to(owner: str | None, subscribers: Collection[str], platform: str | None) -> bool:
+    """Whether a bank owned by `owner` and shared with `subscribers` matches `platform`'s items and is
+    visible to its keys. No platform (evaluation, dry runs) sees the installation banks only."""
+    return owner is None or (platform is not None and (owner == platform or platform in subscribers))
+
+
+def _usable(tx: Transaction, bank: BankRow, platform: str | None, write: bool, missing: str) -> BankRow:
+    """The bank, if `platform` may use it (and change it, with `write`); a bank it cannot see is `missing`,
+    so another platform's private bank is never revealed to exist."""
+    if platform is None:
+        return bank
+    if not applies_to(bank.owner, tx.banks.subscribers_of(bank.id), platform):
+        raise BankError(missing)
+    if write and bank.owner != platform:
+        whose = "an installation bank" if bank.owner is None else "shared with this platform"
+        raise ReadOnlyBank(f"bank {bank.name!r} is {whose}: it can be used, not changed")
+    return bank
 
 
 def valid_hash(kind: str, value: str) -> str:
@@ -96,16 +128,26 @@ def _valid_confidence(value: object) -> float:
     return float(value)
 
 
-def _entry(tx: Transaction, entry_id: int) -> BankEntryRow:
+def _entry(tx: Transaction, entry_id: int, platform: str | None = None) -> BankEntryRow:
+    """The entry, if `platform` may change its bank (every entry for an operator)."""
     entry = tx.banks.entry(entry_id)
     if entry is None:
         raise BankError(f"no bank entry {entry_id}")
+    if platform is not None:
+        bank = tx.banks.by_id(entry.bank_id)
+        _usable(tx, bank, platform, True, f"no bank entry {entry_id}")
     return entry
 
 
 def create_bank(
-    tx: Transaction, bank: Bank, actor: str, category: Category = Category.PROPAGANDA, pdq_threshold: int | None = None
+    tx: Transaction,
+    bank: Bank,
+    actor: str,
+    category: Category = Category.PROPAGANDA,
+    pdq_threshold: int | None = None,
+    owner: str | None = None,
 ) -> BankRow:
+    """A new bank: the `owner` platform's, or with no owner an installation bank (an operator's)."""
     valid_bank_name(bank.name)
     valid_text("the description", bank.description)
     if tx.banks.named(bank.name) is not None:
@@ -120,42 +162,68 @@ def create_bank(
         category=category.value,
         pdq_threshold=pdq_threshold,
         actor=actor,
+        owner=owner,
     )
     tx.audit.append(
         action="bank.create",
         subject=f"bank:{bank.name}",
         actor=actor,
-        payload={"benign": bank.benign, "category": category.value, "pdq_threshold": pdq_threshold},
+        payload={"benign": bank.benign, "category": category.value, "pdq_threshold": pdq_threshold, "owner": owner},
     )
     return row
 
 
-def get_bank(tx: Transaction, name: str) -> BankRow:
+def get_bank(tx: Transaction, name: str, platform: str | None = None, *, write: bool = False) -> BankRow:
+    """The bank named so, if `platform` may see it (and change it, with `write`); every bank for an operator."""
     row = tx.banks.named(name)
     if row is None:
         raise BankError(f"no bank named {name!r}")
+    return _usable(tx, row, platform, write, f"no bank named {name!r}")
+
+
+def list_banks(tx: Transaction, platform: str | None = None) -> list[tuple[BankRow, int]]:
+    """The banks `platform` may see (every bank for an operator) by name, with their number of live entries."""
+    return tx.banks.with_entry_counts(platform)
+
+
+def share_bank(tx: Transaction, name: str, platform: str, actor: str) -> BankRow:
+    """Let `platform` use a platform's bank, read-only (an operator's act): it matches that platform's items too."""
+    row = get_bank(tx, name)
+    if row.owner is None:
+        raise BankError(f"bank {name!r} is an installation bank: it applies to every platform already")
+    if platform == row.owner or platform in tx.banks.subscribers_of(row.id):
+        raise BankError(f"bank {name!r} already applies to {platform!r}")
+    valid_text("the platform", platform, 128)
+    tx.banks.subscribe(row, platform, actor, utcnow())
+    tx.audit.append(action="bank.share", subject=f"bank:{name}", actor=actor, payload={"platform": platform})
     return row
 
 
-def list_banks(tx: Transaction) -> list[tuple[BankRow, int]]:
-    """Every bank by name, with its number of live entries."""
-    return tx.banks.with_entry_counts()
-
-
-def set_enabled(tx: Transaction, name: str, enabled: bool, actor: str) -> BankRow:
+def unshare_bank(tx: Transaction, name: str, platform: str, actor: str) -> BankRow:
+    """Stop sharing a bank with `platform`: its items are no longer matched against it."""
     row = get_bank(tx, name)
+    if not tx.banks.unsubscribe(row, platform, utcnow()):
+        raise BankError(f"bank {name!r} is not shared with {platform!r}")
+    tx.audit.append(action="bank.unshare", subject=f"bank:{name}", actor=actor, payload={"platform": platform})
+    return row
+
+
+def set_enabled(tx: Transaction, name: str, enabled: bool, actor: str, platform: str | None = None) -> BankRow:
+    row = get_bank(tx, name, platform, write=True)
     tx.banks.set_enabled(row, enabled, utcnow())
     tx.audit.append(action="bank.enable" if enabled else "bank.disable", subject=f"bank:{name}", actor=actor)
     return row
 
 
-def add_entries(tx: Transaction, name: str, entries: Iterable[NewEntry], actor: str) -> tuple[list[int], int]:
+def add_entries(
+    tx: Transaction, name: str, entries: Iterable[NewEntry], actor: str, platform: str | None = None
+) -> tuple[list[int], int]:
     """Add entries to a bank; returns (ids added, how many were there already). A removed entry is revived.
 
     `entries` is read a batch at a time (a file can be streamed), but all in the caller's
     transaction: an entry that fails validation, anywhere in the file, leaves nothing added.
-    An entry repeated in the input counts as already there the second time."""
-    bank = get_bank(tx, name)
+    An entry repeated in the input counts as already there the second time. A platform adds only to its own banks."""
+    bank = get_bank(tx, name, platform, write=True)
     now = utcnow()
     added: list[int] = []
     seen = 0
@@ -217,9 +285,11 @@ def signal_value(row: BankEntryRow) -> str:
     return serialise(parse_frames(json.dumps(row.extra["vpdq"]))) if row.kind == "vpdq" else row.value
 
 
-def set_entry_state(tx: Transaction, entry_id: int, state: str, actor: str, reason: str = "") -> BankEntryRow:
+def set_entry_state(
+    tx: Transaction, entry_id: int, state: str, actor: str, reason: str = "", platform: str | None = None
+) -> BankEntryRow:
     valid_text("the reason", reason)
-    entry = _entry(tx, entry_id)
+    entry = _entry(tx, entry_id, platform)
     # Back from quarantine (or removal), it missed the items seen meanwhile: match it against them again.
     tx.banks.set_state(entry, state, utcnow(), pending=state == "active")
     tx.audit.append(
@@ -231,12 +301,14 @@ def set_entry_state(tx: Transaction, entry_id: int, state: str, actor: str, reas
     return entry
 
 
-def record_feedback(tx: Transaction, entry_id: int, opinion: str, actor: str, note: str = "") -> EntryFeedbackRow:
+def record_feedback(
+    tx: Transaction, entry_id: int, opinion: str, actor: str, note: str = "", platform: str | None = None
+) -> EntryFeedbackRow:
     """Confirm or dispute an entry (typically a third party's), for its source to learn from."""
     if opinion not in ("confirm", "dispute"):
         raise BankError("feedback is 'confirm' or 'dispute'")
     valid_text("the note", note)
-    entry = _entry(tx, entry_id)
+    entry = _entry(tx, entry_id, platform)
     row = tx.banks.add_feedback(entry_id, opinion, note, actor)
     tx.audit.append(
         action=f"bank.entry.{opinion}",
@@ -247,6 +319,8 @@ def record_feedback(tx: Transaction, entry_id: int, opinion: str, actor: str, no
     return row
 
 
-def entries_of(tx: Transaction, name: str, since: datetime | None = None) -> list[BankEntryRow]:
-    """The bank's live entries, oldest first (those added from `since` on, if given)."""
-    return tx.banks.live_entries(get_bank(tx, name).id, since)
+def entries_of(
+    tx: Transaction, name: str, since: datetime | None = None, platform: str | None = None
+) -> list[BankEntryRow]:
+    """The bank's live entries, oldest first (those added from `since` on, if given), if `platform` may see it."""
+    return tx.banks.live_entries(get_bank(tx, name, platform).id, since)

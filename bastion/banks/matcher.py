@@ -1,9 +1,11 @@
-"""Match media hashes against every enabled bank, with the false-positive defences.
+"""Match media hashes against the enabled banks that apply to the item's platform, with the false-positive defences.
 
 The matcher keeps its index in memory and follows the database: entries added
 since the last look are appended (ids only grow), so a new entry matches
 within `refresh_seconds` without a rebuild; a removal, quarantine or bank
-change (rare) reloads everything.
+change (rare) reloads everything. Which platforms each bank applies to (its
+owner, its subscribers, or all for an installation bank) is reloaded with the
+banks on every refresh.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bastion.banks.entries import LABEL_CATEGORIES
+from bastion.banks.entries import LABEL_CATEGORIES, applies_to
 from bastion.banks.index import PdqIndex
 from bastion.banks.vpdq import VideoCoverage, coverage, usable
 from bastion.core import Category
@@ -32,6 +34,11 @@ class BankInfo:
     benign: bool
     category: Category
     pdq_threshold: int | None
+    owner: str | None = None  # None: an installation bank
+    subscribers: frozenset[str] = frozenset()
+
+    def applies_to(self, platform: str | None) -> bool:
+        return applies_to(self.owner, self.subscribers, platform)
 
 
 @dataclass(frozen=True)
@@ -100,11 +107,12 @@ class BankMatcher:
     _checked_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def match(self, hashes: MediaHashes) -> list[Match]:
-        """Every match in an enabled bank, nearest first; empty when an allow bank vetoes them."""
+    def match(self, hashes: MediaHashes, platform: str | None = None) -> list[Match]:
+        """Every match in an enabled bank that applies to `platform`, nearest first; only the allow banks' matches
+        when one of them vetoes. No platform (evaluation) matches the installation banks only."""
         self.refresh()
         candidates = self._exact_matches(hashes) + self._pdq_matches(hashes) + self._vpdq_matches(hashes)
-        found = [m for m in candidates if self._live(m)]
+        found = [m for m in candidates if self._live(m, platform)]
         if any(m.benign for m in found):
             return [m for m in found if m.benign]
         return sorted(found, key=lambda m: (not m.exact, m.distance))
@@ -118,7 +126,8 @@ class BankMatcher:
             stale = change is not None and self._last_change is not None and change > self._last_change
             if stale and self._changed_besides_new(tx):
                 self._reset()
-            self._banks = {row.id: _bank_info(row) for row in tx.banks.all()}
+            subscribers = tx.banks.subscribers()
+            self._banks = {row.id: _bank_info(row, subscribers.get(row.id, set())) for row in tx.banks.all()}
             self._load(tx.banks.active_entries_after(self._last_id))
             self._last_id = max(self._last_id, newest_id)
             self._last_change = change
@@ -205,9 +214,12 @@ class BankMatcher:
             entry_id, bank.name, entry.kind, entry.value, entry.labels, entry.source, distance, bank.benign, category
         )
 
-    def _live(self, match: Match) -> bool:
-        return self._bank_of(match.entry_id).enabled
+    def _live(self, match: Match, platform: str | None) -> bool:
+        bank = self._bank_of(match.entry_id)
+        return bank.enabled and bank.applies_to(platform)
 
 
-def _bank_info(row: BankRow) -> BankInfo:
-    return BankInfo(row.name, row.enabled, row.benign, Category(row.category), row.pdq_threshold)
+def _bank_info(row: BankRow, subscribers: set[str]) -> BankInfo:
+    return BankInfo(
+        row.name, row.enabled, row.benign, Category(row.category), row.pdq_threshold, row.owner, frozenset(subscribers)
+    )

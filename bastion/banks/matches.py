@@ -1,5 +1,6 @@
 """What happens after a match: it is recorded, an over-matching entry is quarantined, and new
-entries are matched against items already seen (retroactive matching), opening cases."""
+entries are matched against items already seen (retroactive matching), opening cases. A new
+entry meets only the past items of the platforms its bank applies to."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bastion.banks.entries import LABEL_CATEGORIES, set_entry_state
+from bastion.banks.entries import LABEL_CATEGORIES, applies_to, set_entry_state
 from bastion.banks.index import PdqIndex
 from bastion.banks.vpdq import coverage, usable
 from bastion.core import Item, Priority, Verdict
@@ -86,9 +87,11 @@ def match_retroactively(
 ) -> list[BankMatch]:
     """Match entries against items received in the last `days`; each new match opens (or raises) a case.
 
-    Runs again harmlessly: an (entry, item) pair already matched is skipped.
+    An entry matches only the items of platforms its bank applies to: another platform's entry never
+    opens a case on this platform's item. Runs again harmlessly: an (entry, item) pair already matched is skipped.
     """
     banks = {bank.id: bank for bank in tx.banks.all()}
+    subscribers = tx.banks.subscribers()
     entries = [
         e
         for e in tx.banks.entries(entry_ids)
@@ -99,8 +102,9 @@ def match_retroactively(
     index = _PastMatcher(entries, {e.id: _threshold(banks[e.bank_id], pdq_threshold) for e in entries})
     found = [
         match
-        for item_id, media in tx.banks.item_media_since(now - timedelta(days=days))
+        for item_id, platform, media in tx.banks.item_media_since(now - timedelta(days=days))
         for match in index.matches(item_id, media.get("hashes") or {}, quality_floor, vpdq_percents)
+        if _applies(banks[index.by_id[match.entry_id].bank_id], subscribers, platform)
     ]
     known = tx.banks.pairs_of_entries(index.by_id)
     found = [m for m in found if (m.entry_id, m.item_id) not in known]
@@ -158,6 +162,10 @@ def _item_pdq(hashes: dict[str, Any], quality_floor: int) -> list[str]:
     if hashes.get("pdq") and int(hashes.get("quality", 100)) >= quality_floor:
         return [hashes["pdq"]]
     return []
+
+
+def _applies(bank: BankRow, subscribers: dict[int, set[str]], platform: str | None) -> bool:
+    return applies_to(bank.owner, subscribers.get(bank.id, set()), platform)
 
 
 def _threshold(bank: BankRow, default: int) -> int:

@@ -1,4 +1,8 @@
-"""`bastion banks ...`: create, fill, exchange and look after hash banks."""
+"""`bastion banks ...`: create, fill, exchange and look after hash banks.
+
+Banks made here are installation banks (no owner): they apply to every platform and
+platform keys may only use them. An operator shares a platform's bank with another here.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,9 @@ from bastion.banks.entries import (
     record_feedback,
     set_enabled,
     set_entry_state,
+    share_bank,
     signal_value,
+    unshare_bank,
     valid_bank_name,
 )
 from bastion.banks.formats import FORMATS, decoded_lines, iter_entries, write_entries
@@ -66,12 +72,17 @@ def create(
 
 @banks_app.command("list")
 def list_() -> None:
-    """Every bank with its state and number of live entries."""
-    table = Table("bank", "entries", "enabled", "allow bank", "category", "PDQ distance", "description")
+    """Every bank with its owner, who it is shared with, its state and number of live entries."""
+    table = Table(
+        "bank", "owner", "shared with", "entries", "enabled", "allow bank", "category", "PDQ distance", "description"
+    )
     with database().snapshot() as tx:
+        subscribers = tx.banks.subscribers()
         for bank, count in list_banks(tx):
             table.add_row(
                 bank.name,
+                bank.owner or "(installation)",
+                ", ".join(sorted(subscribers.get(bank.id, set()))),
                 str(count),
                 "yes" if bank.enabled else "no",
                 "yes" if bank.benign else "",
@@ -80,6 +91,31 @@ def list_() -> None:
                 bank.description,
             )
     Console().print(table)
+
+
+Platform = Annotated[str, typer.Option("--with", help="the platform (as its API keys name it)")]
+
+
+@banks_app.command("share")
+def share(name: Annotated[str, typer.Argument(help="a platform's bank")], platform: Platform) -> None:
+    """Let another platform use a platform's bank, read-only: it matches that platform's items too (audited)."""
+    try:
+        with database().transaction() as tx:
+            share_bank(tx, name, platform, _ACTOR)
+    except BankError as error:
+        raise fail(str(error)) from None
+    err.print(f"bank {name!r} shared with {platform!r}")
+
+
+@banks_app.command("unshare")
+def unshare(name: Annotated[str, typer.Argument(help="a shared bank")], platform: Platform) -> None:
+    """Stop sharing a bank with a platform: its items are no longer matched against it (audited)."""
+    try:
+        with database().transaction() as tx:
+            unshare_bank(tx, name, platform, _ACTOR)
+    except BankError as error:
+        raise fail(str(error)) from None
+    err.print(f"bank {name!r} no longer shared with {platform!r}")
 
 
 @banks_app.command("add")

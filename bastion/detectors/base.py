@@ -38,6 +38,7 @@ class Content:
     lang: str | None = None
     media: bytes | None = None
     facts: dict[str, object] = field(default_factory=dict)  # e.g. {"ocr_text": ...}
+    platform: str | None = None  # whose item: which hash banks apply; None (evaluation) = installation banks only
 
     @property
     def kind(self) -> Kind:

@@ -3,7 +3,9 @@
 Every image or video gets a signal carrying its hashes (they are what is kept
 of the media); a match adds the bank entry, its labels and the distance. An
 exact match of the bytes sets `evidence.exact`, which the default policy
-removes without waiting for a person; a near match goes to review.
+removes without waiting for a person; a near match goes to review. Only the
+banks that apply to the item's platform match it (installation banks, its own
+and those shared with it), and an allow bank vetoes only where it applies.
 
 Media attached to an item of another kind (a post with an attachment) is
 matched too: as an image when its bytes are one, by its digests otherwise, so
@@ -45,7 +47,7 @@ class HashDetector(Detector):
     def detect(self, content: Content) -> list[Signal]:
         assert content.media is not None
         hashes = self._hash(content)
-        matches = self.matcher.match(hashes) if self.matcher else []
+        matches = self.matcher.match(hashes, content.platform) if self.matcher else []
         evidence: dict[str, Any] = {"hashes": hashes.as_evidence(), "exact": False, "match": None}
         if not matches or matches[0].benign:
             if matches:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from bastion.store.models.banks import BankEntryRow, BankMatchRow, BankRow, EntryFeedbackRow
+from bastion.store.models.banks import BankEntryRow, BankMatchRow, BankRow, BankSubscriptionRow, EntryFeedbackRow
 from bastion.store.models.core import ItemRow
 
 _LOOKUP_BATCH = 500  # values per IN (...) query, well under SQLite's and PostgreSQL's parameter limits
@@ -56,6 +56,10 @@ class BankRepository:
     def named(self, name: str) -> BankRow | None:
         return self._session.scalar(select(BankRow).where(BankRow.name == name))
 
+    def by_id(self, bank_id: int) -> BankRow:
+        """The bank an entry belongs to (the foreign key guarantees it is there)."""
+        return self._session.get_one(BankRow, bank_id)
+
     def create(
         self,
         name: str,
@@ -66,10 +70,12 @@ class BankRepository:
         category: str,
         pdq_threshold: int | None,
         actor: str,
+        owner: str | None = None,
     ) -> BankRow:
-        """Store a new bank; its id is set when this returns."""
+        """Store a new bank, the platform's or (no owner) the installation's; its id is set when this returns."""
         row = BankRow(
             name=name,
+            owner=owner,
             description=description,
             enabled=enabled,
             benign=benign,
@@ -84,11 +90,49 @@ class BankRepository:
     def all(self) -> list[BankRow]:
         return list(self._session.scalars(select(BankRow)))
 
-    def with_entry_counts(self) -> list[tuple[BankRow, int]]:
-        """Every bank by name, with its number of active entries."""
+    def with_entry_counts(self, visible_to: str | None = None) -> list[tuple[BankRow, int]]:
+        """Banks by name with their number of active entries: every bank, or those `visible_to` a platform
+        (the installation's, its own and those shared with it)."""
         active = select(BankEntryRow.bank_id, func.count()).where(BankEntryRow.state == "active")
         counts = {bank_id: count for bank_id, count in self._session.execute(active.group_by(BankEntryRow.bank_id))}
-        return [(row, counts.get(row.id, 0)) for row in self._session.scalars(select(BankRow).order_by(BankRow.name))]
+        query = select(BankRow).order_by(BankRow.name)
+        if visible_to is not None:
+            shared = select(BankSubscriptionRow.bank_id).where(BankSubscriptionRow.platform == visible_to)
+            query = query.where(or_(BankRow.owner.is_(None), BankRow.owner == visible_to, BankRow.id.in_(shared)))
+        return [(row, counts.get(row.id, 0)) for row in self._session.scalars(query)]
+
+    def subscribers(self) -> dict[int, set[str]]:
+        """The platforms each shared bank is shared with, by bank id."""
+        found: dict[int, set[str]] = {}
+        for bank_id, platform in self._session.execute(
+            select(BankSubscriptionRow.bank_id, BankSubscriptionRow.platform)
+        ):
+            found.setdefault(bank_id, set()).add(platform)
+        return found
+
+    def subscribers_of(self, bank_id: int) -> set[str]:
+        query = select(BankSubscriptionRow.platform).where(BankSubscriptionRow.bank_id == bank_id)
+        return set(self._session.scalars(query))
+
+    def subscribe(self, bank: BankRow, platform: str, granted_by: str, now: datetime) -> None:
+        """Share the bank with the platform; its `updated_at` moves, so bank indexes reload who it applies to."""
+        self._session.add(
+            BankSubscriptionRow(bank_id=bank.id, platform=platform, granted_by=granted_by, granted_at=now)
+        )
+        bank.updated_at = now
+        self._session.flush()
+
+    def unsubscribe(self, bank: BankRow, platform: str, now: datetime) -> bool:
+        """Stop sharing the bank with the platform; False if it was not shared with it."""
+        gone = self._session.execute(
+            delete(BankSubscriptionRow).where(
+                BankSubscriptionRow.bank_id == bank.id, BankSubscriptionRow.platform == platform
+            )
+        )
+        if not gone.rowcount:  # type: ignore[attr-defined]
+            return False
+        bank.updated_at = now
+        return True
 
     def set_enabled(self, bank: BankRow, enabled: bool, now: datetime) -> None:
         bank.enabled, bank.updated_at = enabled, now
@@ -241,7 +285,10 @@ class BankRepository:
     def mark_matched(self, entry_ids: Collection[int], now: datetime) -> None:
         self._session.execute(update(BankEntryRow).where(BankEntryRow.id.in_(entry_ids)).values(retro_matched_at=now))
 
-    def item_media_since(self, since: datetime) -> list[tuple[str, dict[str, Any]]]:
-        """(item id, media facts) of the items with media received from `since` on: what past items are matched on."""
-        query = select(ItemRow.id, ItemRow.media).where(ItemRow.received_at >= since, ItemRow.media.is_not(None))
-        return [(item_id, media or {}) for item_id, media in self._session.execute(query)]
+    def item_media_since(self, since: datetime) -> list[tuple[str, str | None, dict[str, Any]]]:
+        """(item id, its platform, media facts) of the items with media received from `since` on: what past
+        items are matched on, and which banks may match them."""
+        query = select(ItemRow.id, ItemRow.platform, ItemRow.media).where(
+            ItemRow.received_at >= since, ItemRow.media.is_not(None)
+        )
+        return [(item_id, platform, media or {}) for item_id, platform, media in self._session.execute(query)]

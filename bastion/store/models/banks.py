@@ -13,7 +13,10 @@ from bastion.store.base import Base, JSONType, UTCDateTime
 
 
 class BankRow(Base):
-    """A named set of hashes. An allow (benign) bank's matches veto other banks' matches."""
+    """A named set of hashes. An allow (benign) bank's matches veto other banks' matches.
+
+    `owner` is the platform that made it over the API; NULL is an installation bank (made by an
+    operator), which applies to every platform. A platform's bank applies to it and its subscribers."""
 
     __tablename__ = "banks"
 
@@ -24,9 +27,23 @@ class BankRow(Base):
     benign: Mapped[bool] = mapped_column(Boolean, default=False)
     category: Mapped[str] = mapped_column(String(32), default="propaganda")  # for labels that name none
     pdq_threshold: Mapped[int | None] = mapped_column(Integer)  # overrides the default distance
+    owner: Mapped[str | None] = mapped_column(String(128), index=True, default=None)
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class BankSubscriptionRow(Base):
+    """A platform granted (by an operator) read-only use of another platform's bank: it matches for them too."""
+
+    __tablename__ = "bank_subscriptions"
+    __table_args__ = (UniqueConstraint("bank_id", "platform", name="uq_bank_subscriptions_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(128))
+    granted_by: Mapped[str] = mapped_column(String(128))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class BankEntryRow(Base):
