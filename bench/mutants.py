@@ -230,6 +230,14 @@ MUTANTS: tuple[Mutant, ...] = (
         ("tests/api/test_security_headers.py",),
     ),
 
+    Mutant(
+        "every bank applies to every platform",
+        "bastion/banks/entries.py",
+        "    return owner is None or (platform is not None and (owner == platform or platform in subscribers))\n",
+        "    return True\n",
+        ("tests/banks/test_tenancy.py",),
+    ),
+
 )
 
 
