@@ -72,6 +72,10 @@ class ReadOnlyService(RuntimeError):
     """A dry-run service was asked to record."""
 
 
+class ItemIdTaken(LookupError):
+    """An item id another platform has sent: until ids are unique per platform, it is refused, never shared."""
+
+
 @dataclass
 class Service:
     context: AppContext
@@ -151,6 +155,9 @@ class Service:
             return file_report(tx, item.id, item.author, reporter, reason, text, platform, now)
 
         with self.db.transaction() as tx:
+            sender = tx.items.platform_of(item.id)
+            if sender is not None and sender != platform:  # never join, or overwrite, another platform's item
+                raise ItemIdTaken(f"the item id {item.id!r} is taken by another platform; report it under its own id")
             stored = tx.items.verdict_body(item.id)
             if stored is not None:
                 return ReportFiled.of(file(tx), stored)

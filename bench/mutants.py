@@ -238,6 +238,21 @@ MUTANTS: tuple[Mutant, ...] = (
         ("tests/banks/test_tenancy.py",),
     ),
 
+    Mutant(
+        "an appeal on another platform's item accepted",
+        "bastion/review/cases.py",
+        "    mine = platform is None or tx.items.platform_of(item_id) == platform\n",
+        "    mine = True\n",
+        ("tests/review/test_platform_scope.py",),
+    ),
+    Mutant(
+        "a report joins another platform's item",
+        "bastion/service.py",
+        "            if sender is not None and sender != platform:",
+        "            if False:",
+        ("tests/review/test_platform_scope.py",),
+    ),
+
 )
 
 

@@ -141,9 +141,16 @@ def _platform_action(decision: Decision, verdict: dict[str, Any]) -> str:
     return decision.value
 
 
-def file_appeal(tx: Transaction, item_id: str, appellant: str, text: str, now: datetime) -> AppealRow:
-    """An author contests an action on their content; the case returns to the queue for someone else."""
-    case = tx.cases.for_item(item_id)
+def file_appeal(
+    tx: Transaction, item_id: str, appellant: str, text: str, now: datetime, platform: str | None = None
+) -> AppealRow:
+    """An author contests an action on their content; the case returns to the queue for someone else.
+
+    With `platform` (the API), only an item that platform sent can be appealed: another platform's item
+    is refused exactly as one never seen, so its existence is not revealed.
+    """
+    mine = platform is None or tx.items.platform_of(item_id) == platform
+    case = tx.cases.for_item(item_id) if mine else None
     last = tx.cases.last_final_decision(case.id) if case else None
     if case is None or last is None or state_of(case) is not CaseState.DECIDED or last.action not in ACTIONED:
         raise ReviewError(f"item {item_id!r} has no decided action to appeal", 404)

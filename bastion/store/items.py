@@ -47,6 +47,11 @@ class ItemRepository:
         """Open a case for an item, or raise the priority of its live one (idempotent)."""
         return open_case(self._session, request, now)
 
+    def platform_of(self, item_id: str) -> str | None:
+        """The platform that sent the item, or None when Bastion has not seen it."""
+        platform: str | None = self._session.scalar(select(ItemRow.platform).where(ItemRow.id == item_id))
+        return platform
+
     def verdict_body(self, item_id: str) -> dict[str, Any] | None:
         """The stored verdict of an item as JSON, or None when Bastion has not checked it."""
         body: dict[str, Any] | None = self._session.scalar(select(VerdictRow.body).where(VerdictRow.item_id == item_id))
