@@ -101,7 +101,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 media=Media(base64=_image(3), content_type="image/png"),
                 text="Glory to the crimson martyrs of the dawn",
             ),
-        ]
+        ],
+        "browser-test",  # the key's platform: it reports and appeals these items
     )
     port = _free_port()
     server = uvicorn.Server(
