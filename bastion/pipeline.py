@@ -15,7 +15,6 @@ from bastion.core import ContentError, Item, Kind, Signal, Verdict, tvec_score
 from bastion.detectors.base import Content, Detector, Extractor, TextField
 from bastion.plugins import load_detectors, load_extractors
 from bastion.rules import Policy
-from bastion.settings import Settings
 from bastion.text.langid import identify_language
 from bastion.text.normalise import normalise
 
@@ -36,19 +35,8 @@ class Pipeline:
             max_text_chars=context.settings.max_text_chars,
         )
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Pipeline:
-        """A pipeline that writes nothing and creates nothing (evaluation, dry runs): see AppContext.read_only."""
-        return cls.from_context(AppContext.read_only(settings))
-
     def check(self, item: Item, now: datetime | None = None, platform: str | None = None) -> Verdict:
-        return self.check_many([item], now, platform)[0]
-
-    def check_many(
-        self, items: Sequence[Item], now: datetime | None = None, platform: str | None = None
-    ) -> list[Verdict]:
-        """Verdicts in item order; detectors see the whole batch, so models score it in one pass."""
-        return self.decide_many([self.prepare(item, platform) for item in items], now)
+        return self.decide_many([self.prepare(item, platform)], now)[0]
 
     def decide_many(self, contents: Sequence[Content], now: datetime | None = None) -> list[Verdict]:
         """Verdicts for items already prepared (so a caller can set aside the ones `prepare` refuses)."""

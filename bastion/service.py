@@ -134,7 +134,7 @@ class Service:
         Raises ContentError when the item cannot be checked as sent.
         """
         if item.media:
-            verdict = await run_in_threadpool(self.pipeline.check, item, None, platform)
+            verdict = await run_in_threadpool(self.pipeline.check, item, platform=platform)
         else:
             verdict = self.pipeline.check(item, platform=platform)
         if self._committer is None:

@@ -22,15 +22,17 @@ def install(app: FastAPI) -> None:
     """Mount the local Swagger UI assets and the `/docs` page (the app is built with `docs_url=None`)."""
     app.mount(ASSETS, StaticFiles(packages=[("fastapi_offline", "static")]), name="docs-assets")
 
+    page = get_swagger_ui_html(
+        openapi_url=app.openapi_url or "/openapi.json",
+        title=f"{app.title} API",
+        swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS}/favicon.png",
+        swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from swagger.io
+    ).body
+    # The page is fixed by the code, so it and its policy are built once, not per request.
+    policy = policy_with_inline_scripts(bytes(page).decode())
+
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        page = get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} API",
-            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
-            swagger_css_url=f"{ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS}/favicon.png",
-            swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from swagger.io
-        )
-        page.headers["Content-Security-Policy"] = policy_with_inline_scripts(bytes(page.body).decode())
-        return page
+        return HTMLResponse(page, headers={"Content-Security-Policy": policy})

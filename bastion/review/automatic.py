@@ -34,15 +34,13 @@ class BankHit:
 
 @dataclass(frozen=True)
 class AutomaticAction:
-    """An action taken without a person: which one, by which live rules, on which bank matches."""
+    """A removal carried out without a person: by which live rules, on which bank matches."""
 
-    action: Action
     rules: tuple[RuleFired, ...]
     hits: tuple[BankHit, ...]
 
     def __str__(self) -> str:
-        done = {Action.REMOVE: "removed"}.get(self.action, self.action.value)
-        text = f"{done} automatically"
+        text = "removed automatically"
         if self.rules:
             text += f" by rule {', '.join(map(str, self.rules))}"
         if self.hits:
@@ -59,7 +57,7 @@ def automatic_action(verdict: dict[str, Any]) -> AutomaticAction | None:
         for r in verdict.get("rules") or []
         if r.get("action") == Action.REMOVE and not r.get("shadow")
     )
-    return AutomaticAction(Action.REMOVE, rules, _bank_hits(verdict))
+    return AutomaticAction(rules, _bank_hits(verdict))
 
 
 def _bank_hits(verdict: dict[str, Any]) -> tuple[BankHit, ...]:

@@ -52,7 +52,7 @@ def installed_plugin(tmp_path: Path) -> Iterator[None]:
 def test_an_installed_plugin_is_discovered_and_runs(installed_plugin: None) -> None:
     assert "shout" in available_detectors()
     settings = Settings(detectors=["termlist", "shout"])
-    pipeline = Pipeline.from_settings(settings)
+    pipeline = Pipeline.from_context(AppContext.read_only(settings))
     verdict = pipeline.check(Item(id="p", text="A PLAIN SHOUT"))
     assert [s.detector for s in verdict.signals] == ["shout"]
     assert verdict.action.value == "review"

@@ -44,7 +44,7 @@ def test_a_blank_image_has_no_text() -> None:
 
 @pytest.mark.parametrize("detectors", [["termlist", "text"]])
 def test_ocr_text_goes_through_the_detectors_and_is_evidence(detectors: list[str]) -> None:
-    pipeline = Pipeline.from_settings(Settings(detectors=detectors))
+    pipeline = Pipeline.from_context(AppContext.read_only(Settings(detectors=detectors)))
     verdict = pipeline.check(_image_item(_poster("JOIN THE CRIMSON DAWN BRIGADE")))
     termlist = next(s for s in verdict.signals if s.detector == "termlist")
     assert termlist.category.is_violating
