@@ -147,7 +147,7 @@ def _demo_reports(db: Database) -> None:
 def _demo_decision(db: Database) -> None:
     """One case decided by the demo moderator (once), so that appeals can be tried at once."""
     with db.transaction() as tx:
-        case = tx.cases.for_item(DEMO_DECIDED)
+        case = tx.cases.for_item(DEMO_PLATFORM, DEMO_DECIDED)
         moderator = tx.users.named("moderator")
         if case is None or moderator is None or tx.cases.last_final_decision(case.id) is not None:
             return

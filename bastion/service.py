@@ -72,10 +72,6 @@ class ReadOnlyService(RuntimeError):
     """A dry-run service was asked to record."""
 
 
-class ItemIdTaken(LookupError):
-    """An item id another platform has sent: until ids are unique per platform, it is refused, never shared."""
-
-
 @dataclass
 class Service:
     context: AppContext
@@ -143,8 +139,9 @@ class Service:
         return verdict
 
     def report(self, item: Item, reporter: str, reason: ReportReason, text: str, platform: str) -> ReportFiled:
-        """File a user's report on an item; reports on one item share one case.
+        """File a user's report on the platform's item; reports on one item share one case.
 
+        Item ids are the platform's own: another platform's item of the same id is never touched.
         An item Bastion has checked keeps its stored content and verdict: the report's
         copy may lack the media, and re-checking it would drop the hash-match evidence.
         An item it has not seen is checked and recorded with the report, in one transaction.
@@ -155,10 +152,7 @@ class Service:
             return file_report(tx, item.id, item.author, reporter, reason, text, platform, now)
 
         with self.db.transaction() as tx:
-            sender = tx.items.platform_of(item.id)
-            if sender is not None and sender != platform:  # never join, or overwrite, another platform's item
-                raise ItemIdTaken(f"the item id {item.id!r} is taken by another platform; report it under its own id")
-            stored = tx.items.verdict_body(item.id)
+            stored = tx.items.verdict_body(platform, item.id)
             if stored is not None:
                 return ReportFiled.of(file(tx), stored)
         verdict = self.pipeline.check(item, now, platform)
@@ -175,7 +169,8 @@ class Service:
         with self.db.transaction() as tx:
             for platform, checked in by_platform.items():
                 tx.items.record_checked(checked, platform, now)
-            self._after_write(tx, [(item, verdict) for item, verdict, _ in entries], now)
+                record_matches(tx, checked, platform, now)
+            self._after_write(tx, [verdict for _, verdict, _ in entries], now)
 
     def _record(
         self,
@@ -193,13 +188,13 @@ class Service:
         self._preserve_media(checked)
         with self.db.transaction() as tx:
             tx.items.record_checked(checked, platform, now)
-            self._after_write(tx, checked, now)
+            record_matches(tx, checked, platform, now)
+            self._after_write(tx, [verdict for _, verdict in checked], now)
             return also(tx) if also else None
 
-    def _after_write(self, tx: Transaction, checked: Sequence[tuple[Item, Verdict]], now: datetime) -> None:
-        """Rule fire counts and bank matches, and now and then the alarms that watch them."""
-        record_fires(tx, [verdict for _, verdict in checked], now)
-        record_matches(tx, checked, now)
+    def _after_write(self, tx: Transaction, verdicts: list[Verdict], now: datetime) -> None:
+        """Rule fire counts, and now and then the alarms that watch them and bank matches."""
+        record_fires(tx, verdicts, now)
         if self._alerts_checked is None or now - self._alerts_checked >= _ALERT_EVERY:
             self._alerts_checked = now
             raise_alerts(tx, now, self.settings.rule_alert_factor, self.settings.rule_alert_min_fires)

@@ -239,18 +239,18 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
 
     Mutant(
-        "an appeal on another platform's item accepted",
-        "bastion/review/cases.py",
-        "    mine = platform is None or tx.items.platform_of(item_id) == platform\n",
-        "    mine = True\n",
-        ("tests/review/test_platform_scope.py",),
+        "a case found by item id alone (any platform's)",
+        "bastion/store/cases.py",
+        "select(CaseRow).where(CaseRow.platform == platform, CaseRow.item_id == item_id)",
+        "select(CaseRow).where(CaseRow.item_id == item_id)",
+        ("tests/review/test_platform_scope.py", "tests/api/test_item_tenancy.py"),
     ),
     Mutant(
-        "a report joins another platform's item",
-        "bastion/service.py",
-        "            if sender is not None and sender != platform:",
-        "            if False:",
-        ("tests/review/test_platform_scope.py",),
+        "a stored verdict found by item id alone (any platform's)",
+        "bastion/store/items.py",
+        "select(VerdictRow.body).where(VerdictRow.platform == platform, VerdictRow.item_id == item_id)",
+        "select(VerdictRow.body).where(VerdictRow.item_id == item_id)",
+        ("tests/review/test_platform_scope.py", "tests/api/test_item_tenancy.py"),
     ),
 
 )

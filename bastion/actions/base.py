@@ -15,13 +15,15 @@ class PlatformAction:
     """An action a decision asks the platform to carry out (remove, restrict, label, restore...).
 
     `delivery` is the outbox id: delivery is at-least-once, so the platform drops a
-    delivery id it has already seen.
+    delivery id it has already seen. `platform` is whose item it is (item ids are the
+    platform's own): a target may route by it; the JSON sent keeps the item contract.
     """
 
     delivery: int
     item_id: str
     action: str
     details: dict[str, Any]
+    platform: str
 
     def as_json(self) -> dict[str, Any]:
         return {"delivery": self.delivery, "item_id": self.item_id, "action": self.action, **self.details}

@@ -20,9 +20,11 @@ MAX_BACKOFF = timedelta(hours=1)
 LEASE = timedelta(minutes=1)  # a delivery attempt's hold on its row: well over the request timeout
 
 
-def enqueue_action(tx: Transaction, item_id: str, action: str, details: dict[str, Any], now: datetime) -> OutboxRow:
-    """Keep an action for the platform in the caller's transaction: it is sent only if the decision commits."""
-    return tx.outbox.enqueue(item_id, action, details, now)
+def enqueue_action(
+    tx: Transaction, platform: str, item_id: str, action: str, details: dict[str, Any], now: datetime
+) -> OutboxRow:
+    """Keep an action on the platform's item in the caller's transaction: it is sent only if the decision commits."""
+    return tx.outbox.enqueue(platform, item_id, action, details, now)
 
 
 @dataclass(frozen=True)
@@ -65,4 +67,4 @@ def _lease(db: Database, outbox_id: int, now: datetime) -> PlatformAction | None
     """Claim a due row for `LEASE` (longer than a delivery may take); the action to send, or None."""
     with db.transaction() as tx:
         row = tx.outbox.lease(outbox_id, now, now + LEASE)
-        return None if row is None else PlatformAction(row.id, row.item_id, row.action, dict(row.payload))
+        return None if row is None else PlatformAction(row.id, row.item_id, row.action, dict(row.payload), row.platform)

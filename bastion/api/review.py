@@ -13,7 +13,6 @@ from bastion.api.errors import BadRequest
 from bastion.core import Item, Pseudonym, utcnow
 from bastion.review.cases import ReviewError, file_appeal
 from bastion.review.reports import ReportReason
-from bastion.service import ItemIdTaken
 
 router = APIRouter(tags=["review"])
 Reporter = Annotated[str, Depends(require_scope(Scope.REPORT))]
@@ -43,10 +42,7 @@ class AppealIn(BaseModel):
 
 @router.post("/v1/reports", status_code=201, summary="A user reports an item; reports on one item share one case")
 def report(body: ReportIn, request: Request, platform: Reporter) -> ReportOut:
-    try:
-        filed = request.app.state.service.report(body.item, body.reporter, body.reason, body.text, platform)
-    except ItemIdTaken as error:
-        raise BadRequest(409, "item_id_taken", str(error)) from None
+    filed = request.app.state.service.report(body.item, body.reporter, body.reason, body.text, platform)
     return ReportOut(**asdict(filed))
 
 
@@ -54,7 +50,7 @@ def report(body: ReportIn, request: Request, platform: Reporter) -> ReportOut:
 def appeal(body: AppealIn, request: Request, platform: Appellant) -> dict[str, Any]:
     try:
         with request.app.state.db.transaction() as tx:
-            filed = file_appeal(tx, body.item_id, body.appellant, body.text, utcnow(), platform)
+            filed = file_appeal(tx, platform, body.item_id, body.appellant, body.text, utcnow())
             return {"appeal_id": filed.id, "case_id": filed.case_id, "state": "appealed"}
     except ReviewError as error:
         raise BadRequest(error.status, "appeal_refused", str(error)) from None

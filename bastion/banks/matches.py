@@ -19,8 +19,8 @@ from bastion.store.models.banks import BankEntryRow, BankRow
 from bastion.store.transaction import Transaction
 
 
-def record_matches(tx: Transaction, checked: Sequence[tuple[Item, Verdict]], now: datetime) -> None:
-    """One row per (entry, item): re-checking an item never counts its match twice."""
+def record_matches(tx: Transaction, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
+    """One row per (entry, item) of the platform's items: re-checking an item never counts its match twice."""
     pairs = {
         (int(match["entry_id"]), item.id): int(match["distance"])
         for item, verdict in checked
@@ -30,9 +30,9 @@ def record_matches(tx: Transaction, checked: Sequence[tuple[Item, Verdict]], now
     }
     if not pairs:
         return
-    known = tx.banks.pairs_of_items({item_id for _, item_id in pairs})
-    new = [BankMatch(entry_id, item_id, distance) for (entry_id, item_id), distance in pairs.items()]
-    tx.banks.add_matches([m for m in new if (m.entry_id, m.item_id) not in known], now)
+    known = tx.banks.pairs_of_items(platform, {item_id for _, item_id in pairs})
+    new = [BankMatch(entry_id, platform, item_id, distance) for (entry_id, item_id), distance in pairs.items()]
+    tx.banks.add_matches([m for m in new if (m.entry_id, m.platform, m.item_id) not in known], now)
 
 
 def quarantine_overmatching(tx: Transaction, now: datetime, per_hour: int) -> list[int]:
@@ -103,11 +103,11 @@ def match_retroactively(
     found = [
         match
         for item_id, platform, media in tx.banks.item_media_since(now - timedelta(days=days))
-        for match in index.matches(item_id, media.get("hashes") or {}, quality_floor, vpdq_percents)
+        for match in index.matches(platform, item_id, media.get("hashes") or {}, quality_floor, vpdq_percents)
         if _applies(banks[index.by_id[match.entry_id].bank_id], subscribers, platform)
     ]
     known = tx.banks.pairs_of_entries(index.by_id)
-    found = [m for m in found if (m.entry_id, m.item_id) not in known]
+    found = [m for m in found if (m.entry_id, m.platform, m.item_id) not in known]
     tx.banks.add_matches(found, now, retroactive=True)
     for match in found:
         tx.items.open_case(_case_request(match, index.by_id[match.entry_id], banks), now)
@@ -128,10 +128,15 @@ class _PastMatcher:
         }
 
     def matches(
-        self, item_id: str, hashes: dict[str, Any], quality_floor: int, vpdq_percents: tuple[float, float]
+        self,
+        platform: str,
+        item_id: str,
+        hashes: dict[str, Any],
+        quality_floor: int,
+        vpdq_percents: tuple[float, float],
     ) -> list[BankMatch]:
         found = [
-            BankMatch(self.exact[(kind, hashes[kind])], item_id, 0)
+            BankMatch(self.exact[(kind, hashes[kind])], platform, item_id, 0)
             for kind in ("md5", "sha256")
             if (kind, hashes.get(kind)) in self.exact
         ]
@@ -141,18 +146,19 @@ class _PastMatcher:
             for entry_id, distance in near:
                 if distance <= self.thresholds[entry_id]:
                     best[entry_id] = min(distance, best.get(entry_id, distance))
-        found += [BankMatch(entry_id, item_id, distance) for entry_id, distance in best.items()]
+        found += [BankMatch(entry_id, platform, item_id, distance) for entry_id, distance in best.items()]
         for entry_id, frames in self.videos.items():
             covered = coverage(query, frames, self.thresholds[entry_id])
             if covered.matches(*vpdq_percents):
-                found.append(BankMatch(entry_id, item_id, covered.distance))
+                found.append(BankMatch(entry_id, platform, item_id, covered.distance))
         return found
 
 
 def _case_request(match: BankMatch, entry: BankEntryRow, banks: dict[int, BankRow]) -> CaseRequest:
     """A hash-match case for the item, in the category the entry's labels name (else its bank's)."""
     category = next((LABEL_CATEGORIES[x].value for x in entry.labels if x in LABEL_CATEGORIES), None)
-    return CaseRequest(match.item_id, int(Priority.HASH_MATCH), [category or banks[entry.bank_id].category], "retro")
+    categories = [category or banks[entry.bank_id].category]
+    return CaseRequest(match.platform, match.item_id, int(Priority.HASH_MATCH), categories, "retro")
 
 
 def _item_pdq(hashes: dict[str, Any], quality_floor: int) -> list[str]:

@@ -87,14 +87,14 @@ def decide(
     if escalated_to:
         case.escalated_to, case.assignee = escalated_to, None
     else:
-        tx.reports.settle(case.item_id, upheld=decision in ACTIONED)
+        tx.reports.settle(case.platform, case.item_id, upheld=decision in ACTIONED)
         details = {
             "category": category.value if category else None,
             "countries": countries or [],
             "case": case.id,
             "decision": row.id,
         }
-        enqueue_action(tx, case.item_id, _platform_action(decision, verdict), details, now)
+        enqueue_action(tx, case.platform, case.item_id, _platform_action(decision, verdict), details, now)
     case.updated_at = now
     if add_to_bank:
         _bank_item(tx, case, add_to_bank, user, category)
@@ -103,6 +103,7 @@ def decide(
         subject=f"case:{case.id}",
         actor=f"user:{user.username}",
         payload={
+            "platform": case.platform,
             "item": case.item_id,
             "category": category.value if category else None,
             "note": note,
@@ -141,16 +142,12 @@ def _platform_action(decision: Decision, verdict: dict[str, Any]) -> str:
     return decision.value
 
 
-def file_appeal(
-    tx: Transaction, item_id: str, appellant: str, text: str, now: datetime, platform: str | None = None
-) -> AppealRow:
-    """An author contests an action on their content; the case returns to the queue for someone else.
+def file_appeal(tx: Transaction, platform: str, item_id: str, appellant: str, text: str, now: datetime) -> AppealRow:
+    """An author contests an action on the platform's item of that id; the case returns to the queue for someone else.
 
-    With `platform` (the API), only an item that platform sent can be appealed: another platform's item
-    is refused exactly as one never seen, so its existence is not revealed.
+    Item ids are the platform's own: another platform's item of the same id is a different item, never this one.
     """
-    mine = platform is None or tx.items.platform_of(item_id) == platform
-    case = tx.cases.for_item(item_id) if mine else None
+    case = tx.cases.for_item(platform, item_id)
     last = tx.cases.last_final_decision(case.id) if case else None
     if case is None or last is None or state_of(case) is not CaseState.DECIDED or last.action not in ACTIONED:
         raise ReviewError(f"item {item_id!r} has no decided action to appeal", 404)
@@ -159,6 +156,7 @@ def file_appeal(
     appeal = tx.cases.add_appeal(
         AppealRow(
             case_id=case.id,
+            platform=platform,
             item_id=item_id,
             appellant=appellant,
             text=text,
@@ -200,8 +198,8 @@ def decide_appeal(
     _decision_row(tx, case, tx.cases.verdict_of(case), user, appeal.outcome, None, note, [], "appeal", now)
     case.updated_at = now
     if outcome is AppealOutcome.REVERSE:
-        enqueue_action(tx, case.item_id, "restore", {"case": case.id, "appeal": appeal.id}, now)
-        tx.reports.reject_upheld(case.item_id)  # reporter trust learns the final outcome
+        enqueue_action(tx, case.platform, case.item_id, "restore", {"case": case.id, "appeal": appeal.id}, now)
+        tx.reports.reject_upheld(case.platform, case.item_id)  # reporter trust learns the final outcome
     tx.audit.append(
         action=f"appeal.{appeal.outcome}",
         subject=f"case:{case.id}",
@@ -227,6 +225,7 @@ def _decision_row(
     return tx.cases.add_decision(
         DecisionRow(
             case_id=case.id,
+            platform=case.platform,
             item_id=case.item_id,
             moderator=user.username,
             action=action,
@@ -244,7 +243,7 @@ def _decision_row(
 def _bank_item(tx: Transaction, case: CaseRow, bank: str, user: UserRow, category: Category | None) -> None:
     hashes = tx.cases.media_of(case).get("hashes") or {}
     entries = [
-        NewEntry(kind, hashes[kind], [category.value] if category else [], f"review:{case.item_id}")
+        NewEntry(kind, hashes[kind], [category.value] if category else [], f"review:{case.platform}/{case.item_id}")
         for kind in ("pdq", "md5", "sha256")
         if hashes.get(kind)
     ]

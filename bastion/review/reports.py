@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bastion.core import Priority
-from bastion.store.items import CaseRequest
+from bastion.store.items import CaseRequest, item_subject
 from bastion.store.models.core import CaseRow
 from bastion.store.models.review import ReportRow
 from bastion.store.reports import ReporterRecord, ReportPressure
@@ -85,10 +85,10 @@ def file_report(
         )
     )
     priority = int(Priority.REPORT + round(_TRUST_BONUS * trust))
-    case = tx.items.open_case(CaseRequest(item_id, priority, [], "report"), now)
+    case = tx.items.open_case(CaseRequest(platform, item_id, priority, [], "report"), now)
     tx.audit.append(
         action="report.file",
-        subject=f"item:{item_id}",
+        subject=item_subject(platform, item_id),
         actor=f"reporter:{reporter}",
         payload={"report": report.id, "reason": reason.value, "trust": round(trust, 3), "case": case.id},
     )

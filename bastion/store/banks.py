@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bastion.store.models.banks import BankEntryRow, BankMatchRow, BankRow, BankSubscriptionRow, EntryFeedbackRow
@@ -40,11 +40,12 @@ class BankMatch:
     """An item that matched an entry, at a Hamming distance (0 for an exact hash)."""
 
     entry_id: int
+    platform: str
     item_id: str
     distance: int
 
 
-Pair = tuple[int, str]  # (entry id, item id)
+Pair = tuple[int, str, str]  # (entry id, platform, item id)
 
 
 class BankRepository:
@@ -237,22 +238,27 @@ class BankRepository:
 
     # Matches
 
-    def pairs_of_items(self, item_ids: Collection[str]) -> set[Pair]:
-        """The (entry, item) matches already recorded for these items."""
-        return self._pairs(BankMatchRow.item_id.in_(item_ids))
+    def pairs_of_items(self, platform: str, item_ids: Collection[str]) -> set[Pair]:
+        """The (entry, item) matches already recorded for these items of the platform."""
+        return self._pairs(and_(BankMatchRow.platform == platform, BankMatchRow.item_id.in_(item_ids)))
 
     def pairs_of_entries(self, entry_ids: Collection[int]) -> set[Pair]:
         """The (entry, item) matches already recorded for these entries."""
         return self._pairs(BankMatchRow.entry_id.in_(entry_ids))
 
     def _pairs(self, where: ColumnElement[bool]) -> set[Pair]:
-        query = select(BankMatchRow.entry_id, BankMatchRow.item_id).where(where)
-        return {(entry_id, item_id) for entry_id, item_id in self._session.execute(query)}
+        query = select(BankMatchRow.entry_id, BankMatchRow.platform, BankMatchRow.item_id).where(where)
+        return {(entry_id, platform, item_id) for entry_id, platform, item_id in self._session.execute(query)}
 
     def add_matches(self, matches: Sequence[BankMatch], now: datetime, retroactive: bool = False) -> None:
         self._session.add_all(
             BankMatchRow(
-                entry_id=m.entry_id, item_id=m.item_id, distance=m.distance, matched_at=now, retroactive=retroactive
+                entry_id=m.entry_id,
+                platform=m.platform,
+                item_id=m.item_id,
+                distance=m.distance,
+                matched_at=now,
+                retroactive=retroactive,
             )
             for m in matches
         )
@@ -285,7 +291,7 @@ class BankRepository:
     def mark_matched(self, entry_ids: Collection[int], now: datetime) -> None:
         self._session.execute(update(BankEntryRow).where(BankEntryRow.id.in_(entry_ids)).values(retro_matched_at=now))
 
-    def item_media_since(self, since: datetime) -> list[tuple[str, str | None, dict[str, Any]]]:
+    def item_media_since(self, since: datetime) -> list[tuple[str, str, dict[str, Any]]]:
         """(item id, its platform, media facts) of the items with media received from `since` on: what past
         items are matched on, and which banks may match them."""
         query = select(ItemRow.id, ItemRow.platform, ItemRow.media).where(

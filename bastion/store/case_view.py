@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, not_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bastion.store.models.banks import BankMatchRow
 from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
@@ -44,44 +44,56 @@ class CaseView:
 
 
 def build_case_view(session: Session, case: CaseRow, reports_since: datetime, bankable: list[str]) -> CaseView:
-    item = session.get(ItemRow, case.item_id)
+    item = session.get(ItemRow, {"platform": case.platform, "id": case.item_id})
     assert item is not None  # a case's item is deleted with it (foreign key, on delete cascade)
     reports = ReportRepository(session)
-    on_item = reports.on_item(item.id)
+    on_item = reports.on_item(item.platform, item.id)
+    verdict = select(VerdictRow.body).where(VerdictRow.platform == item.platform, VerdictRow.item_id == item.id)
     return CaseView(
         case=case,
         item=item,
-        verdict=session.scalar(select(VerdictRow.body).where(VerdictRow.item_id == item.id)) or {},
+        verdict=session.scalar(verdict) or {},
         decisions=list(session.scalars(select(DecisionRow).where(DecisionRow.case_id == case.id))),
         open_appeal=session.scalar(select(AppealRow).where(AppealRow.case_id == case.id, AppealRow.outcome.is_(None))),
         reports=on_item,
         reporters=reports.reporter_records([r.reporter for r in on_item]),
         pressure=reports.pressure_on(item.author, reports_since) if item.author else None,
-        prior=_prior(session, case, item.author) if item.author else [],
-        related=_related(session, item.id),
+        prior=_prior(session, case, item.platform, item.author) if item.author else [],
+        related=_related(session, item.platform, item.id),
         bankable=bankable,
     )
 
 
-def _prior(session: Session, case: CaseRow, author: str) -> list[PriorCase]:
+def case_item(
+    platform: InstrumentedAttribute[str], item_id: InstrumentedAttribute[str], case: CaseRow | None = None
+) -> ColumnElement[bool]:
+    """A case's item's rows: the same platform and the same id as the case (`case`, or joined rows of `cases`)."""
+    if case is not None:
+        return and_(platform == case.platform, item_id == case.item_id)
+    return and_(platform == CaseRow.platform, item_id == CaseRow.item_id)
+
+
+def _prior(session: Session, case: CaseRow, platform: str, author: str) -> list[PriorCase]:
+    """The author's other cases: an author is a platform's account, so only cases of that platform's items."""
     rows = session.execute(
         select(CaseRow, DecisionRow.action)
-        .join(ItemRow, ItemRow.id == CaseRow.item_id)
+        .join(ItemRow, case_item(ItemRow.platform, ItemRow.id))
         .outerjoin(DecisionRow, DecisionRow.case_id == CaseRow.id)
-        .where(ItemRow.author == author, CaseRow.id != case.id)
+        .where(ItemRow.platform == platform, ItemRow.author == author, CaseRow.id != case.id)
         .order_by(CaseRow.opened_at.desc())
         .limit(_NEIGHBOURS)
     ).all()
     return [PriorCase(prior, action) for prior, action in rows]
 
 
-def _related(session: Session, item_id: str) -> list[str]:
-    entries = select(BankMatchRow.entry_id).where(BankMatchRow.item_id == item_id)
-    return list(
-        session.scalars(
-            select(BankMatchRow.item_id)
-            .where(BankMatchRow.entry_id.in_(entries), BankMatchRow.item_id != item_id)
-            .distinct()
-            .limit(_NEIGHBOURS)
-        )
+def _related(session: Session, platform: str, item_id: str) -> list[str]:
+    """Other items matching the same entries, as `<platform>/<id>` (another platform's item may share an id)."""
+    entries = select(BankMatchRow.entry_id).where(BankMatchRow.platform == platform, BankMatchRow.item_id == item_id)
+    itself = and_(BankMatchRow.platform == platform, BankMatchRow.item_id == item_id)
+    rows = session.execute(
+        select(BankMatchRow.platform, BankMatchRow.item_id)
+        .where(BankMatchRow.entry_id.in_(entries), not_(itself))
+        .distinct()
+        .limit(_NEIGHBOURS)
     )
+    return [f"{other}/{other_id}" for other, other_id in rows]

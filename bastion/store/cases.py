@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bastion.store.case_view import CaseView, build_case_view
+from bastion.store.case_view import CaseView, build_case_view, case_item
 from bastion.store.models.banks import BankRow
 from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
 from bastion.store.models.review import AppealRow, DecisionRow
@@ -30,9 +30,9 @@ class CaseRepository:
     def get(self, case_id: int) -> CaseRow | None:
         return self._session.get(CaseRow, case_id)
 
-    def for_item(self, item_id: str) -> CaseRow | None:
-        """An item's case (there is at most one)."""
-        return self._session.scalar(select(CaseRow).where(CaseRow.item_id == item_id))
+    def for_item(self, platform: str, item_id: str) -> CaseRow | None:
+        """The case of the platform's item of that id (there is at most one)."""
+        return self._session.scalar(select(CaseRow).where(CaseRow.platform == platform, CaseRow.item_id == item_id))
 
     def in_queue_order(
         self,
@@ -48,8 +48,8 @@ class CaseRepository:
         streamed in batches; cases whose open appeal contests a decision by `not_appealed_against` are left out."""
         query = (
             select(CaseRow, ItemRow, VerdictRow.body)
-            .join(ItemRow, ItemRow.id == CaseRow.item_id)
-            .outerjoin(VerdictRow, VerdictRow.item_id == CaseRow.item_id)
+            .join(ItemRow, case_item(ItemRow.platform, ItemRow.id))
+            .outerjoin(VerdictRow, case_item(VerdictRow.platform, VerdictRow.item_id))
             .where(CaseRow.state.in_(list(states)), CaseRow.id.not_in(_open_appeals_against(not_appealed_against)))
             .order_by(CaseRow.priority.desc(), CaseRow.deadline.is_(None), CaseRow.deadline, CaseRow.opened_at)
         )
@@ -89,12 +89,14 @@ class CaseRepository:
 
     def verdict_of(self, case: CaseRow) -> dict[str, Any]:
         """The stored verdict body of the case's item (empty for an item never checked)."""
-        body = self._session.scalar(select(VerdictRow.body).where(VerdictRow.item_id == case.item_id))
+        body = self._session.scalar(
+            select(VerdictRow.body).where(case_item(VerdictRow.platform, VerdictRow.item_id, case))
+        )
         return dict(body or {})
 
     def media_of(self, case: CaseRow) -> dict[str, Any]:
         """What is kept of the case's item's media (type, size, hashes; empty without media)."""
-        media = self._session.scalar(select(ItemRow.media).where(ItemRow.id == case.item_id))
+        media = self._session.scalar(select(ItemRow.media).where(case_item(ItemRow.platform, ItemRow.id, case)))
         return dict(media or {})
 
     def add_decision(self, decision: DecisionRow) -> DecisionRow:

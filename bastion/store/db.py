@@ -93,10 +93,23 @@ class Database:
         """Bring the schema to the newest revision of every branch (idempotent)."""
         from alembic import command
 
-        with self.engine.begin() as connection:
-            config = alembic_config(self.engine.url.render_as_string(hide_password=False))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "heads")
+        with self.engine.connect() as connection:
+            # SQLite rebuilds a table to change its keys; with foreign keys on, dropping the old copy would
+            # delete every row that refers to it (ON DELETE CASCADE). SQLite's own advice: turn them off
+            # (possible only outside a transaction), rebuild, then check nothing was left dangling.
+            raw = connection.connection.driver_connection if self.is_sqlite else None
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with connection.begin():
+                    config = alembic_config(self.engine.url.render_as_string(hide_password=False))
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "heads")
+                    if raw is not None and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise RuntimeError("the migration left rows referring to rows that are gone")
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA foreign_keys=ON")
 
     def ping(self) -> bool:
         try:

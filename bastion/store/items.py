@@ -26,8 +26,14 @@ _ITEMS: Table = ItemRow.__table__  # type: ignore[assignment]
 _VERDICTS: Table = VerdictRow.__table__  # type: ignore[assignment]
 
 
+def item_subject(platform: str, item_id: str) -> str:
+    """An item's audit subject: `item:<platform>/<id>`, since an id is only unique within its platform."""
+    return f"item:{platform}/{item_id}"
+
+
 @dataclass(frozen=True)
 class CaseRequest:
+    platform: str
     item_id: str
     priority: int
     categories: list[str]
@@ -47,23 +53,24 @@ class ItemRepository:
         """Open a case for an item, or raise the priority of its live one (idempotent)."""
         return open_case(self._session, request, now)
 
-    def platform_of(self, item_id: str) -> str | None:
-        """The platform that sent the item, or None when Bastion has not seen it."""
-        platform: str | None = self._session.scalar(select(ItemRow.platform).where(ItemRow.id == item_id))
-        return platform
+    def get(self, platform: str, item_id: str) -> ItemRow | None:
+        """The platform's item of that id, or None when that platform has not sent it."""
+        return self._session.get(ItemRow, {"platform": platform, "id": item_id})
 
-    def verdict_body(self, item_id: str) -> dict[str, Any] | None:
-        """The stored verdict of an item as JSON, or None when Bastion has not checked it."""
-        body: dict[str, Any] | None = self._session.scalar(select(VerdictRow.body).where(VerdictRow.item_id == item_id))
+    def verdict_body(self, platform: str, item_id: str) -> dict[str, Any] | None:
+        """The stored verdict of the platform's item as JSON, or None when Bastion has not checked it."""
+        body: dict[str, Any] | None = self._session.scalar(
+            select(VerdictRow.body).where(VerdictRow.platform == platform, VerdictRow.item_id == item_id)
+        )
         return body
 
     def history(self, since: datetime, until: datetime | None = None) -> Iterator[tuple[ItemRow, dict[str, Any], str]]:
         """Every item decided in [since, until) with its verdict body and action, oldest first, streamed."""
         query = (
             select(ItemRow, VerdictRow.body, VerdictRow.action)
-            .join(VerdictRow, VerdictRow.item_id == ItemRow.id)
+            .join(VerdictRow, (VerdictRow.platform == ItemRow.platform) & (VerdictRow.item_id == ItemRow.id))
             .where(VerdictRow.decided_at >= since)
-            .order_by(VerdictRow.decided_at, ItemRow.id)
+            .order_by(VerdictRow.decided_at, ItemRow.platform, ItemRow.id)
             .execution_options(yield_per=1000)
         )
         if until is not None:
@@ -75,15 +82,16 @@ def write_checked(session: Session, checked: Sequence[tuple[Item, Verdict]], pla
     """Store items and verdicts (re-checks replace), open cases, append audit records."""
     bodies = [verdict.model_dump(mode="json") for _, verdict in checked]
     latest = {item.id: (item, verdict, body) for (item, verdict), body in zip(checked, bodies, strict=True)}
-    _upsert(session, _ITEMS, ["id"], [_item_values(i, v, platform, now) for i, v, _ in latest.values()])
-    _upsert(session, _VERDICTS, ["item_id"], [_verdict_values(v, body, now) for _, v, body in latest.values()])
+    _upsert(session, _ITEMS, ["platform", "id"], [_item_values(i, v, platform, now) for i, v, _ in latest.values()])
+    verdicts = [_verdict_values(v, body, platform, now) for _, v, body in latest.values()]
+    _upsert(session, _VERDICTS, ["platform", "item_id"], verdicts)
     actor = f"platform:{platform}"
     audit = [
-        AuditEntry("verdict", item.id, actor, _audit_view(body))
+        AuditEntry("verdict", item_subject(platform, item.id), actor, _audit_view(body))
         for (item, _), body in zip(checked, bodies, strict=True)
     ]
     requests = [
-        CaseRequest(item.id, verdict.priority, [c.value for c in verdict.categories], "detection")
+        CaseRequest(platform, item.id, verdict.priority, [c.value for c in verdict.categories], "detection")
         for item, verdict, _ in latest.values()
         if verdict.action is not Action.ALLOW
     ]
@@ -94,22 +102,23 @@ def write_checked(session: Session, checked: Sequence[tuple[Item, Verdict]], pla
 def open_case(session: Session, request: CaseRequest, now: datetime) -> CaseRow:
     """Open a case for an item, or raise the priority of its live one (idempotent)."""
     append_audit_many(session, _open_cases(session, [request], now), now)
-    case = session.scalars(select(CaseRow).where(CaseRow.item_id == request.item_id)).one()
+    case = session.scalars(
+        select(CaseRow).where(CaseRow.platform == request.platform, CaseRow.item_id == request.item_id)
+    ).one()
     return case
 
 
 def _open_cases(session: Session, requests: list[CaseRequest], now: datetime) -> list[AuditEntry]:
     if not requests:
         return []
-    existing = {
-        case.item_id: case
-        for case in session.scalars(select(CaseRow).where(CaseRow.item_id.in_([r.item_id for r in requests])))
-    }
+    existing = {(case.platform, case.item_id): case for case in session.scalars(_cases_of(requests))}
     opened = []
     for request in requests:
-        case = existing.get(request.item_id)
+        key = (request.platform, request.item_id)
+        case = existing.get(key)
         if case is None:
             case = CaseRow(
+                platform=request.platform,
                 item_id=request.item_id,
                 state=CaseState.OPEN.value,
                 priority=request.priority,
@@ -120,17 +129,27 @@ def _open_cases(session: Session, requests: list[CaseRequest], now: datetime) ->
                 updated_at=now,
             )
             session.add(case)
-            existing[request.item_id] = case
+            existing[key] = case
             opened.append(case)
         else:
             _raise_case(case, request)
     session.flush()
     return [
         AuditEntry(
-            "case.open", case.item_id, "system", {"case": case.id, "source": case.source, "priority": case.priority}
+            "case.open",
+            item_subject(case.platform, case.item_id),
+            "system",
+            {"case": case.id, "source": case.source, "priority": case.priority},
         )
         for case in opened
     ]
+
+
+def _cases_of(requests: list[CaseRequest]) -> Any:
+    """The live cases of the requested items: ids narrow the search, the platform pins each one down."""
+    platforms = {r.platform for r in requests}
+    ids = {r.item_id for r in requests}
+    return select(CaseRow).where(CaseRow.platform.in_(platforms), CaseRow.item_id.in_(ids))
 
 
 def _raise_case(case: CaseRow, request: CaseRequest) -> None:
@@ -172,8 +191,9 @@ def _item_values(item: Item, verdict: Verdict, platform: str, now: datetime) -> 
     }
 
 
-def _verdict_values(verdict: Verdict, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _verdict_values(verdict: Verdict, body: dict[str, Any], platform: str, now: datetime) -> dict[str, Any]:
     return {
+        "platform": platform,
         "item_id": verdict.id,
         "action": verdict.action.value,
         "score": verdict.score,

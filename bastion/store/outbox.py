@@ -16,9 +16,11 @@ class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def enqueue(self, item_id: str, action: str, details: dict[str, Any], now: datetime) -> OutboxRow:
-        """Keep an action for the platform, due at once, in the caller's transaction."""
-        row = OutboxRow(item_id=item_id, action=action, payload=details, created_at=now, next_attempt_at=now)
+    def enqueue(self, platform: str, item_id: str, action: str, details: dict[str, Any], now: datetime) -> OutboxRow:
+        """Keep an action on the platform's item, due at once, in the caller's transaction."""
+        row = OutboxRow(
+            platform=platform, item_id=item_id, action=action, payload=details, created_at=now, next_attempt_at=now
+        )
         self._session.add(row)
         self._session.flush()
         return row

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bastion.store.models.review import ReportRow
@@ -37,8 +37,9 @@ class ReportRepository:
         self._session.flush()
         return report
 
-    def on_item(self, item_id: str) -> list[ReportRow]:
-        return list(self._session.scalars(select(ReportRow).where(ReportRow.item_id == item_id).order_by(ReportRow.id)))
+    def on_item(self, platform: str, item_id: str) -> list[ReportRow]:
+        """The reports on the platform's item of that id, oldest first."""
+        return list(self._session.scalars(_of_item(platform, item_id).order_by(ReportRow.id)))
 
     def any(self) -> bool:
         """Whether any report was ever filed."""
@@ -78,16 +79,16 @@ class ReportRepository:
         ).all()
         return [ReportPressure(str(author), int(n), int(r)) for author, n, r in rows]
 
-    def settle(self, item_id: str, upheld: bool) -> None:
-        """Give every undecided report on an item the outcome of the decision."""
-        for report in self._session.scalars(
-            select(ReportRow).where(ReportRow.item_id == item_id, ReportRow.outcome.is_(None))
-        ):
+    def settle(self, platform: str, item_id: str, upheld: bool) -> None:
+        """Give every undecided report on the platform's item the outcome of the decision."""
+        for report in self._session.scalars(_of_item(platform, item_id).where(ReportRow.outcome.is_(None))):
             report.outcome = "upheld" if upheld else "rejected"
 
-    def reject_upheld(self, item_id: str) -> None:
-        """Mark the upheld reports on an item rejected (the action behind them was reversed)."""
-        for report in self._session.scalars(
-            select(ReportRow).where(ReportRow.item_id == item_id, ReportRow.outcome == "upheld")
-        ):
+    def reject_upheld(self, platform: str, item_id: str) -> None:
+        """Mark the upheld reports on the platform's item rejected (the action behind them was reversed)."""
+        for report in self._session.scalars(_of_item(platform, item_id).where(ReportRow.outcome == "upheld")):
             report.outcome = "rejected"
+
+
+def _of_item(platform: str, item_id: str) -> Select[ReportRow]:
+    return select(ReportRow).where(ReportRow.platform == platform, ReportRow.item_id == item_id)

@@ -30,5 +30,7 @@ def test_an_unknown_target_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_platform_is_an_error_to_retry_not_an_exception() -> None:
-    error = WebhookTarget("http://127.0.0.1:9/hook", "s", timeout=2).deliver(PlatformAction(1, "p", "remove", {}))
+    error = WebhookTarget("http://127.0.0.1:9/hook", "s", timeout=2).deliver(
+        PlatformAction(1, "p", "remove", {}, "test-platform")
+    )
     assert error is not None and "Error" in error

@@ -100,7 +100,7 @@ def test_half_an_emoji_is_repaired_and_the_post_still_judged(client: TestClient,
     assert response.json()["action"] == "review"
     assert response.json()["rule_errors"] == []
     with db.reader() as session:
-        row = session.get(ItemRow, "cut")
+        row = session.get(ItemRow, {"platform": "test-platform", "id": "cut"})
         assert row is not None and row.item_metadata == {"title": "\ufffd"}
 
 

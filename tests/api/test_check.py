@@ -58,7 +58,7 @@ def test_rechecking_an_item_never_duplicates_it_or_its_case(client: TestClient, 
 def test_unknown_fields_are_kept_as_metadata(client: TestClient, db: Database) -> None:
     client.post("/v1/check", json={"id": "m1", "text": "hello", "channel": "c-9", "likes": 3})
     with db.reader() as session:
-        row = session.get(ItemRow, "m1")
+        row = session.get(ItemRow, {"platform": "test-platform", "id": "m1"})
         assert row is not None
         assert row.item_metadata == {"channel": "c-9", "likes": 3}
 

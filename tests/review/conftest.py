@@ -44,7 +44,7 @@ def flagged_case(service: Service, db: Database) -> Callable[[str], int]:
     def make(item_id: str = "post-1", author: str = "acct-1") -> int:
         service.check([Item(id=item_id, text="Join the Crimson Dawn Brigade today", author=author)])
         with db.snapshot() as tx:
-            case = tx.cases.for_item(item_id)
+            case = tx.cases.for_item("local", item_id)
         assert case is not None
         return case.id
 
@@ -74,6 +74,6 @@ def check_banked_poster(service: Service, item_id: str) -> int:
     media = Media(base64=base64.b64encode(png).decode(), content_type="image/png")
     service.check([Item(id=item_id, kind=Kind.IMAGE, media=media)])
     with service.db.snapshot() as tx:
-        case = tx.cases.for_item(item_id)
+        case = tx.cases.for_item("local", item_id)
     assert case is not None
     return case.id

@@ -14,7 +14,7 @@ from bastion.review.accounts import PERMISSIONS, Permission, Role, authenticate,
 from bastion.review.cases import AppealOutcome, Decision, ReviewError, claim, decide, decide_appeal, file_appeal
 from bastion.review.queue import QueueFilter, queue
 from bastion.store.db import Database
-from bastion.store.models.core import AuditRow, ItemRow, VerdictRow
+from bastion.store.models.core import AuditRow
 from bastion.store.models.review import OutboxRow, UserRow
 from tests.review.conftest import PASSWORD
 
@@ -121,7 +121,7 @@ def test_an_appeal_goes_to_another_moderator_and_a_reversal_restores(
         claim(tx, case_id, users["ada"], utcnow())
         decide(tx, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.RECRUITMENT)
     with db.transaction() as tx:
-        file_appeal(tx, "post-1", "acct-9", "It was a quote from a novel.", utcnow())
+        file_appeal(tx, "local", "post-1", "acct-9", "It was a quote from a novel.", utcnow())
     with db.transaction() as tx:
         assert case_id not in [e.case.id for e in queue(tx, users["ada"], QueueFilter(), utcnow())]
         assert case_id in [e.case.id for e in queue(tx, users["bo"], QueueFilter(), utcnow())]
@@ -143,7 +143,7 @@ def test_only_actioned_content_can_be_appealed(
         claim(tx, case_id, users["ada"], utcnow())
         decide(tx, case_id, users["ada"], Decision.NO_VIOLATION, utcnow())
     with db.transaction() as tx, pytest.raises(ReviewError, match="no decided action"):
-        file_appeal(tx, "post-1", "acct-1", "", utcnow())
+        file_appeal(tx, "local", "post-1", "acct-1", "", utcnow())
 
 
 def test_the_queue_filters_by_category_language_source_rule_and_age(
@@ -152,8 +152,8 @@ def test_the_queue_filters_by_category_language_source_rule_and_age(
     recruiting = flagged_case("post-1")
     with db.transaction() as tx:
         opened = tx.cases.get(recruiting).opened_at
-        lang = tx.session.get(ItemRow, "post-1").lang
-        rule = tx.session.get(VerdictRow, "post-1").body["rules"][0]["name"]
+        lang = tx.items.get("local", "post-1").lang
+        rule = tx.items.verdict_body("local", "post-1")["rules"][0]["name"]
 
     def ids(**filters: object) -> list[int]:
         with db.snapshot() as tx:

@@ -22,7 +22,7 @@ def test_figures_follow_the_decisions(
             claim(tx, case_id, users["ada"], later)
             decide(tx, case_id, users["ada"], decision, later, Category.RECRUITMENT)
     with db.transaction() as tx:
-        file_appeal(tx, "d-1", "acct-1", "fictional appeal", later)
+        file_appeal(tx, "local", "d-1", "acct-1", "fictional appeal", later)
     with db.transaction() as tx:
         claim(tx, removed, users["bo"], later)
         decide_appeal(tx, removed, users["bo"], AppealOutcome.REVERSE, later)

@@ -71,7 +71,7 @@ def test_a_removal_adds_the_item_to_a_bank_in_one_step(
     )
     with db.transaction() as tx:
         create_bank(tx, Bank(name="reviewed-posters"), "test")
-        case_id = tx.cases.for_item("img-9").id
+        case_id = tx.cases.for_item("local", "img-9").id
         claim(tx, case_id, users["ada"], utcnow())
         decide(
             tx,
@@ -86,5 +86,5 @@ def test_a_removal_adds_the_item_to_a_bank_in_one_step(
         entries = tx.session.scalars(select(BankEntryRow)).all()
         audited = tx.session.scalars(select(AuditRow.action)).all()
     assert {e.kind for e in entries} >= {"pdq", "sha256"}
-    assert all(e.source == "review:img-9" and e.labels == ["propaganda"] for e in entries)
+    assert all(e.source == "review:local/img-9" and e.labels == ["propaganda"] for e in entries)
     assert "case.decide.remove" in audited

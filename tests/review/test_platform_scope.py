@@ -1,4 +1,4 @@
-"""Reports and appeals stay within the platform that sent the item (item ids are not yet per platform)."""
+"""Reports and appeals stay within the platform that sent the item: an item id is the platform's own."""
 
 from __future__ import annotations
 
@@ -36,21 +36,25 @@ def test_another_platform_cannot_appeal_an_item_it_did_not_send(
     assert refused.status_code == unknown.status_code == 404
     assert refused.json()["message"].replace("a-1", "X") == unknown.json()["message"].replace("never-seen", "X")
     with db.snapshot() as tx:
-        case = tx.cases.for_item("a-1")
+        case = tx.cases.for_item("test-platform", "a-1")
         assert case is not None and case.state == "decided"  # no appeal, so no restore is sent
         assert len(tx.outbox.due(utcnow(), 10)) == 1  # only the removal waits to be delivered
     assert client.post("/v1/appeals", json={"item_id": "a-1", "appellant": "acct-3"}).status_code == 201
 
 
-def test_another_platform_cannot_report_into_or_overwrite_an_item_it_did_not_send(
+def test_a_report_of_an_id_another_platform_sent_is_about_the_reporters_own_item(
     client: TestClient, db: Database
 ) -> None:
     first = client.post("/v1/check", json=_POST)
     assert first.status_code == 200
     other = _other_platform(client, db)
     body = {"item": {**_POST, "text": "another platform's words"}, "reporter": "u-8", "reason": "terrorism"}
-    refused = client.post("/v1/reports", json=body, headers=other)
-    assert refused.status_code == 409 and refused.json()["error"] == "item_id_taken"
+    filed = client.post("/v1/reports", json=body, headers=other)
+    assert filed.status_code == 201
     with db.snapshot() as tx:
-        assert tx.items.platform_of("shared-1") != "platform-b"
-        assert not tx.reports.on_item("shared-1")
+        mine, theirs = tx.items.get("test-platform", "shared-1"), tx.items.get("platform-b", "shared-1")
+        assert mine is not None and mine.text == _POST["text"]  # never overwritten
+        assert theirs is not None and theirs.text == "another platform's words"
+        assert not tx.reports.on_item("test-platform", "shared-1")
+        assert [r.reporter for r in tx.reports.on_item("platform-b", "shared-1")] == ["u-8"]
+        assert tx.cases.for_item("test-platform", "shared-1") is None

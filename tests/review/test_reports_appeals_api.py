@@ -23,7 +23,7 @@ from bastion.review.reports import pressure_on, reporter_trust
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
-from bastion.store.models.core import CaseRow, ItemRow
+from bastion.store.models.core import CaseRow
 from bastion.store.models.review import OutboxRow, ReportRow, UserRow
 
 
@@ -55,7 +55,7 @@ def test_a_report_on_a_checked_item_keeps_what_was_checked(client: TestClient, d
     reported = _report(client, "k-1", "user-a")  # the platform's copy says something else
     assert [s["detector"] for s in reported["verdict"]["signals"]] == [s["detector"] for s in checked.json()["signals"]]
     with db.snapshot() as tx:
-        assert tx.session.get(ItemRow, "k-1").text == "Join the Crimson Dawn Brigade today"
+        assert tx.items.get("test-platform", "k-1").text == "Join the Crimson Dawn Brigade today"
         case = tx.session.scalars(select(CaseRow).where(CaseRow.item_id == "k-1")).one()
     assert reported["case_id"] == case.id and case.source == "detection"
 
@@ -142,7 +142,7 @@ def platform() -> Iterator[Platform]:
 def test_actions_are_signed_and_retried_until_acknowledged(db: Database, platform: Platform) -> None:
     now = utcnow()
     with db.transaction() as tx:
-        enqueue_action(tx, "post-9", "remove", {"category": "propaganda"}, now)
+        enqueue_action(tx, "test-platform", "post-9", "remove", {"category": "propaganda"}, now)
     first = deliver_due(db, WebhookTarget(platform.url, "shared-secret"), now)
     assert (first.delivered, first.failed) == (0, 1)
     assert deliver_due(db, WebhookTarget(platform.url, "shared-secret"), now).delivered == 0  # backing off
@@ -164,7 +164,7 @@ def test_the_signature_covers_the_timestamp(db: Database, platform: Platform) ->
     """A captured delivery replayed with a fresh timestamp no longer verifies: the time is signed."""
     platform.failures = 0
     with db.transaction() as tx:
-        enqueue_action(tx, "post-10", "remove", {"category": "propaganda"}, utcnow())
+        enqueue_action(tx, "test-platform", "post-10", "remove", {"category": "propaganda"}, utcnow())
     deliver_due(db, WebhookTarget(platform.url, "shared-secret", clock=lambda: 1_800_000_000.7), utcnow())
     body, headers = platform.received[-1]
     assert headers["X-Bastion-Timestamp"] == "1800000000"
@@ -190,7 +190,7 @@ def test_serve_delivers_queued_actions_by_itself(settings: Settings, db: Databas
     try:
         with TestClient(create_app(configured, Service.from_settings(configured, db))):
             with db.transaction() as tx:
-                enqueue_action(tx, "post-12", "remove", {"category": "propaganda"}, utcnow())
+                enqueue_action(tx, "test-platform", "post-12", "remove", {"category": "propaganda"}, utcnow())
             for _ in range(200):  # the loop comes round every 0.05 s; up to ~10 s on a busy machine
                 if hook.received:
                     break
@@ -220,12 +220,12 @@ def _platform(on_post: Callable[[bytes], None]) -> tuple[ThreadingHTTPServer, st
 def test_no_write_waits_while_the_platform_answers(db: Database) -> None:
     def write_meanwhile(_: bytes) -> None:  # a moderator decides while the webhook is in flight
         with db.transaction() as tx:
-            enqueue_action(tx, "post-other", "label", {}, utcnow())
+            enqueue_action(tx, "test-platform", "post-other", "label", {}, utcnow())
 
     server, url = _platform(write_meanwhile)
     try:
         with db.transaction() as tx:
-            enqueue_action(tx, "post-13", "remove", {}, utcnow())
+            enqueue_action(tx, "test-platform", "post-13", "remove", {}, utcnow())
         report = deliver_due(db, WebhookTarget(url, "shared-secret", timeout=5), utcnow(), limit=1)
     finally:
         server.shutdown()
@@ -242,11 +242,10 @@ def test_two_deliverers_at_once_send_each_action_once(db: Database) -> None:
     server, url = _platform(slow)
     now = utcnow()
     with db.transaction() as tx:
-        enqueue_action(tx, "post-14", "remove", {}, now)
+        enqueue_action(tx, "test-platform", "post-14", "remove", {}, now)
     try:
         rounds = [
-            threading.Thread(target=deliver_due, args=(db, WebhookTarget(url, "shared-secret"), now))
-            for _ in range(2)
+            threading.Thread(target=deliver_due, args=(db, WebhookTarget(url, "shared-secret"), now)) for _ in range(2)
         ]
         for deliverer in rounds:
             deliverer.start()

@@ -32,7 +32,7 @@ def _decided_and_appealed(db: Database, users: dict[str, UserRow], case_id: int,
             tx.cases.get(case_id).assignee = by  # a senior or legal officer took an ordinary case
         decide(tx, case_id, users[by], Decision.REMOVE, utcnow(), Category.RECRUITMENT)
     with db.transaction() as tx:
-        file_appeal(tx, "post-1", "acct-1", "a fictional appeal", utcnow())
+        file_appeal(tx, "local", "post-1", "acct-1", "a fictional appeal", utcnow())
 
 
 def _queued_for(db: Database, user: UserRow) -> list[int]:
@@ -114,7 +114,7 @@ def poster_case(service: Service, db: Database) -> int:
     with db.transaction() as tx:
         create_bank(tx, Bank(name="cleared-art", benign=True), "test")
         create_bank(tx, Bank(name="reviewed-posters"), "test")
-        return tx.cases.for_item("img-9").id
+        return tx.cases.for_item("local", "img-9").id
 
 
 @pytest.mark.parametrize("who", ["ada", "cy", "root"])
@@ -160,4 +160,4 @@ def test_only_an_actioned_item_goes_into_an_existing_blocking_bank(
             add_to_bank="reviewed-posters",
         )
     with db.snapshot() as tx:
-        assert {entry.source for entry in tx.session.scalars(select(BankEntryRow))} == {"review:img-9"}
+        assert {entry.source for entry in tx.session.scalars(select(BankEntryRow))} == {"review:local/img-9"}

@@ -57,7 +57,7 @@ def test_a_case_walks_the_whole_machine(
         ("escalate", lambda tx: decide(tx, case_id, users["ada"], Decision.ESCALATE_SENIOR, utcnow())),
         ("claim", lambda tx: claim(tx, case_id, users["cy"], utcnow())),
         ("decide", lambda tx: decide(tx, case_id, users["cy"], Decision.REMOVE, utcnow(), Category.RECRUITMENT)),
-        ("appeal", lambda tx: file_appeal(tx, "post-1", "acct-1", "fictional appeal", utcnow())),
+        ("appeal", lambda tx: file_appeal(tx, "local", "post-1", "acct-1", "fictional appeal", utcnow())),
         ("claim", lambda tx: claim(tx, case_id, users["lee"], utcnow())),
         ("decide appeal", lambda tx: decide_appeal(tx, case_id, users["lee"], AppealOutcome.UPHOLD, utcnow())),
     ]:

@@ -166,13 +166,13 @@ def _cases(service: Service, db: Database, people: dict[str, UserRow]) -> dict[s
             decide(tx, cases[name], mod2, Decision(f"escalate_{to}"), utcnow())
         claim(tx, cases["legal_appeal"], legal2, utcnow())
         decide(tx, cases["legal_appeal"], legal2, Decision.REMOVE, utcnow(), Category.RECRUITMENT)
-        file_appeal(tx, "legal_appeal", "a-legal_appeal", "a fictional appeal", utcnow())
+        file_appeal(tx, "local", "legal_appeal", "a-legal_appeal", "a fictional appeal", utcnow())
     return cases
 
 
 def _case_of(db: Database, item_id: str) -> int:
     with db.snapshot() as tx:
-        case = tx.cases.for_item(item_id)
+        case = tx.cases.for_item("local", item_id)
     assert case is not None
     return case.id
 
@@ -254,6 +254,6 @@ def test_a_hidden_form_field_does_not_add_a_case_to_an_allow_bank(site: Site) ->
     assert response.headers["location"] == f"/cases/{case_id}"
     assert "nobody adds to an allow bank from a case" in client.get(f"/cases/{case_id}").text
     with site.db.snapshot() as tx:
-        assert tx.session.scalars(select(BankEntryRow).where(BankEntryRow.source == "review:poster")).all() == []
+        assert tx.session.scalars(select(BankEntryRow).where(BankEntryRow.source == "review:local/poster")).all() == []
         case = tx.cases.get(case_id)
     assert case is not None and (case.state, case.assignee) == ("assigned", "moderator")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bastion.core import utcnow
@@ -16,12 +16,24 @@ class BankRow(Base):
     """A named set of hashes. An allow (benign) bank's matches veto other banks' matches.
 
     `owner` is the platform that made it over the API; NULL is an installation bank (made by an
-    operator), which applies to every platform. A platform's bank applies to it and its subscribers."""
+    operator), which applies to every platform. A platform's bank applies to it and its subscribers.
+    A name is unique within its owner: two platforms may each have a bank of the same name."""
 
     __tablename__ = "banks"
+    __table_args__ = (
+        UniqueConstraint("owner", "name", name="uq_banks_owner_name"),
+        # NULLs are distinct in a unique constraint, so installation banks need their own unique index.
+        Index(
+            "uq_banks_installation_name",
+            "name",
+            unique=True,
+            sqlite_where=text("owner IS NULL"),
+            postgresql_where=text("owner IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(128), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     benign: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -73,13 +85,15 @@ class BankMatchRow(Base):
 
     __tablename__ = "bank_matches"
     __table_args__ = (
-        UniqueConstraint("entry_id", "item_id", name="uq_bank_matches_pair"),
+        UniqueConstraint("entry_id", "platform", "item_id", name="uq_bank_matches_pair"),
         Index("ix_bank_matches_entry_at", "entry_id", "matched_at"),
+        Index("ix_bank_matches_platform_item", "platform", "item_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("bank_entries.id", ondelete="CASCADE"))
-    item_id: Mapped[str] = mapped_column(String(256), index=True)
+    platform: Mapped[str] = mapped_column(String(128))
+    item_id: Mapped[str] = mapped_column(String(256))
     distance: Mapped[int] = mapped_column(Integer)
     matched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     retroactive: Mapped[bool] = mapped_column(Boolean, default=False)

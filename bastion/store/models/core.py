@@ -5,19 +5,36 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bastion.core import utcnow
 from bastion.store.base import Base, JSONType, UTCDateTime
 
+# An item is the pair (platform, id): each platform names its own items, so two platforms may send the same id.
+_ITEM = ["items.platform", "items.id"]
+
 
 class ItemRow(Base):
-    """An item as received (media kept only as its hashes; the bytes are not stored)."""
+    """An item as received (media kept only as its hashes; the bytes are not stored).
+
+    Its identity is (platform, id): the platform's own id, unique only within that platform."""
 
     __tablename__ = "items"
+    __table_args__ = (PrimaryKeyConstraint("platform", "id"),)
 
-    id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    id: Mapped[str] = mapped_column(String(256))
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(256), index=True)
@@ -27,15 +44,20 @@ class ItemRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     media: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # content type, size, hashes
     item_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
-    platform: Mapped[str | None] = mapped_column(String(128))
+    platform: Mapped[str] = mapped_column(String(128))
 
 
 class VerdictRow(Base):
     """The latest verdict on an item; earlier ones live on in the audit log."""
 
     __tablename__ = "verdicts"
+    __table_args__ = (
+        PrimaryKeyConstraint("platform", "item_id"),
+        ForeignKeyConstraint(["platform", "item_id"], _ITEM, ondelete="CASCADE"),
+    )
 
-    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(128))
+    item_id: Mapped[str] = mapped_column(String(256))
     action: Mapped[str] = mapped_column(String(16), index=True)
     score: Mapped[float] = mapped_column(Float)
     priority: Mapped[int] = mapped_column(Integer, default=0)
@@ -46,13 +68,18 @@ class VerdictRow(Base):
 
 
 class CaseRow(Base):
-    """An item waiting for or having had human review. One live case per item."""
+    """An item waiting for or having had human review. One live case per item (per platform and id)."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_queue", "state", "priority", "opened_at"),)
+    __table_args__ = (
+        Index("ix_cases_queue", "state", "priority", "opened_at"),
+        UniqueConstraint("platform", "item_id", name="uq_cases_platform_item"),
+        ForeignKeyConstraint(["platform", "item_id"], _ITEM, ondelete="CASCADE"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), unique=True)
+    platform: Mapped[str] = mapped_column(String(128))
+    item_id: Mapped[str] = mapped_column(String(256))
     state: Mapped[str] = mapped_column(String(16), default="open")
     priority: Mapped[int] = mapped_column(Integer, default=0)
     categories: Mapped[list[str]] = mapped_column(JSONType, default=list)

@@ -47,10 +47,12 @@ class DecisionRow(Base):
     """What a person decided about a case (first decision, escalations, appeal outcomes)."""
 
     __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_platform_item", "platform", "item_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    item_id: Mapped[str] = mapped_column(String(256), index=True)
+    platform: Mapped[str] = mapped_column(String(128))  # with item_id, the case's item
+    item_id: Mapped[str] = mapped_column(String(256))
     moderator: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     category: Mapped[str | None] = mapped_column(String(32))
@@ -66,15 +68,18 @@ class ReportRow(Base):
     """A user's report of an item, from the platform."""
 
     __tablename__ = "reports"
-    __table_args__ = (Index("ix_reports_author_at", "author", "reported_at"),)
+    __table_args__ = (
+        Index("ix_reports_author_at", "author", "reported_at"),
+        Index("ix_reports_platform_item", "platform", "item_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    item_id: Mapped[str] = mapped_column(String(256), index=True)
+    item_id: Mapped[str] = mapped_column(String(256))
     reporter: Mapped[str] = mapped_column(String(256), index=True)
     author: Mapped[str | None] = mapped_column(String(256))
     reason: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text, default="")
-    platform: Mapped[str] = mapped_column(String(128))
+    platform: Mapped[str] = mapped_column(String(128))  # the platform that filed it, whose item it is
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     outcome: Mapped[str | None] = mapped_column(String(16))  # upheld, rejected, once decided
 
@@ -86,6 +91,7 @@ class AppealRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(128))
     item_id: Mapped[str] = mapped_column(String(256))
     appellant: Mapped[str] = mapped_column(String(256))
     text: Mapped[str] = mapped_column(Text, default="")
@@ -101,6 +107,7 @@ class OutboxRow(Base):
     __table_args__ = (Index("ix_action_outbox_due", "delivered_at", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(128))  # whose item: the platform the action is for
     item_id: Mapped[str] = mapped_column(String(256))
     action: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
