@@ -24,7 +24,7 @@ from typing import Any
 
 from bastion.banks.vpdq import entry_id_of, parse_frames, serialise
 from bastion.core import Bank, Category, utcnow
-from bastion.store.banks import NewEntry
+from bastion.store.banks import NewEntry, qualified_name
 from bastion.store.models.banks import BankEntryRow, BankRow, EntryFeedbackRow
 from bastion.store.transaction import Transaction
 from bastion.wire import unpaired_surrogate
@@ -150,7 +150,7 @@ def create_bank(
     """A new bank: the `owner` platform's, or with no owner an installation bank (an operator's)."""
     valid_bank_name(bank.name)
     valid_text("the description", bank.description)
-    if tx.banks.named(bank.name) is not None:
+    if _taken(tx, bank.name, owner):
         raise BankError(f"a bank named {bank.name!r} already exists")
     if pdq_threshold is not None and not 0 <= pdq_threshold <= 128:
         raise BankError("a PDQ threshold is a Hamming distance between 0 and 128")
@@ -166,19 +166,45 @@ def create_bank(
     )
     tx.audit.append(
         action="bank.create",
-        subject=f"bank:{bank.name}",
+        subject=bank_subject(row),
         actor=actor,
         payload={"benign": bank.benign, "category": category.value, "pdq_threshold": pdq_threshold, "owner": owner},
     )
     return row
 
 
+def _taken(tx: Transaction, name: str, owner: str | None) -> bool:
+    """Whether a new bank of `owner` by that name would share it with a bank its platform sees (its own, the
+    installation's, one shared with it); an installation bank, which every platform sees, with any bank."""
+    if owner is None:
+        return bool(tx.banks.all_named(name))
+    return any(applies_to(b.owner, tx.banks.subscribers_of(b.id), owner) for b in tx.banks.all_named(name))
+
+
+def bank_subject(bank: BankRow) -> str:
+    """A bank's audit subject: `bank:<name>` for the installation's, `bank:<platform>/<name>` for a platform's."""
+    return f"bank:{qualified_name(bank.owner, bank.name)}"
+
+
 def get_bank(tx: Transaction, name: str, platform: str | None = None, *, write: bool = False) -> BankRow:
-    """The bank named so, if `platform` may see it (and change it, with `write`); every bank for an operator."""
-    row = tx.banks.named(name)
-    if row is None:
-        raise BankError(f"no bank named {name!r}")
-    return _usable(tx, row, platform, write, f"no bank named {name!r}")
+    """The bank of that name that `platform` sees (and may change, with `write`). Names are unique per owner, and
+    a platform sees no two banks of one name; an operator (no platform) names a platform's bank `<platform>/<name>`
+    when the bare name is not enough."""
+    missing = f"no bank named {name!r}"
+    if platform is not None:
+        seen = [b for b in tx.banks.all_named(name) if applies_to(b.owner, tx.banks.subscribers_of(b.id), platform)]
+        if not seen:
+            raise BankError(missing)
+        return _usable(tx, seen[0], platform, write, missing)
+    owner, _, bare = name.rpartition("/")
+    found = [tx.banks.named(bare, owner)] if owner else tx.banks.all_named(name)
+    rows = [row for row in found if row is not None]
+    if not rows:
+        raise BankError(missing)
+    if len(rows) > 1:
+        owners = ", ".join(qualified_name(row.owner, row.name) for row in rows)
+        raise BankError(f"several banks are named {name!r}: name one of {owners}")
+    return rows[0]
 
 
 def list_banks(tx: Transaction, platform: str | None = None) -> list[tuple[BankRow, int]]:
@@ -193,9 +219,11 @@ def share_bank(tx: Transaction, name: str, platform: str, actor: str) -> BankRow
         raise BankError(f"bank {name!r} is an installation bank: it applies to every platform already")
     if platform == row.owner or platform in tx.banks.subscribers_of(row.id):
         raise BankError(f"bank {name!r} already applies to {platform!r}")
+    if _taken(tx, row.name, platform):
+        raise BankError(f"{platform!r} already sees a bank named {row.name!r}; two of one name would be ambiguous")
     valid_text("the platform", platform, 128)
     tx.banks.subscribe(row, platform, actor, utcnow())
-    tx.audit.append(action="bank.share", subject=f"bank:{name}", actor=actor, payload={"platform": platform})
+    tx.audit.append(action="bank.share", subject=bank_subject(row), actor=actor, payload={"platform": platform})
     return row
 
 
@@ -204,14 +232,14 @@ def unshare_bank(tx: Transaction, name: str, platform: str, actor: str) -> BankR
     row = get_bank(tx, name)
     if not tx.banks.unsubscribe(row, platform, utcnow()):
         raise BankError(f"bank {name!r} is not shared with {platform!r}")
-    tx.audit.append(action="bank.unshare", subject=f"bank:{name}", actor=actor, payload={"platform": platform})
+    tx.audit.append(action="bank.unshare", subject=bank_subject(row), actor=actor, payload={"platform": platform})
     return row
 
 
 def set_enabled(tx: Transaction, name: str, enabled: bool, actor: str, platform: str | None = None) -> BankRow:
     row = get_bank(tx, name, platform, write=True)
     tx.banks.set_enabled(row, enabled, utcnow())
-    tx.audit.append(action="bank.enable" if enabled else "bank.disable", subject=f"bank:{name}", actor=actor)
+    tx.audit.append(action="bank.enable" if enabled else "bank.disable", subject=bank_subject(row), actor=actor)
     return row
 
 
@@ -236,7 +264,7 @@ def add_entries(
     if added:
         tx.audit.append(
             action="bank.add",
-            subject=f"bank:{name}",
+            subject=bank_subject(bank),
             actor=actor,
             payload={"added": len(added), "kinds": sorted(kinds)},
         )

@@ -37,6 +37,7 @@ from bastion.banks.matches import match_retroactively
 from bastion.banks.media import entries_from_media, hash_file
 from bastion.cli._context import database, err, fail, settings
 from bastion.core import Bank, Category, ContentError, utcnow
+from bastion.store.banks import qualified_name
 from bastion.store.models.banks import BankEntryRow
 from bastion.workers.retro import match_all_pending
 
@@ -72,7 +73,10 @@ def create(
 
 @banks_app.command("list")
 def list_() -> None:
-    """Every bank with its owner, who it is shared with, its state and number of live entries."""
+    """Every bank with its owner, who it is shared with, its state and number of live entries.
+
+    A platform's bank is listed as `<platform>/<name>`: bank names are unique per owner, so that is the
+    name to give the other commands when two platforms have a bank of the same name."""
     table = Table(
         "bank", "owner", "shared with", "entries", "enabled", "allow bank", "category", "PDQ distance", "description"
     )
@@ -80,7 +84,7 @@ def list_() -> None:
         subscribers = tx.banks.subscribers()
         for bank, count in list_banks(tx):
             table.add_row(
-                bank.name,
+                qualified_name(bank.owner, bank.name),
                 bank.owner or "(installation)",
                 ", ".join(sorted(subscribers.get(bank.id, set()))),
                 str(count),
@@ -97,7 +101,9 @@ Platform = Annotated[str, typer.Option("--with", help="the platform (as its API 
 
 
 @banks_app.command("share")
-def share(name: Annotated[str, typer.Argument(help="a platform's bank")], platform: Platform) -> None:
+def share(
+    name: Annotated[str, typer.Argument(help="a platform's bank, as `<platform>/<name>`")], platform: Platform
+) -> None:
     """Let another platform use a platform's bank, read-only: it matches that platform's items too (audited)."""
     try:
         with database().transaction() as tx:

@@ -27,7 +27,9 @@ def scan(
     file: Annotated[str, typer.Argument(help="JSONL, CSV or Parquet file of items; '-' reads stdin (JSONL or CSV)")],
     output: Annotated[str, typer.Option("-o", "--output", help="where verdicts go as JSONL ('-' = stdout)")] = "-",
     fmt: Annotated[str | None, typer.Option("--format", help="jsonl, csv or parquet (default: from suffix)")] = None,
-    platform: Annotated[str, typer.Option(help="platform name recorded with the items")] = "local",
+    platform: Annotated[
+        str, typer.Option(help="the platform whose items these are (ids are unique per platform)")
+    ] = "local",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="only check: record nothing, open no cases, create no database")
     ] = False,

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from bastion.actions.outbox import enqueue_action
-from bastion.banks.entries import NewEntry, add_entries
+from bastion.banks.entries import BankError, NewEntry, add_entries, get_bank
 from bastion.core import CaseState, Category
 from bastion.review.accounts import higher_tier, tier_of_role
 from bastion.review.automatic import automatic_action
@@ -126,9 +126,10 @@ def _check(decision: Decision, category: Category | None, countries: list[str]) 
 
 def _check_bank(tx: Transaction, name: str, decision: Decision) -> None:
     """A case's item goes only into a blocking bank, with a decision that acts on it (see `review.accounts`)."""
-    bank = tx.banks.named(name)
-    if bank is None:
-        raise ReviewError(f"no bank named {name!r}", 404)
+    try:
+        bank = get_bank(tx, name)
+    except BankError as error:
+        raise ReviewError(str(error), 404) from None
     if bank.benign:
         raise ReviewError(f"{name!r} is an allow bank: nobody adds to an allow bank from a case", 403)
     if decision not in ACTIONED:

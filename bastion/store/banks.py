@@ -48,14 +48,27 @@ class BankMatch:
 Pair = tuple[int, str, str]  # (entry id, platform, item id)
 
 
+def qualified_name(owner: str | None, name: str) -> str:
+    """How an operator names a bank: `<platform>/<name>` for a platform's, the bare name for the installation's
+    (bank names hold no `/`, so the two never collide)."""
+    return name if owner is None else f"{owner}/{name}"
+
+
 class BankRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     # Banks
 
-    def named(self, name: str) -> BankRow | None:
-        return self._session.scalar(select(BankRow).where(BankRow.name == name))
+    def named(self, name: str, owner: str | None = None) -> BankRow | None:
+        """The owner's bank of that name (no owner: the installation's); names are unique per owner."""
+        mine = BankRow.owner.is_(None) if owner is None else BankRow.owner == owner
+        return self._session.scalar(select(BankRow).where(BankRow.name == name, mine))
+
+    def all_named(self, name: str) -> list[BankRow]:
+        """Every owner's bank of that name, the installation's first."""
+        query = select(BankRow).where(BankRow.name == name).order_by(BankRow.owner.is_not(None), BankRow.owner)
+        return list(self._session.scalars(query))
 
     def by_id(self, bank_id: int) -> BankRow:
         """The bank an entry belongs to (the foreign key guarantees it is there)."""

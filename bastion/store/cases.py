@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bastion.store.banks import qualified_name
 from bastion.store.case_view import CaseView, build_case_view, case_item
 from bastion.store.models.banks import BankRow
 from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
@@ -129,18 +130,20 @@ class CaseRepository:
             .order_by(AppealRow.id.desc())
         )
 
-    def bank_names(self, benign: bool | None = None) -> list[str]:
-        """Names of the banks a case can be filtered by (all) or its item added to (`benign=False`)."""
-        query = select(BankRow.name).order_by(BankRow.name)
-        if benign is not None:
-            query = query.where(BankRow.benign.is_(benign))
-        return list(self._session.scalars(query))
+    def bank_names(self) -> list[str]:
+        """Names of the banks a case can be filtered by (as its signals name them)."""
+        return list(self._session.scalars(select(BankRow.name).distinct().order_by(BankRow.name)))
+
+    def bankable(self) -> list[str]:
+        """The blocking banks a case's item can be added to, as operators name them (`<platform>/<name>`)."""
+        rows = self._session.execute(select(BankRow.owner, BankRow.name).where(BankRow.benign.is_(False)))
+        return sorted(qualified_name(owner, name) for owner, name in rows)
 
     def case_view(self, case_id: int, reports_since: datetime) -> CaseView | None:
         """Everything a person needs to decide a case, in one read (reports against its author counted
         since `reports_since`); None when there is no such case."""
         case = self.get(case_id)
-        banks = self.bank_names(benign=False)
+        banks = self.bankable()
         return None if case is None else build_case_view(self._session, case, reports_since, banks)
 
 

@@ -178,5 +178,5 @@ def test_operators_share_and_unshare_from_the_cli_and_list_shows_owners(
     assert [b["owner"] for b in client.get("/v1/banks").json() if b["name"] == "cli-made"] == [None]
 
     with db.reader() as session:
-        audited = list(session.scalars(select(AuditRow.action).where(AuditRow.subject == "bank:a-cli")))
+        audited = list(session.scalars(select(AuditRow.action).where(AuditRow.subject == "bank:test-platform/a-cli")))
     assert audited.count("bank.share") == 1 and audited.count("bank.unshare") == 1
