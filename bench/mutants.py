@@ -252,6 +252,27 @@ MUTANTS: tuple[Mutant, ...] = (
         "select(VerdictRow.body).where(VerdictRow.item_id == item_id)",
         ("tests/review/test_platform_scope.py", "tests/api/test_item_tenancy.py"),
     ),
+    Mutant(
+        "a case joined to its item by id alone (the queue)",
+        "bastion/store/case_view.py",
+        "    return and_(platform == CaseRow.platform, item_id == CaseRow.item_id)\n",
+        "    return and_(item_id == CaseRow.item_id)\n",
+        ("tests/api/test_item_tenancy.py",),
+    ),
+    Mutant(
+        "SQLite migrations run with foreign keys on (a table rebuild cascades deletes)",
+        "bastion/store/db.py",
+        '                raw.execute("PRAGMA foreign_keys=OFF")\n',
+        "                pass\n",
+        ("tests/store/test_platform_item_ids_migration.py",),
+    ),
+    Mutant(
+        "a bank name taken by another platform's bank",
+        "bastion/banks/entries.py",
+        "    return any(applies_to(b.owner, tx.banks.subscribers_of(b.id), owner) for b in tx.banks.all_named(name))\n",
+        "    return bool(tx.banks.all_named(name))\n",
+        ("tests/banks/test_bank_names.py",),
+    ),
 
 )
 

@@ -14,6 +14,7 @@ from bastion.context import AppContext
 from bastion.core import Category, utcnow
 from bastion.review.accounts import Role, create_user
 from bastion.review.cases import AppealOutcome, Decision, claim, decide, decide_appeal
+from bastion.review.queue import QueueFilter, queue
 from bastion.store.db import Database
 from bastion.store.models.core import AuditRow
 from bastion.store.models.review import DecisionRow, UserRow
@@ -83,6 +84,21 @@ def test_a_second_platform_checking_the_same_id_changes_nothing_of_the_first(cli
         subjects = set(tx.session.scalars(select(AuditRow.subject).where(AuditRow.action == "verdict")))
         assert subjects == {f"item:{A}/p-1", f"item:{B}/p-1"}
         assert tx.audit.verify().ok
+
+
+def test_the_queue_and_the_case_page_show_each_platform_its_own_item(client: TestClient, db: Database) -> None:
+    client.post("/v1/check", json=FLAGGED)
+    client.post("/v1/check", json=FLAGGED | {"text": "Join the Crimson Dawn Brigade, platform b"}, headers=_key_of_b(db))
+    ada = _moderator(db, "ada")
+    with db.snapshot() as tx:
+        entries = queue(tx, ada, QueueFilter(), utcnow())
+        shown = sorted((e.case.platform, e.item.platform, e.item.text) for e in entries)
+        views = [tx.cases.case_view(e.case.id, utcnow()) for e in entries]
+    assert shown == [
+        (B, B, "Join the Crimson Dawn Brigade, platform b"),
+        (A, A, FLAGGED["text"]),
+    ]
+    assert sorted((v.item.platform, v.verdict["id"]) for v in views if v) == [(B, "p-1"), (A, "p-1")]
 
 
 def test_each_platform_reports_into_its_own_case(client: TestClient, db: Database) -> None:
