@@ -88,7 +88,9 @@ def test_a_second_platform_checking_the_same_id_changes_nothing_of_the_first(cli
 
 def test_the_queue_and_the_case_page_show_each_platform_its_own_item(client: TestClient, db: Database) -> None:
     client.post("/v1/check", json=FLAGGED)
-    client.post("/v1/check", json=FLAGGED | {"text": "Join the Crimson Dawn Brigade, platform b"}, headers=_key_of_b(db))
+    client.post(
+        "/v1/check", json=FLAGGED | {"text": "Join the Crimson Dawn Brigade, platform b"}, headers=_key_of_b(db)
+    )
     ada = _moderator(db, "ada")
     with db.snapshot() as tx:
         entries = queue(tx, ada, QueueFilter(), utcnow())
