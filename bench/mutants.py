@@ -260,6 +260,13 @@ MUTANTS: tuple[Mutant, ...] = (
         ("tests/api/test_item_tenancy.py",),
     ),
     Mutant(
+        "a reporter's track record counted across platforms",
+        "bastion/store/reports.py",
+        "ReportRow.platform == platform, ReportRow.reporter.in_(set(reporters)), ReportRow.outcome.is_not(None)",
+        "ReportRow.reporter.in_(set(reporters)), ReportRow.outcome.is_not(None)",
+        ("tests/api/test_item_tenancy.py",),
+    ),
+    Mutant(
         "SQLite migrations run with foreign keys on (a table rebuild cascades deletes)",
         "bastion/store/db.py",
         '                raw.execute("PRAGMA foreign_keys=OFF")\n',

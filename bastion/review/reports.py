@@ -32,8 +32,9 @@ def trust_of(record: ReporterRecord) -> float:
     return (record.upheld + 1) / (record.upheld + record.rejected + 2)
 
 
-def reporter_trust(tx: Transaction, reporter: str) -> float:
-    return trust_of(tx.reports.reporter_record(reporter))
+def reporter_trust(tx: Transaction, platform: str, reporter: str) -> float:
+    """How far the platform's reporter has been right (another platform's user of that pseudonym is not them)."""
+    return trust_of(tx.reports.reporter_record(platform, reporter))
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,14 @@ class Pressure:
     """Reports against one author in the last `PRESSURE_WINDOW`: many reports from few reporters
     looks like mass-reporting, which a moderator should weigh before acting on them."""
 
+    platform: str
     author: str
     reports: int
     reporters: int
 
     @classmethod
     def of(cls, counts: ReportPressure) -> Pressure:
-        return cls(counts.author, counts.reports, counts.reporters)
+        return cls(counts.platform, counts.author, counts.reports, counts.reporters)
 
     @property
     def looks_coordinated(self) -> bool:
@@ -72,7 +74,7 @@ def file_report(
     now: datetime,
 ) -> FiledReport:
     """Keep a user's report and open (or raise) the item's case by how often this reporter was right."""
-    trust = reporter_trust(tx, reporter)
+    trust = reporter_trust(tx, platform, reporter)
     report = tx.reports.add(
         ReportRow(
             item_id=item_id,
@@ -95,9 +97,9 @@ def file_report(
     return FiledReport(report, case, trust)
 
 
-def pressure_on(tx: Transaction, author: str, now: datetime) -> Pressure:
-    """Reports against an author in the last day, and from how many reporters."""
-    return Pressure.of(tx.reports.pressure_on(author, now - PRESSURE_WINDOW))
+def pressure_on(tx: Transaction, platform: str, author: str, now: datetime) -> Pressure:
+    """Reports against the platform's author in the last day, and from how many reporters."""
+    return Pressure.of(tx.reports.pressure_on(platform, author, now - PRESSURE_WINDOW))
 
 
 def most_reported_authors(tx: Transaction, now: datetime, limit: int = 10) -> list[Pressure]:

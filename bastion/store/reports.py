@@ -21,8 +21,9 @@ class ReporterRecord:
 
 @dataclass(frozen=True)
 class ReportPressure:
-    """Reports against one author in a window, and from how many reporters."""
+    """Reports against one author (an account of one platform) in a window, and from how many reporters."""
 
+    platform: str
     author: str
     reports: int
     reporters: int
@@ -45,14 +46,17 @@ class ReportRepository:
         """Whether any report was ever filed."""
         return self._session.scalar(select(ReportRow.id).limit(1)) is not None
 
-    def reporter_record(self, reporter: str) -> ReporterRecord:
-        return self.reporter_records([reporter])[reporter]
+    def reporter_record(self, platform: str, reporter: str) -> ReporterRecord:
+        return self.reporter_records(platform, [reporter])[reporter]
 
-    def reporter_records(self, reporters: list[str]) -> dict[str, ReporterRecord]:
-        """Each reporter's decided reports, in one query."""
+    def reporter_records(self, platform: str, reporters: list[str]) -> dict[str, ReporterRecord]:
+        """Each of the platform's reporters' decided reports, in one query (a reporter is a platform's user:
+        another platform's user of the same pseudonym is someone else)."""
         rows = self._session.execute(
             select(ReportRow.reporter, ReportRow.outcome, func.count())
-            .where(ReportRow.reporter.in_(set(reporters)), ReportRow.outcome.is_not(None))
+            .where(
+                ReportRow.platform == platform, ReportRow.reporter.in_(set(reporters)), ReportRow.outcome.is_not(None)
+            )
             .group_by(ReportRow.reporter, ReportRow.outcome)
         ).all()
         counts: dict[str, dict[str, int]] = {reporter: {} for reporter in reporters}
@@ -60,24 +64,24 @@ class ReportRepository:
             counts[reporter][str(outcome)] = int(n)
         return {r: ReporterRecord(c.get("upheld", 0), c.get("rejected", 0)) for r, c in counts.items()}
 
-    def pressure_on(self, author: str, since: datetime) -> ReportPressure:
-        """Reports against an author filed since `since`, and by how many reporters."""
+    def pressure_on(self, platform: str, author: str, since: datetime) -> ReportPressure:
+        """Reports against the platform's author filed since `since`, and by how many reporters."""
         reports, reporters = self._session.execute(
             select(func.count(), func.count(func.distinct(ReportRow.reporter))).where(
-                ReportRow.author == author, ReportRow.reported_at >= since
+                ReportRow.platform == platform, ReportRow.author == author, ReportRow.reported_at >= since
             )
         ).one()
-        return ReportPressure(author, int(reports), int(reporters))
+        return ReportPressure(platform, author, int(reports), int(reporters))
 
     def most_reported_authors(self, since: datetime, limit: int) -> list[ReportPressure]:
         rows = self._session.execute(
-            select(ReportRow.author, func.count(), func.count(func.distinct(ReportRow.reporter)))
+            select(ReportRow.platform, ReportRow.author, func.count(), func.count(func.distinct(ReportRow.reporter)))
             .where(ReportRow.author.is_not(None), ReportRow.reported_at >= since)
-            .group_by(ReportRow.author)
+            .group_by(ReportRow.platform, ReportRow.author)
             .order_by(func.count().desc())
             .limit(limit)
         ).all()
-        return [ReportPressure(str(author), int(n), int(r)) for author, n, r in rows]
+        return [ReportPressure(str(platform), str(author), int(n), int(r)) for platform, author, n, r in rows]
 
     def settle(self, platform: str, item_id: str, upheld: bool) -> None:
         """Give every undecided report on the platform's item the outcome of the decision."""

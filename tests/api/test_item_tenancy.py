@@ -15,6 +15,7 @@ from bastion.core import Category, utcnow
 from bastion.review.accounts import Role, create_user
 from bastion.review.cases import AppealOutcome, Decision, claim, decide, decide_appeal
 from bastion.review.queue import QueueFilter, queue
+from bastion.review.reports import pressure_on, reporter_trust
 from bastion.store.db import Database
 from bastion.store.models.core import AuditRow
 from bastion.store.models.review import DecisionRow, UserRow
@@ -154,3 +155,22 @@ def test_an_appeal_of_an_id_only_another_platform_decided_is_refused(client: Tes
     with db.snapshot() as tx:
         assert tx.cases.get(a_case).state == "decided"  # type: ignore[union-attr]
         assert len(tx.outbox.due(utcnow(), 10)) == 1  # A's removal only; nothing restores A's item
+
+
+def test_a_reporter_and_an_author_are_one_platforms_users(client: TestClient, db: Database) -> None:
+    """Another platform's user of the same pseudonym is someone else: B's reports neither borrow nor spend
+    the trust A's reporter earned, and do not add to the pressure on A's author."""
+    client.post("/v1/check", json=FLAGGED)
+    filed = client.post("/v1/reports", json={"item": FLAGGED, "reporter": "u-1", "reason": "terrorism"}).json()
+    assert filed["case_id"] == _remove(db, A, _moderator(db, "ada"))
+    b = _key_of_b(db)
+    for n in range(3):
+        item = {"id": f"b-{n}", "text": "a fictional post about the harbour", "author": "acct-a"}
+        assert client.post(
+            "/v1/reports", json={"item": item, "reporter": "u-1", "reason": "hate"}, headers=b
+        ).is_success
+    with db.snapshot() as tx:
+        assert reporter_trust(tx, A, "u-1") == 2 / 3  # one upheld report, on A's item
+        assert reporter_trust(tx, B, "u-1") == 1 / 2  # nothing of B's decided yet
+        assert pressure_on(tx, A, "acct-a", utcnow()).reports == 1
+        assert pressure_on(tx, B, "acct-a", utcnow()).reports == 3

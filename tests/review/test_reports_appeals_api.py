@@ -67,8 +67,8 @@ def test_trusted_reporters_raise_priority(client: TestClient, db: Database, user
         claim(tx, case_id, users["ada"], utcnow())
         decide(tx, case_id, users["ada"], Decision.REMOVE, utcnow(), Category.PROPAGANDA)
     with db.snapshot() as tx:
-        assert reporter_trust(tx, "good-reporter") == pytest.approx(2 / 3)
-        assert reporter_trust(tx, "stranger") == 0.5
+        assert reporter_trust(tx, "test-platform", "good-reporter") == pytest.approx(2 / 3)
+        assert reporter_trust(tx, "test-platform", "stranger") == 0.5
     trusted = _report(client, "r-3", "good-reporter")
     unknown = _report(client, "r-4", "stranger")
     assert trusted["priority"] > unknown["priority"]
@@ -78,7 +78,7 @@ def test_mass_reporting_of_one_author_is_visible(client: TestClient, db: Databas
     for n in range(6):
         _report(client, f"m-{n}", "sock-puppet", author="targeted-author")
     with db.snapshot() as tx:
-        pressure = pressure_on(tx, "targeted-author", utcnow())
+        pressure = pressure_on(tx, "test-platform", "targeted-author", utcnow())
     assert (pressure.reports, pressure.reporters, pressure.looks_coordinated) == (6, 1, True)
 
 
@@ -105,7 +105,7 @@ def test_a_reversed_removal_counts_against_the_reporters(
         claim(tx, case_id, users["bo"], utcnow())
         decide_appeal(tx, case_id, users["bo"], AppealOutcome.REVERSE, utcnow(), "satire, in context")
     with db.snapshot() as tx:
-        assert reporter_trust(tx, "eager-reporter") == pytest.approx(1 / 3)
+        assert reporter_trust(tx, "test-platform", "eager-reporter") == pytest.approx(1 / 3)
 
 
 class Platform:
