@@ -25,7 +25,7 @@ class LegalEvent(StrEnum):
 
 @dataclass(frozen=True)
 class Occurrence:
-    """Something that happened to one subject (`item:<id>`), with the facts a regime may need."""
+    """Something that happened to one subject (`item:<platform>/<id>`), with the facts a regime may need."""
 
     event: LegalEvent
     subject: str
