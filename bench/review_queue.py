@@ -26,6 +26,7 @@ from bastion.store.db import Database
 from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
 
 CATEGORIES = ["recruitment", "glorification", "propaganda", "incitement"]
+PLATFORMS = ["forum-a", "forum-b"]
 
 
 def fill(db: Database, cases: int) -> None:
@@ -33,8 +34,10 @@ def fill(db: Database, cases: int) -> None:
     items, verdicts, rows = [], [], []
     for n in range(cases):
         item_id, category = f"bench-{n}", CATEGORIES[n % len(CATEGORIES)]
+        platform = PLATFORMS[n % len(PLATFORMS)]  # ids are per platform: the queue joins on both
         items.append(
             {
+                "platform": platform,
                 "id": item_id,
                 "kind": "text",
                 "text": f"fictional post {n}",
@@ -45,6 +48,7 @@ def fill(db: Database, cases: int) -> None:
         )
         verdicts.append(
             {
+                "platform": platform,
                 "item_id": item_id,
                 "action": "review",
                 "score": 0.8,
@@ -56,6 +60,7 @@ def fill(db: Database, cases: int) -> None:
         )
         rows.append(
             {
+                "platform": platform,
                 "item_id": item_id,
                 "state": "open",
                 "priority": (n % 4) * 20,
