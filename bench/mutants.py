@@ -280,7 +280,13 @@ MUTANTS: tuple[Mutant, ...] = (
         "    return bool(tx.banks.all_named(name))\n",
         ("tests/banks/test_bank_names.py",),
     ),
-
+    Mutant(
+        "a database file an older release left 0644 stays readable by all",
+        "bastion/store/db.py",
+        "            os.chmod(path, mode)\n",
+        "            pass\n",
+        ("tests/store/test_file_permissions.py",),
+    ),
 )
 
 

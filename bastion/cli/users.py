@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bastion.cli._context import database, err, fail
-from bastion.review.accounts import AccountError, Role, create_user, set_active
+from bastion.review.accounts import AccountError, Role, create_user, set_active, set_role
 
 users_app = typer.Typer(help="Moderator accounts and roles.", no_args_is_help=True)
 
@@ -47,6 +47,20 @@ def disable(username: Annotated[str, typer.Argument()]) -> None:
     except AccountError as error:
         raise fail(str(error)) from None
     err.print(f"user {username!r} disabled")
+
+
+@users_app.command("set-role")
+def set_role_(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[Role, typer.Argument(help="the new role")],
+) -> None:
+    """Give a user another role (audited); their open sessions end, so the old role's rights go at once."""
+    try:
+        with database().transaction() as tx:
+            set_role(tx, username, role, "cli")
+    except AccountError as error:
+        raise fail(str(error)) from None
+    err.print(f"user {username!r} is now {role.value}")
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class Database:
     def from_settings(cls, settings: Settings) -> Database:
         if not settings.database_url:
             settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _make_private(0o700, settings.data_dir)
         return cls.from_url(settings.resolved_database_url)
 
     @property
@@ -128,10 +130,25 @@ def _create_private(path: str | None) -> Callable[..., None]:
     """
 
     def before_connect(*_: Any) -> None:
-        if path and path != ":memory:" and not os.path.exists(path) and os.path.isdir(os.path.dirname(path) or "."):
+        if not path or path == ":memory:":
+            return
+        if not os.path.exists(path) and os.path.isdir(os.path.dirname(path) or "."):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        _make_private(0o600, path, f"{path}-wal", f"{path}-shm", f"{path}.writer-lock")
 
     return before_connect
+
+
+def _make_private(mode: int, *paths: str | Path) -> None:
+    """Files and directories an older release created readable by all become the owner's alone when opened:
+    upgrading closes the hole too, not only a fresh install."""
+    for path in paths:
+        try:
+            status = os.stat(path)
+        except FileNotFoundError:
+            continue
+        if status.st_uid == os.getuid() and stat.S_IMODE(status.st_mode) & 0o077:
+            os.chmod(path, mode)
 
 
 def alembic_config(url: str) -> Any:

@@ -52,6 +52,22 @@ def test_the_last_active_admin_cannot_be_disabled(bastion: CliRunner) -> None:
     assert "yes" in bastion.invoke(app, ["users", "list"]).output
 
 
+def test_a_role_is_changed_from_the_cli_audited_and_the_last_admin_keeps_theirs(bastion: CliRunner) -> None:
+    for name, role in (("root", "admin"), ("fay", "moderator")):
+        assert (
+            bastion.invoke(app, ["users", "create", name, "--role", role, "--password", "long-enough-1"]).exit_code == 0
+        )
+    changed = bastion.invoke(app, ["users", "set-role", "fay", "legal"])
+    assert changed.exit_code == 0, changed.output
+    with database().snapshot() as tx:
+        fay = tx.users.named("fay")
+        assert fay is not None and fay.role == "legal"
+        changes = [(r.subject, r.payload) for r in tx.audit.newest() if r.action == "user.role"]
+        assert changes == [("user:fay", {"from": "moderator", "to": "legal"})]
+    refused = bastion.invoke(app, ["users", "set-role", "root", "moderator"])
+    assert refused.exit_code == 2 and "last active admin" in refused.output
+
+
 def test_actions_are_not_delivered_without_a_secret(bastion: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BASTION_ACTION_WEBHOOK_URL", "http://platform.example/hook")
     refused = bastion.invoke(app, ["actions", "deliver"])

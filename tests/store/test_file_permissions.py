@@ -64,3 +64,20 @@ def test_the_demo_key_is_0600(tmp_path: Path) -> None:
     load_demo(settings, db)
     assert _mode(settings.data_dir / "demo-api-key") == 0o600
     db.dispose()
+
+
+def test_files_an_older_release_left_readable_by_all_become_private_when_opened(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    db = Database.from_settings(settings)
+    db.migrate()
+    db.dispose()
+    data = settings.data_dir
+    data.chmod(0o755)
+    for path in data.iterdir():
+        path.chmod(0o644)
+    reopened = Database.from_settings(settings)
+    with reopened.transaction() as tx:
+        tx.audit.append(action="test.write", subject="test:1", actor="test")
+    assert _mode(data) == 0o700
+    assert {path.name: _mode(path) for path in data.iterdir()} == {path.name: 0o600 for path in data.iterdir()}
+    reopened.dispose()

@@ -124,6 +124,8 @@ def test_disabling_a_user_or_changing_their_role_ends_their_sessions(
 
 def test_a_role_change_is_audited_and_takes_effect(app_client: TestClient, db: Database) -> None:
     _login(app_client, "boss")
+    page = app_client.get("/admin").text
+    assert 'action="/admin/users/cy/role"' in page and 'action="/admin/users/boss/role"' not in page
     _admin_post(app_client, "/admin/users/cy/role", {"role": "moderator"})
     [record] = _audited(db, "user.role")
     assert record.subject == "user:cy" and record.payload == {"from": "senior_moderator", "to": "moderator"}
