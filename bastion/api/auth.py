@@ -16,6 +16,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from bastion.api.errors import BadRequest
 from bastion.api.scopes import MEANING, Scope
+from bastion.store.authorities import AuthorityGrant
 from bastion.store.db import Database
 from bastion.store.keys import KeyGrant
 
@@ -34,6 +35,14 @@ _HEADER = APIKeyHeader(
     name="X-API-Key",
     scheme_name="ApiKeyHeader",
     description="The same key in a header of its own, with the same scopes.",
+    auto_error=False,
+)
+
+# Authorities are principals of their own (TCO Art 3(5): an authenticated sender), never a platform's key.
+_AUTHORITY = HTTPBearer(
+    scheme_name="AuthorityKey",
+    description="A competent authority's credential (`bastion authorities create`): removal orders only. "
+    "Platform API keys are refused here with 403.",
     auto_error=False,
 )
 
@@ -94,3 +103,31 @@ def _grant(request: Request, key: str | None) -> KeyGrant:
             status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
         )
     return grant
+
+
+def require_authority(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_AUTHORITY)],
+    header: Annotated[str | None, Security(_HEADER)],
+) -> AuthorityGrant:
+    """The authority presenting its credential; 401 for none or an unknown one, 403 for a platform's key."""
+    credential = (bearer.credentials if bearer else header or "").strip()
+    if not credential:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing authority credential: send 'Authorization: Bearer <credential>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    with request.app.state.db.snapshot() as tx:
+        grant: AuthorityGrant | None = tx.authorities.lookup(credential)
+    if grant is not None:
+        return grant
+    if request.app.state.keys.grant(credential) is not None:
+        raise BadRequest(
+            403,
+            "not_an_authority",
+            "a platform API key cannot send or read removal orders: authorities use their own credential",
+        )
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED, "unknown or revoked authority credential", headers={"WWW-Authenticate": "Bearer"}
+    )

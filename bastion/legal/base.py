@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
 
 
 class LegalEvent(StrEnum):
@@ -49,8 +48,8 @@ class Duty:
 class LegalRegime(ABC):
     """One law's duties. Registered in the `bastion.legal_regimes` entry-point group."""
 
-    name: ClassVar[str]  # short id, e.g. "eu-tco"
-    title: ClassVar[str]  # the law's name as the official text gives it
+    name: str  # short id, e.g. "eu-tco"
+    title: str  # the law's name as the official text gives it
 
     @abstractmethod
     def duties(self, occurrence: Occurrence) -> list[Duty]:
