@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     action_webhook_url: str | None = None
     action_webhook_secret: str | None = None  # no default: a guessable key would let anyone forge actions
     action_delivery_interval_seconds: float = Field(default=5.0, gt=0)
+    # DSA notices (Art 16): the shortest explanation taken as "sufficiently substantiated", and how many notices
+    # the public form takes from one client address an hour. Whom to tell of a threat to life (TCO Art 14(5)).
+    notice_min_explanation_chars: int = Field(default=20, ge=1)
+    notices_per_address_per_hour: int = Field(default=10, gt=0)
+    threat_contacts: Path = _PACKAGE_DATA / "legal" / "threat-contacts.yaml"
     # The optional LLM judge (any OpenAI-compatible endpoint), off unless a URL is set.
     # It is asked about texts scoring within `band` (relative) of their threshold.
     llm_judge_url: str | None = None
@@ -61,9 +66,28 @@ class Settings(BaseSettings):
     llm_judge_band: float = Field(default=0.5, ge=0.0)
     # The judge can only raise a text to TVEC; clearing what the model flagged needs this on purpose.
     llm_judge_may_clear: bool = False
+    # Its budgets (concurrent requests, calls an hour, seconds a batch may wait) and the random share of texts
+    # it is also asked about beyond the uncertain ones; the TVEC policy document its prompt is built from.
+    llm_judge_concurrency: int = Field(default=4, gt=0)
+    llm_judge_calls_per_hour: int = Field(default=2000, gt=0)
+    llm_judge_batch_seconds: float = Field(default=20.0, gt=0)
+    llm_judge_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    tvec_policy_file: Path = _PACKAGE_DATA / "policies" / "tvec-policy.md"
+    # The learning loop: the share of items the model allowed that go to review blind (recall is measured on
+    # them), at what queue priority; how often serving processes look for a newly promoted or shadow model.
+    blind_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    blind_sample_priority: int = 10  # Priority.LOW, as the detection cases it hides among
+    model_refresh_seconds: float = Field(default=30.0, ge=0)
     # The HMAC key that signs audit anchors (`bastion audit anchor`; `serve` anchors every interval when set).
     audit_key: str | None = None
     audit_anchor_interval_seconds: float = Field(default=3600.0, gt=0)
+    # Removal orders and preservation (TCO Art 3-6): the regime files, the platform's size (DSA Art 15(2) and 19
+    # spare micro and small enterprises some duties), the Member State of its main establishment or legal
+    # representative (an order from another is cross-border, Art 4), and how often clocks and holds are checked.
+    regimes_dir: Path = _PACKAGE_DATA / "regimes"
+    enterprise_size: str = Field(default="large", pattern="^(micro|small|medium|large)$")
+    main_establishment: str | None = Field(default=None, pattern="^[A-Z]{2}$")
+    legal_tick_interval_seconds: float = Field(default=30.0, gt=0)
     # Detector entry-point names to run; empty means every installed detector.
     detectors: list[str] = Field(default_factory=list)
 
@@ -71,9 +95,16 @@ class Settings(BaseSettings):
     rule_alert_factor: float = 5.0
     rule_alert_min_fires: int = 20
 
-    @field_validator("data_dir", "policy_dir", "term_lists_dir", "url_lists_dir", "text_model_dir", "category_cues")
+    @field_validator(
+        "data_dir", "policy_dir", "term_lists_dir", "url_lists_dir", "text_model_dir", "category_cues", "regimes_dir"
+    )
     @classmethod
     def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("tvec_policy_file")
+    @classmethod
+    def _expand_policy_file(cls, value: Path) -> Path:
         return value.expanduser()
 
     @property

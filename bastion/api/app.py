@@ -12,16 +12,20 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from bastion import __version__
-from bastion.api import banks, body_limit, check, docs, errors, review, security_headers
+from bastion.api import banks, body_limit, check, docs, errors, notices, orders, review, security_headers
 from bastion.api.auth import KeyCache
 from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
 from bastion.service import Service
 from bastion.settings import Settings
+from bastion.web import legal as legal_pages
+from bastion.web import learning as learning_pages
+from bastion.web import orders as order_pages
 from bastion.web import routes as web
 from bastion.web.auth import Forbidden, LoginRequired, session_secret
 from bastion.web.errors import forbidden_page
 from bastion.workers.actions import action_delivery_worker
 from bastion.workers.anchor import audit_anchor_worker
+from bastion.workers.legal import legal_worker
 from bastion.workers.retro import retro_match_worker
 
 
@@ -37,7 +41,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     retro = retro_match_worker(service.db, settings)
     delivery = action_delivery_worker(service.context)
     anchor = audit_anchor_worker(service.db, settings)
-    workers = [worker for worker in (retro, delivery, anchor) if worker is not None]
+    legal = legal_worker(service.db, settings)  # order clocks, alerts, the preservation purge (TCO Art 3, 6)
+    workers = [worker for worker in (retro, delivery, anchor, legal) if worker is not None]
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -64,6 +69,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.include_router(check.router)
     app.include_router(banks.router)
     app.include_router(review.router)
+    app.include_router(notices.router)
+    app.include_router(orders.router)
     docs.install(app)
     _install_web(app, settings)
     app.add_middleware(body_limit.BodyLimitMiddleware, limit=lambda: app.state.settings.max_body_bytes)
@@ -100,6 +107,9 @@ def _install_web(app: FastAPI, settings: Settings) -> None:
     )
     app.mount("/static", StaticFiles(directory=Path(web.__file__).parent / "static"), name="static")
     app.include_router(web.router)
+    app.include_router(legal_pages.router)
+    app.include_router(learning_pages.router)
+    app.include_router(order_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _: LoginRequired) -> RedirectResponse:

@@ -46,6 +46,9 @@ class Permission(StrEnum):
     VIEW_DASHBOARD = "view_dashboard"
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
+    MANAGE_ORDERS = "manage_orders"  # record removal orders and work their clocks (TCO Art 3-4)
+    OPEN_PRESERVED = "open_preserved"  # open material preserved under TCO Art 6
+    MANAGE_MODELS = "manage_models"  # shadow, promote and roll back text models (admins only)
 
 
 _ALL = frozenset(Permission)
@@ -62,7 +65,14 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.MODERATOR: frozenset({Permission.VIEW_QUEUE, Permission.DECIDE, Permission.DECIDE_APPEAL}),
     Role.LEGAL: frozenset(
-        {Permission.VIEW_QUEUE, Permission.DECIDE_LEGAL, Permission.VIEW_DASHBOARD, Permission.VIEW_AUDIT}
+        {
+            Permission.VIEW_QUEUE,
+            Permission.DECIDE_LEGAL,
+            Permission.VIEW_DASHBOARD,
+            Permission.VIEW_AUDIT,
+            Permission.MANAGE_ORDERS,
+            Permission.OPEN_PRESERVED,
+        }
     ),
     Role.AUDITOR: frozenset({Permission.VIEW_QUEUE, Permission.VIEW_DASHBOARD, Permission.VIEW_AUDIT}),
 }

@@ -23,14 +23,22 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bastion.store.audit import AuditRepository
+    from bastion.store.authorities import AuthorityRepository
     from bastion.store.banks import BankRepository
     from bastion.store.cases import CaseRepository
     from bastion.store.dashboard import DashboardRepository
+    from bastion.store.holds import HoldRepository
     from bastion.store.items import ItemRepository
     from bastion.store.keys import KeyRepository
+    from bastion.store.learning import LearningRepository
+    from bastion.store.notices import NoticeRepository
+    from bastion.store.orders import OrderRepository
     from bastion.store.outbox import OutboxRepository
     from bastion.store.reports import ReportRepository
     from bastion.store.rule_stats import RuleStatsRepository
+    from bastion.store.text_models import TextModelRepository
+    from bastion.store.threats import ThreatRepository
+    from bastion.store.transparency import TransparencyRepository
     from bastion.store.users import UserRepository
 
 
@@ -80,3 +88,35 @@ class Transaction:
     @cached_property
     def dashboard(self) -> DashboardRepository:
         return self._repository("dashboard", "DashboardRepository")
+
+    @cached_property
+    def notices(self) -> NoticeRepository:
+        return self._repository("notices", "NoticeRepository")
+
+    @cached_property
+    def threats(self) -> ThreatRepository:
+        return self._repository("threats", "ThreatRepository")
+
+    @cached_property
+    def transparency(self) -> TransparencyRepository:
+        return self._repository("transparency", "TransparencyRepository")
+
+    @cached_property
+    def authorities(self) -> AuthorityRepository:
+        return self._repository("authorities", "AuthorityRepository")
+
+    @cached_property
+    def orders(self) -> OrderRepository:
+        return self._repository("orders", "OrderRepository")
+
+    @cached_property
+    def holds(self) -> HoldRepository:
+        return self._repository("holds", "HoldRepository")
+
+    @cached_property
+    def learning(self) -> LearningRepository:
+        return self._repository("learning", "LearningRepository")
+
+    @cached_property
+    def text_models(self) -> TextModelRepository:
+        return self._repository("text_models", "TextModelRepository")

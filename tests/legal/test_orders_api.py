@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bastion.legal.deadlines import pause, resume
+from bastion.legal.deadlines import not_executed, pause, resume
 from bastion.store.models.core import AuditRow
 from bastion.store.models.review import OutboxRow
 from tests.legal.orders_support import PLATFORM, RECEIVED, Legal, an_order, check_poster, legal, minutes
@@ -106,8 +106,6 @@ def test_a_late_order_is_alerted_before_its_deadline_and_counted_late(legal: Leg
 
 
 def test_an_order_whose_content_is_not_found_is_closed_as_not_executed_and_counted(legal: Legal) -> None:
-    from bastion.legal.deadlines import not_executed
-
     body = legal.send(an_order(targets=[{"url": "https://forum.example/gone"}])).json()
     assert [(t["item_id"], t["found_by"]) for t in body["targets"]] == [(None, "none")]
     with legal.db.transaction() as tx:

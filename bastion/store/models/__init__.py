@@ -2,4 +2,8 @@
 
 from bastion.store.models import banks as banks
 from bastion.store.models import core as core
+from bastion.store.models import learning as learning
+from bastion.store.models import notices as notices
+from bastion.store.models import orders as orders
 from bastion.store.models import review as review
+from bastion.store.models import threats as threats
