@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 
@@ -27,3 +28,20 @@ def preserve(media_dir: Path, data: bytes) -> str:
         os.fsync(handle.fileno())
     os.replace(handle.name, target)
     return digest
+
+
+class HeldMaterial(RuntimeError):
+    """Media a preservation hold keeps (TCO Art 6): no retention or deletion job may remove it."""
+
+
+def discard(media_dir: Path, digest: str, held: Collection[str]) -> bool:
+    """Delete kept media by its SHA-256, unless a live hold keeps it (`held`: `tx.holds.held_digests(now)`).
+
+    Every job that deletes kept media goes through here; True when a file was removed."""
+    if digest in held:
+        raise HeldMaterial(f"media {digest[:12]}… is preserved under a hold and cannot be deleted")
+    path = media_dir / digest
+    if not path.is_file():
+        return False
+    path.unlink()
+    return True

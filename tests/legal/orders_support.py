@@ -4,7 +4,9 @@ credential, fictional posters checked as a platform's items, and a platform that
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,9 +19,12 @@ from fastapi.testclient import TestClient
 from bastion.actions.base import ActionTarget, PlatformAction
 from bastion.actions.outbox import deliver_due
 from bastion.api.app import create_app
+from bastion.banks.entries import NewEntry, add_entries, create_bank
 from bastion.context import AppContext
+from bastion.core import Bank
 from bastion.demo import demo_poster
 from bastion.legal.deadlines import TickReport, tick
+from bastion.review.accounts import Role, create_user
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
@@ -127,3 +132,32 @@ def received_at(response: Any) -> datetime:
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
+
+
+PASSWORD = "fictional-password-1"
+
+
+def logged_in(legal: Legal, role: str) -> tuple[TestClient, str]:
+    """A browser session of a new user of `role` (named after it), and its CSRF token."""
+    with legal.db.transaction() as tx:
+        if tx.users.active(role) is None:
+            create_user(tx, role, PASSWORD, Role(role), "test")
+    client = TestClient(legal.client.app, follow_redirects=False)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    response = client.post("/login", data={"username": role, "password": PASSWORD, "csrf": token.group(1)})
+    assert response.status_code == 303, response.text
+    page = client.get("/me").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    return client, csrf.group(1)
+
+
+def bank_poster(legal: Legal, variant: int) -> str:
+    """Put a fictional poster's exact bytes in an installation bank: its items are removed and their bytes kept."""
+    digest = hashlib.sha256(poster_bytes(variant)).hexdigest()
+    with legal.db.transaction() as tx:
+        if tx.banks.named("fictional-posters") is None:
+            create_bank(tx, Bank(name="fictional-posters"), "test")
+        add_entries(tx, "fictional-posters", [NewEntry("sha256", digest, ["branded terrorist content"], "test")], "test")
+    return digest
