@@ -159,5 +159,6 @@ def bank_poster(legal: Legal, variant: int) -> str:
     with legal.db.transaction() as tx:
         if tx.banks.named("fictional-posters") is None:
             create_bank(tx, Bank(name="fictional-posters"), "test")
-        add_entries(tx, "fictional-posters", [NewEntry("sha256", digest, ["branded terrorist content"], "test")], "test")
+        entry = NewEntry("sha256", digest, ["branded terrorist content"], "test")
+        add_entries(tx, "fictional-posters", [entry], "test")
     return digest
