@@ -23,7 +23,7 @@ from bastion.legal.base import Duty, LegalEvent, LegalRegime, Occurrence
 
 PACKAGED = Path(__file__).resolve().parents[1] / "data" / "regimes"
 SIZES = ("micro", "small", "medium", "large")
-_DURATION = re.compile(r"^\s*(\d{1,6})\s*([mhdw])\s*$")
+_DURATION = re.compile(r"^\s*([0-9]{1,6})([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
