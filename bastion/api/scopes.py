@@ -15,6 +15,7 @@ class Scope(StrEnum):
     CHECK = "check"
     REPORT = "report"
     APPEAL = "appeal"
+    NOTICE = "notice"
     BANKS_READ = "banks:read"
     BANKS_WRITE = "banks:write"
     ADMIN = "admin"
@@ -24,6 +25,7 @@ MEANING: dict[Scope, str] = {
     Scope.CHECK: "POST /v1/check",
     Scope.REPORT: "POST /v1/reports (pass on a user's report)",
     Scope.APPEAL: "POST /v1/appeals (pass on an author's appeal)",
+    Scope.NOTICE: "POST /v1/notices (pass on a DSA Art 16 notice a user filed with the platform)",
     Scope.BANKS_READ: "list banks and their entries",
     Scope.BANKS_WRITE: "create and enable banks, add entries, send feedback on an entry",
     Scope.ADMIN: "disable a bank, delete an entry (both silently stop matching known content)",

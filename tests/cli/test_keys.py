@@ -26,7 +26,7 @@ def test_unknown_scopes_are_refused_in_one_line_naming_the_valid_ones(tmp_path: 
     message = result.stderr.decode().strip()
     assert "\n" not in message
     assert "unknown scope 'banks:delete'" in message
-    assert "check, report, appeal, banks:read, banks:write, admin" in message
+    assert "check, report, appeal, notice, banks:read, banks:write, admin" in message
 
 
 def test_keys_list_shows_each_key_with_its_scopes_and_never_the_secret(tmp_path: Path) -> None:

@@ -104,6 +104,19 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("POST", "/admin/users"): [Probe("/admin/users", ADMIN_ONLY, {"password": "long-enough-1", "role": "admin"})],
     ("POST", "/admin/users/{username}/active"): [Probe("/admin/users/target/active", ADMIN_ONLY, {"active": "true"})],
     ("POST", "/admin/users/{username}/role"): [Probe("/admin/users/target/role", ADMIN_ONLY, {"role": "moderator"})],
+    ("GET", "/notices/new"): [Probe("/notices/new", EVERYONE)],  # DSA Art 16: anyone, without an account
+    ("POST", "/notices"): [Probe("/notices", outcomes(*["422"] * 6))],  # an empty notice: what is missing
+    ("GET", "/notices/{receipt}"): [Probe("/notices/no-such-receipt", outcomes(*["404"] * 6))],
+    ("GET", "/cases/{case_id}/threat"): [
+        Probe("/cases/{open}/threat", LOGGED_IN),
+        Probe("/cases/{legal}/threat", outcomes(OK, NO, NO, OK, OK, IN)),
+    ],
+    # Marking (and referring) is for moderators and above, not auditors; a second marking is told it is done.
+    ("POST", "/cases/{case_id}/threat"): [Probe("/cases/{open}/threat", outcomes(GO, GO, GO, GO, NO, IN))],
+    ("POST", "/cases/{case_id}/threat/referrals"): [
+        Probe("/cases/{open}/threat/referrals", outcomes(GO, GO, GO, GO, NO, IN), {"authority": "0"})
+    ],
+    ("GET", "/legal/report"): [Probe("/legal/report", outcomes(OK, NO, NO, OK, NO, IN))],
 }
 
 
