@@ -22,6 +22,7 @@ from bastion.banks.matcher import BankMatcher
 from bastion.settings import Settings
 from bastion.store.db import Database
 from bastion.text.model import TextModel
+from bastion.text.serving import ServingModels
 
 
 @dataclass
@@ -30,7 +31,7 @@ class AppContext:
     db: Database | None
     writable: bool = False
     _matcher: BankMatcher | None = field(default=None, init=False, repr=False)
-    _text_model: TextModel | None = field(default=None, init=False, repr=False)
+    _models: ServingModels | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, db: Database | None = None) -> AppContext:
@@ -59,10 +60,16 @@ class AppContext:
         return self._matcher
 
     def text_model(self) -> TextModel:
-        """The one text model of this process (loaded on first use): the detector and `eval`'s lines share it."""
-        if self._text_model is None:
-            self._text_model = TextModel.load(self.settings.text_model_dir)
-        return self._text_model
+        """The live text model of this process (loaded on first use, and again when an admin promotes another):
+        the detector and `eval`'s lines share it."""
+        return self.text_models().live()
+
+    def text_models(self) -> ServingModels:
+        """The live model and the one in shadow beside it (`bastion.text.serving`)."""
+        if self._models is None:
+            s = self.settings
+            self._models = ServingModels(s.text_model_dir, self.db, s.model_refresh_seconds)
+        return self._models
 
 
 def _existing_database(settings: Settings) -> Database | None:

@@ -17,6 +17,7 @@ nothing is written, and a read-only service never creates a database.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ from bastion.banks.matches import quarantine_overmatching, record_matches
 from bastion.context import AppContext
 from bastion.core import Action, ContentError, Item, Verdict, utcnow
 from bastion.detectors.base import Content
+from bastion.learning.sampling import draw_blind_samples
+from bastion.learning.shadow import ShadowRows, record_shadow, shadow_verdicts
 from bastion.media.preserve import preserve
 from bastion.pipeline import Pipeline
 from bastion.review.reports import FiledReport, ReportReason, file_report
@@ -78,6 +81,7 @@ class Service:
     pipeline: Pipeline
     _committer: GroupCommitter[tuple[Item, Verdict, str]] | None = field(default=None, init=False, repr=False)
     _alerts_checked: datetime | None = field(default=None, init=False, repr=False)
+    sample_rng: random.Random = field(default_factory=random.Random, repr=False)  # blind samples; seeded in tests
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Service:
@@ -166,10 +170,12 @@ class Service:
             by_platform.setdefault(platform, []).append((item, verdict))
         now = utcnow()
         self._preserve_media([(item, verdict) for item, verdict, _ in entries])
+        shadows = {platform: self._shadow(checked) for platform, checked in by_platform.items()}
         with self.db.transaction() as tx:
             for platform, checked in by_platform.items():
                 tx.items.record_checked(checked, platform, now)
                 record_matches(tx, checked, platform, now)
+                self._learn(tx, checked, platform, shadows[platform], now)
             self._after_write(tx, [verdict for _, verdict, _ in entries], now)
 
     def _record(
@@ -186,11 +192,26 @@ class Service:
         transaction (a report filed with the item it reports).
         """
         self._preserve_media(checked)
+        shadow = self._shadow(checked)
         with self.db.transaction() as tx:
             tx.items.record_checked(checked, platform, now)
             record_matches(tx, checked, platform, now)
+            self._learn(tx, checked, platform, shadow, now)
             self._after_write(tx, [verdict for _, verdict in checked], now)
             return also(tx) if also else None
+
+    def _shadow(self, checked: Sequence[tuple[Item, Verdict]]) -> ShadowRows:
+        """What the model in shadow says about these items, scored before the transaction (it takes time)."""
+        model = self.context.text_models().shadow()
+        return shadow_verdicts(model, checked) if model is not None else []
+
+    def _learn(
+        self, tx: Transaction, checked: Sequence[tuple[Item, Verdict]], platform: str, shadow: ShadowRows, now: datetime
+    ) -> None:
+        """The learning loop's share of recording: the shadow model's verdicts, and the blind samples drawn."""
+        record_shadow(tx, platform, shadow, now)
+        s = self.settings
+        draw_blind_samples(tx, checked, platform, s.blind_sample_rate, s.blind_sample_priority, now, self.sample_rng)
 
     def _after_write(self, tx: Transaction, verdicts: list[Verdict], now: datetime) -> None:
         """Rule fire counts, and now and then the alarms that watch them and bank matches."""

@@ -6,17 +6,22 @@ TVEC at its language's threshold, so the default policy sends an item to
 review exactly when Bastion judges it TVEC; otherwise the category names the
 protected context the model recognised (news, counter-speech, religious...).
 
-The optional LLM judge is a second opinion that can only raise: it may turn a
-text the model let through into TVEC (so it goes to review), but it never
-clears what the model flagged unless `llm_judge_may_clear` says so. A model
-that reads hostile text can be talked round; the worst it can then do is send
-an item to a person. The evidence records what the judge said either way.
+The optional judge tier (`bastion.text.judge`) reads the texts the model is
+unsure of, and a small random share of the rest, all of a batch at once. It
+can only raise: it may turn a text the model let through into TVEC (so it goes
+to review), but it never clears what the model flagged unless
+`llm_judge_may_clear` says so. A model that reads hostile text can be talked
+round; the worst it can then do is send an item to a person. The evidence
+records what the judge said either way, `unavailable` when it could not say.
+
+The model is asked for on every batch (`live`), so a model an admin promotes
+serves without a restart.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +30,8 @@ import yaml
 
 from bastion.core import Category, Signal
 from bastion.detectors.base import Content, Detector, TextField
-from bastion.text.llm_judge import LlmJudge
+from bastion.text.judge.client import Judge, Judgement
+from bastion.text.judge.tier import JudgeSelection, judge_from_settings, selection_from_settings
 from bastion.text.model import TextModel, TextScore, prepare
 from bastion.text.normalise import normalise_text
 
@@ -40,6 +46,7 @@ _NOT_TVEC = {
     "hate_not_tvec": Category.HATE_NOT_TVEC,
     "benign": Category.BENIGN,
 }
+UNCERTAIN_ONLY = JudgeSelection(band=0.5, sample_rate=0.0)
 
 
 @dataclass(frozen=True)
@@ -71,33 +78,36 @@ class TextModelDetector(Detector):
         self,
         model: TextModel,
         cues: CategoryCues,
-        judge: LlmJudge | None = None,
-        band: float = 0.5,
+        judge: Judge | None = None,
+        selection: JudgeSelection = UNCERTAIN_ONLY,
         judge_may_clear: bool = False,
+        live: Callable[[], TextModel] | None = None,
     ) -> None:
-        self.model = model
+        self._model = model
         self.cues = cues
         self.judge = judge
-        self.band = band
+        self.selection = selection
         self.judge_may_clear = judge_may_clear
-        self.version = model.version
+        self._live = live
+
+    @property
+    def model(self) -> TextModel:
+        return self._live() if self._live is not None else self._model
+
+    @property
+    def version(self) -> str:  # type: ignore[override]  # the live model's, which may change while serving
+        return self.model.version
 
     @classmethod
     def from_context(cls, context: AppContext) -> TextModelDetector:
         settings = context.settings
-        judge = (
-            LlmJudge(
-                settings.llm_judge_url, settings.llm_judge_model, settings.llm_judge_timeout, settings.llm_judge_api_key
-            )
-            if settings.llm_judge_url
-            else None
-        )
         return cls(
             context.text_model(),
             CategoryCues.load(settings.category_cues),
-            judge,
-            settings.llm_judge_band,
+            judge_from_settings(settings, getattr(context, "db", None)),
+            selection_from_settings(settings),
             settings.llm_judge_may_clear,
+            live=context.text_model,
         )
 
     def applies_to(self, content: Content) -> bool:
@@ -107,59 +117,82 @@ class TextModelDetector(Detector):
         return self.detect_many([content])[0]
 
     def detect_many(self, contents: Sequence[Content]) -> list[list[Signal]]:
+        model = self.model  # one model for the whole batch, even if a promotion lands meanwhile
         fields = [(index, field) for index, content in enumerate(contents) for field in content.texts]
-        scores = self.model.score(
+        scores = model.score(
             [prepare(field.original) for _, field in fields], [contents[index].lang for index, _ in fields]
         )
         best: dict[int, tuple[TextField, TextScore]] = {}
         for (index, field), score in zip(fields, scores, strict=True):
             if index not in best or score.p_tvec > best[index][1].p_tvec:
                 best[index] = (field, score)
+        judged = self._judged(model, contents, best)
         return [
-            [self._signal(contents[index], *best[index])] if index in best else [] for index in range(len(contents))
+            [self._signal(model, contents[index], *best[index], judged.get(index))] if index in best else []
+            for index in range(len(contents))
         ]
 
-    def _signal(self, content: Content, field: TextField, score: TextScore) -> Signal:
-        threshold = self.model.threshold_for(content.lang)
+    def _judged(
+        self, model: TextModel, contents: Sequence[Content], best: dict[int, tuple[TextField, TextScore]]
+    ) -> dict[int, tuple[str, Judgement]]:
+        """The judge's word on the batch's texts it should read, asked all at once: {index: (why, judgement)}."""
+        if self.judge is None:
+            return {}
+        asked = {}
+        for index, (field, score) in best.items():
+            why = self.selection.why(field.original, score.p_tvec, model.threshold_for(contents[index].lang))
+            if why is not None:
+                asked[index] = why
+        judgements = self.judge.judge_batch([(best[i][0].original, contents[i].lang) for i in asked])
+        return {index: (why, j) for (index, why), j in zip(asked.items(), judgements, strict=True)}
+
+    def _signal(
+        self,
+        model: TextModel,
+        content: Content,
+        field: TextField,
+        score: TextScore,
+        judged: tuple[str, Judgement] | None,
+    ) -> Signal:
+        threshold = model.threshold_for(content.lang)
         is_tvec = score.p_tvec >= threshold
         evidence: dict[str, Any] = {
-            "model_version": self.model.version,
+            "model_version": model.version,
             "tier": score.tier,
             "p_fast": round(score.p_fast, 4),
             "p_deep": None if score.p_deep is None else round(score.p_deep, 4),
             "threshold": round(threshold, 4),
-            "line": self.model.line_of(content.lang),
+            "line": model.line_of(content.lang),
             "field": field.name,
             "lang": content.lang,
             "probabilities": score.probabilities,
         }
         category = self.cues.category_of(field.normalised.text) if is_tvec else self._context(score)
-        if self.judge is not None and abs(score.p_tvec - threshold) < self.band * threshold:
-            is_tvec, category, evidence["llm_judge"] = self._second_opinion(
-                self.judge, field, content, is_tvec, category
-            )
+        if judged is not None:
+            why, judgement = judged
+            is_tvec, category, evidence["judge"] = self._second_opinion(judgement, is_tvec, category)
+            evidence["judge"]["asked"] = why
         if is_tvec:
-            evidence["spans"] = self._spans(field)
+            evidence["spans"] = self._spans(model, field)
         if field.name == "ocr":
             evidence["ocr_text"] = field.original
         return Signal(
             detector=self.name,
-            version=self.version,
+            version=model.version,
             category=category,
             score=round(min(1.0, max(0.0, score.p_tvec)), 4),
             evidence=evidence,
         )
 
     def _second_opinion(
-        self, judge: LlmJudge, field: TextField, content: Content, is_tvec: bool, category: Category
+        self, judgement: Judgement, is_tvec: bool, category: Category
     ) -> tuple[bool, Category, dict[str, Any]]:
         """The reading after the judge: (is TVEC, category, what the judge said and whether it counted).
-        Its answer counts when it raises (or agrees), and when it clears only if clearing is allowed."""
-        judgement = judge.judge(field.original, content.lang)
-        said: dict[str, Any] = {"model": judgement.model, "status": judgement.status}
-        if judgement.answer is None:
+        Its answer counts when it raises (or agrees), and when it clears only if clearing is allowed.
+        An `unclear` answer is no answer: the fast tier's reading stands."""
+        said = judgement.as_evidence()
+        if judgement.answer is None or judgement.answer.label == "unclear":
             return is_tvec, category, said
-        said |= judgement.answer.model_dump(mode="json")
         applied = judgement.answer.tvec or not is_tvec or self.judge_may_clear
         said["applied"] = applied
         if not applied:
@@ -171,11 +204,12 @@ class TextModelDetector(Detector):
         label = max(_NOT_TVEC, key=lambda name: score.probabilities.get(name, 0.0))
         return _NOT_TVEC[label]
 
-    def _spans(self, field: TextField) -> list[dict[str, Any]]:
+    @staticmethod
+    def _spans(model: TextModel, field: TextField) -> list[dict[str, Any]]:
         """The words that drove the judgement, as offsets into the original text."""
         words = list(_WORD.finditer(field.normalised.text))
         spans = []
-        for index, weight in self.model.drivers([w.group() for w in words]):
+        for index, weight in model.drivers([w.group() for w in words]):
             start, end = field.normalised.original_span(words[index].start(), words[index].end())
             spans.append(
                 {

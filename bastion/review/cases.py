@@ -72,8 +72,12 @@ def decide(
     note: str = "",
     countries: list[str] | None = None,
     add_to_bank: str | None = None,
+    policy_version: str | None = None,
 ) -> DecisionRow:
-    """Record a first decision (or an escalation) on a case this user holds, and queue its action."""
+    """Record a first decision (or an escalation) on a case this user holds, and queue its action.
+
+    `policy_version` names the TVEC policy document the moderator applied: the decision is a training label
+    under that version (`bastion.learning.labels`)."""
     case = _held(tx, case_id, user)
     if state_of(case) is CaseState.APPEALED:
         raise ReviewError("this case is under appeal: decide the appeal instead")
@@ -84,6 +88,7 @@ def decide(
     advance(case, Step.ESCALATE if escalated_to else Step.DECIDE)
     verdict = tx.cases.verdict_of(case)
     row = _decision_row(tx, case, verdict, user, decision.value, category, note, countries or [], "first", now)
+    row.policy_version = policy_version
     if escalated_to:
         case.escalated_to, case.assignee = escalated_to, None
     else:
@@ -110,6 +115,7 @@ def decide(
             "countries": countries or [],
             "decision": row.id,
             "add_to_bank": add_to_bank,
+            "policy_version": policy_version,
         },
     )
     return row

@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from bastion.core import VIOLATING, Category, utcnow
+from bastion.learning.labels import policy_version_in_force
 from bastion.review.accounts import (
     AccountError,
     Permission,
@@ -223,6 +224,7 @@ def decide_case(
                     note,
                     [c.strip().upper() for c in countries.split(",") if c.strip()],
                     add_to_bank or None,
+                    policy_version_in_force(request.app.state.settings),
                 )
     except (ReviewError, ValueError) as error:
         return _redirect(f"/cases/{case_id}", str(error), request)

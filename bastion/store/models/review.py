@@ -62,6 +62,7 @@ class DecisionRow(Base):
     detectors: Mapped[list[str]] = mapped_column(JSONType, default=list)  # whose flags this decision judged
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     seconds_to_decide: Mapped[int | None] = mapped_column(Integer)
+    policy_version: Mapped[str | None] = mapped_column(String(64))  # the TVEC policy the decision applied
 
 
 class ReportRow(Base):
