@@ -111,7 +111,21 @@ def test_a_key_with_only_that_scope_is_let_through(
 def test_every_v1_route_is_an_operation_above(client: TestClient) -> None:
     served = {route for route in app_routes(client.app) if route[1].startswith("/v1/")}  # type: ignore[arg-type]
 
-    assert served == {(method, _template(path)) for method, path, _, _ in OPERATIONS}, "add the route to OPERATIONS"
+    expected = {(method, _template(path)) for method, path, _, _ in OPERATIONS} | AUTHORITY_ROUTES
+    assert served == expected, "add the route to OPERATIONS"
+
+
+# Removal orders come from competent authorities with credentials of their own (tests/legal/test_orders_api.py),
+# never from a platform's key, whatever its scopes.
+AUTHORITY_ROUTES = {("POST", "/v1/orders"), ("GET", "/v1/orders/{order_id}")}
+
+
+@pytest.mark.parametrize("granted", list(Scope))
+def test_no_platform_scope_opens_the_authorities_routes(client: TestClient, db: Database, granted: Scope) -> None:
+    key = _key(db, granted)
+    for method, path in [("POST", "/v1/orders"), ("GET", "/v1/orders/1")]:
+        response = _call(client, method, path, {} if method == "POST" else None, key)
+        assert (response.status_code, response.json()["error"]) == (403, "not_an_authority"), (method, granted)
 
 
 @pytest.mark.parametrize("granted", list(Scope))
@@ -211,7 +225,9 @@ def test_a_key_from_before_scopes_keeps_every_scope_it_had(db_at_0004: str, tmp_
             grant = tx.keys.lookup(f"bst_{_OLD_PREFIX}_{_OLD_TOKEN}")
         assert grant is not None
         assert grant.platform == "old-platform"
-        assert grant.scopes == {scope.value for scope in Scope if scope is not Scope.NOTICE}  # later: granted on purpose
+        assert grant.scopes == {
+            scope.value for scope in Scope if scope is not Scope.NOTICE
+        }  # later: granted on purpose
 
         with TestClient(create_app(settings, Service.from_settings(settings, db))) as client:
             client.headers["Authorization"] = f"Bearer bst_{_OLD_PREFIX}_{_OLD_TOKEN}"

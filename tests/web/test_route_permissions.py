@@ -49,6 +49,12 @@ def outcomes(admin: str, moderator: str, senior: str, legal: str, auditor: str, 
 EVERYONE = outcomes(OK, OK, OK, OK, OK, OK)
 LOGGED_IN = outcomes(OK, OK, OK, OK, OK, IN)
 ADMIN_ONLY = outcomes(GO, NO, NO, NO, NO, IN)
+LEGAL_OK = outcomes(OK, NO, NO, OK, NO, IN)
+
+
+def legal_only(answer: str) -> dict[str, str]:
+    """Legal officers and admins get `answer`; every other role the 403 page."""
+    return outcomes(answer, NO, NO, answer, NO, IN)
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,28 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("POST", "/admin/users"): [Probe("/admin/users", ADMIN_ONLY, {"password": "long-enough-1", "role": "admin"})],
     ("POST", "/admin/users/{username}/active"): [Probe("/admin/users/target/active", ADMIN_ONLY, {"active": "true"})],
     ("POST", "/admin/users/{username}/role"): [Probe("/admin/users/target/role", ADMIN_ONLY, {"role": "moderator"})],
+    # Removal orders and preserved material (TCO Art 3-6): legal officers and admins only; a missing one is 404.
+    ("GET", "/legal/orders"): [Probe("/legal/orders", LEGAL_OK)],
+    ("GET", "/legal/orders/new"): [Probe("/legal/orders/new", LEGAL_OK)],
+    ("POST", "/legal/orders"): [Probe("/legal/orders", legal_only("422"))],  # an empty form: refused as invalid
+    ("GET", "/legal/orders/{order_id}"): [Probe("/legal/orders/999999", legal_only("404"))],
+    ("POST", "/legal/orders/{order_id}/clock"): [
+        Probe("/legal/orders/999999/clock", legal_only("404"), {"step": "resume"})
+    ],
+    ("POST", "/legal/orders/{order_id}/scrutiny"): [
+        Probe("/legal/orders/999999/scrutiny", legal_only("404"), {"step": "request", "note": "x"})
+    ],
+    ("GET", "/legal/orders/{order_id}/documents/{name}"): [
+        Probe("/legal/orders/999999/documents/annex-ii.txt", legal_only("404"))
+    ],
+    ("GET", "/legal/preserved/{hold_id}"): [Probe("/legal/preserved/999999", legal_only("404"))],
+    ("GET", "/legal/preserved/{hold_id}/material.json"): [
+        Probe("/legal/preserved/999999/material.json", legal_only("404"))
+    ],
+    ("GET", "/legal/preserved/{hold_id}/media"): [Probe("/legal/preserved/999999/media", legal_only("404"))],
+    ("POST", "/legal/preserved/{hold_id}/extend"): [
+        Probe("/legal/preserved/999999/extend", legal_only("404"), {"until": "2030-01-01", "note": "court"})
+    ],
     ("GET", "/notices/new"): [Probe("/notices/new", EVERYONE)],  # DSA Art 16: anyone, without an account
     ("POST", "/notices"): [Probe("/notices", outcomes(*["422"] * 6))],  # an empty notice: what is missing
     ("GET", "/notices/{receipt}"): [Probe("/notices/no-such-receipt", outcomes(*["404"] * 6))],
