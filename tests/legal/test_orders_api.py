@@ -165,3 +165,17 @@ def test_malformed_orders_get_clear_4xx_answers_and_record_nothing(legal: Legal)
     assert legal.send(an_order()).status_code == 201
     again = legal.send(an_order())
     assert (again.status_code, again.json()["error"]) == (409, "duplicate_order")
+
+
+def test_a_non_disclosure_decision_is_carried_to_the_platform_and_readable_until_it_lapses(legal: Legal) -> None:
+    check_poster(legal, "post-1", 11, permalink="https://forum.example/p/1")
+    until = RECEIVED + timedelta(weeks=6)  # Art 11(3)
+
+    assert legal.send(an_order(non_disclosure_until=until.isoformat())).status_code == 201
+
+    [action] = _outbox(legal)
+    assert action.payload["non_disclosure_until"] == until.isoformat()  # the platform tells the uploader nothing
+    with legal.db.snapshot() as tx:
+        assert tx.orders.non_disclosure_active(PLATFORM, "post-1", RECEIVED + minutes(5)) == until
+        assert tx.orders.non_disclosure_active(PLATFORM, "post-1", until) is None  # lapsed
+        assert tx.orders.non_disclosure_active("another-platform", "post-1", RECEIVED) is None
