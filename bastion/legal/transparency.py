@@ -2,8 +2,7 @@
 2024/2835): one typed object computed from the repositories, which `transparency_render` writes as JSON, CSV
 or HTML. Every figure is a count or a time over stored rows, so each can be checked against the database.
 
-Sections that another part of Bastion stores (removal orders, complaints) are read through that part's
-repository when it exists; until then the section says it is not available rather than reporting zero.
+Removal orders are counted by their own repository (`tx.orders.figures`), the rest by `tx.transparency`.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,16 +35,17 @@ def _median_hours(spans: list[timedelta]) -> float | None:
 
 @dataclass(frozen=True)
 class OrdersSection:
-    """Removal orders (TCO Art 7(3)(c); DSA Art 15(1)(a)). `available` is False until orders are stored."""
+    """Removal orders (TCO Art 7(3)(c); DSA Art 15(1)(a)), as `tx.orders` counts them."""
 
-    available: bool
-    received: int = 0
-    acted_on: int = 0
-    late: int = 0
-    median_minutes_to_act: float | None = None
-    worst_minutes_to_act: float | None = None
-    not_executed: dict[str, int] = field(default_factory=dict)  # reason -> orders (Art 3(7), 3(8))
-    by_member_state: dict[str, int] = field(default_factory=dict)
+    received: int
+    acted_on: int
+    late: int
+    median_minutes_to_act: float | None
+    worst_minutes_to_act: float | None
+    not_executed: dict[str, int]  # reason -> orders (Art 3(7), 3(8))
+    by_member_state: dict[str, int]
+    items_disabled: int
+    items_reinstated: int  # after a cross-border scrutiny found the order infringing (Art 4(7))
 
 
 @dataclass(frozen=True)
@@ -148,28 +148,46 @@ def transparency_report(
 
 
 def _orders(tx: Transaction, start: datetime, end: datetime) -> OrdersSection:
-    return OrdersSection(available=False)
+    figures = tx.orders.figures(start, end)
+    return OrdersSection(
+        received=figures.received,
+        acted_on=figures.acted_on,
+        late=figures.late,
+        median_minutes_to_act=_minutes(figures.median_seconds),
+        worst_minutes_to_act=_minutes(figures.worst_seconds),
+        not_executed=dict(sorted(figures.not_executed.items())),
+        by_member_state=figures.by_member_state,
+        items_disabled=figures.items_disabled,
+        items_reinstated=figures.items_reinstated,
+    )
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
 
 
 def _restrictions(tx: Transaction, start: datetime, end: datetime) -> list[Restriction]:
-    """Each restriction once: a person's decision, or an automatic removal; a person confirming an automatic
-    removal is the same restriction, not a second one."""
-    automatic = tx.transparency.automatic_removals(start, end)
-    auto_keys = {(r.platform, r.item_id) for r in automatic}
+    """Each restriction once: an item disabled under a removal order, an automatic removal, or a person's
+    decision; a person confirming an automatic removal, or deciding an ordered item, is not a second one."""
+    ordered = tx.transparency.order_restrictions(start, end)
+    automatic = [
+        r
+        for r in tx.transparency.automatic_removals(start, end)
+        if (r.platform, r.item_id) not in {(o.platform, o.item_id) for o in ordered}
+    ]
+    counted = {(r.platform, r.item_id) for r in ordered + automatic}
     human = [
         r
         for r in tx.transparency.human_restrictions(start, end)
-        if not ((r.platform, r.item_id) in auto_keys or (r.action == "remove" and r.verdict.get("action") == "remove"))
+        if not ((r.platform, r.item_id) in counted or (r.action == "remove" and r.verdict.get("action") == "remove"))
     ]
-    return automatic + human
+    return ordered + automatic + human
 
 
-def source_of(
-    restriction: Restriction, notices: dict[Key, tuple[datetime, bool]], reports: dict[Key, datetime], ordered: set[Key]
-) -> str:
+def source_of(restriction: Restriction, notices: dict[Key, tuple[datetime, bool]], reports: dict[Key, datetime]) -> str:
     """What brought the restricted item to Bastion's attention first, by the strongest outside signal."""
     key = (restriction.platform, restriction.item_id)
-    if key in ordered:
+    if restriction.order:
         return "order"
     notice = notices.get(key)
     if notice and notice[0] <= restriction.at:
@@ -195,19 +213,14 @@ def _restrictions_section(tx: Transaction, restrictions: list[Restriction]) -> R
     keys = {(r.platform, r.item_id) for r in restrictions}
     notices = tx.transparency.first_notices(keys)
     reports = tx.transparency.first_reports(keys)
-    ordered = _ordered_items(tx, keys)
     return RestrictionsSection(
         total=len(restrictions),
         fully_automated=sum(r.automatic for r in restrictions),
-        by_source=_counts([source_of(r, notices, reports, ordered) for r in restrictions]),
+        by_source=_counts([source_of(r, notices, reports) for r in restrictions]),
         by_category=_counts([r.category or "none" for r in restrictions]),
         by_language=_counts([r.lang or "unknown" for r in restrictions]),
         by_restriction=_counts([r.action for r in restrictions]),
     )
-
-
-def _ordered_items(tx: Transaction, keys: set[Key]) -> set[Key]:
-    return set()
 
 
 def _notices(tx: Transaction, start: datetime, end: datetime) -> NoticesSection:

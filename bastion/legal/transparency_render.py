@@ -67,18 +67,17 @@ def _bars(counts: dict[str, int]) -> list[tuple[str, int, int]]:
 def _rows(r: TransparencyReport) -> list[Row]:
     rows: list[Row] = []
     o = r.orders
-    if o.available:
-        rows += [
-            ("orders", "orders_received", "", o.received, "DSA Art 15(1)(a); TCO Art 7(3)(c)"),
-            ("orders", "orders_acted_on", "", o.acted_on, "TCO Art 7(3)(c)"),
-            ("orders", "median_minutes_to_give_effect", "", o.median_minutes_to_act, "DSA Art 15(1)(a)"),
-            ("orders", "worst_minutes_to_give_effect", "", o.worst_minutes_to_act, "TCO Art 3(3)"),
-            ("orders", "orders_acted_on_late", "", o.late, "TCO Art 3(3)"),
-        ]
-        rows += _breakdown("orders", "orders_not_executed", o.not_executed, "TCO Art 7(3)(c), Art 3(7)-(8)")
-        rows += _breakdown("orders", "orders_by_member_state", o.by_member_state, "DSA Art 15(1)(a)")
-    else:
-        rows.append(("orders", "orders_received", "", "not available", "DSA Art 15(1)(a); TCO Art 7(3)(c)"))
+    rows += [
+        ("orders", "orders_received", "", o.received, "DSA Art 15(1)(a); TCO Art 7(3)(c)"),
+        ("orders", "orders_acted_on", "", o.acted_on, "TCO Art 7(3)(c)"),
+        ("orders", "items_disabled_under_orders", "", o.items_disabled, "TCO Art 7(3)(c)"),
+        ("orders", "median_minutes_to_give_effect", "", o.median_minutes_to_act, "DSA Art 15(1)(a)"),
+        ("orders", "worst_minutes_to_give_effect", "", o.worst_minutes_to_act, "TCO Art 3(3)"),
+        ("orders", "orders_acted_on_late", "", o.late, "TCO Art 3(3)"),
+        ("orders", "items_reinstated_after_scrutiny", "", o.items_reinstated, "TCO Art 7(3)(f), Art 4(7)"),
+    ]
+    rows += _breakdown("orders", "orders_not_executed", o.not_executed, "TCO Art 7(3)(c), Art 3(7)-(8)")
+    rows += _breakdown("orders", "orders_by_member_state", o.by_member_state, "DSA Art 15(1)(a)")
     n = r.notices
     rows.append(("notices", "notices_received", "", n.received, "DSA Art 15(1)(b)"))
     rows += _breakdown("notices", "notices_by_type", n.by_type, "DSA Art 15(1)(b)")

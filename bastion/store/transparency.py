@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bastion.store.models.core import ItemRow, VerdictRow
 from bastion.store.models.notices import NoticeRow
+from bastion.store.models.orders import OrderRow, OrderTargetRow
 from bastion.store.models.review import AppealRow, DecisionRow, OutboxRow, ReportRow
 from bastion.store.models.threats import ReferralRow, ThreatRow
 
@@ -36,6 +37,7 @@ class Restriction:
     at: datetime
     automatic: bool
     verdict: dict[str, Any]  # the item's stored verdict (what detected it)
+    order: bool = False  # disabled under a removal order
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,38 @@ class TransparencyRepository:
                 dict(v.body or {}),
             )
             for v, lang in self._session.execute(query)
+        ]
+
+    def order_restrictions(self, start: datetime, end: datetime) -> list[Restriction]:
+        """Items disabled in the period under a removal order (TCO Art 3(3)), each with the order's first ground."""
+        query = (
+            select(OrderTargetRow, OrderRow.action, OrderRow.grounds, ItemRow.lang, VerdictRow.body)
+            .join(OrderRow, OrderRow.id == OrderTargetRow.order_id)
+            .outerjoin(ItemRow, and_(ItemRow.platform == OrderTargetRow.platform, ItemRow.id == OrderTargetRow.item_id))
+            .outerjoin(
+                VerdictRow,
+                and_(VerdictRow.platform == OrderTargetRow.platform, VerdictRow.item_id == OrderTargetRow.item_id),
+            )
+            .where(
+                OrderTargetRow.item_id.is_not(None),
+                OrderTargetRow.disabled_at >= start,
+                OrderTargetRow.disabled_at < end,
+            )
+            .order_by(OrderTargetRow.id)
+        )
+        return [
+            Restriction(
+                t.platform,
+                str(t.item_id),
+                action,
+                f"order ground {grounds[0]}" if grounds else "order",
+                lang,
+                t.disabled_at,
+                False,
+                dict(body or {}),
+                order=True,
+            )
+            for t, action, grounds, lang, body in self._session.execute(query)
         ]
 
     def first_notices(self, keys: Iterable[Key]) -> dict[Key, tuple[datetime, bool]]:
