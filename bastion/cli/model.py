@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bastion.cli._context import err, fail, require_file, settings
+from bastion.cli._context import database, err, fail, require_file, settings
 from bastion.text.labels import LABELS
 
 _DEFAULT_DATA = Path("../shared/data/dev.jsonl")
@@ -48,32 +50,93 @@ def train(
             help="replace account labels with the offline judge's reading of each text (judged-rows.jsonl)",
         ),
     ] = True,
+    judged: Annotated[
+        list[Path] | None,
+        typer.Option("--judged", help="rows `bastion judge` wrote: taught as the judge's reading, never measured"),
+    ] = None,
+    judged_weight: Annotated[
+        float, typer.Option(help="weight of the judged rows (times the judge's own)", min=0.01)
+    ] = 1.0,
+    judged_since: Annotated[datetime | None, typer.Option(help="only rows judged at or after (UTC)")] = None,
+    decisions: Annotated[
+        bool,
+        typer.Option("--decisions/--no-decisions", help="also learn from the moderators' decisions in the database"),
+    ] = False,
+    decisions_weight: Annotated[float, typer.Option(help="weight of a decision's row", min=0.01)] = 1.0,
+    decisions_since: Annotated[datetime | None, typer.Option(help="only decisions made at or after (UTC)")] = None,
+    decisions_until: Annotated[datetime | None, typer.Option(help="only decisions made before (UTC)")] = None,
 ) -> None:
-    """Train both text tiers and write the model with its measured figures (model.json)."""
+    """Train both text tiers and write the model with its measured figures (model.json) and its card (model-card.md).
+
+    With --judged and --decisions, a candidate learns from the shipped data, the judge's readings and the
+    platform's own decisions; register it with `bastion model register DIR` and run it in shadow."""
     from bastion.training.labelled import LabelledFileError
     from bastion.training.train import train as run_training
 
     files = [data, *(also or [])]
-    for path in files:
+    for path in [*files, *(judged or [])]:
         require_file(path)
+    if out is None and (judged or decisions):
+        raise fail("a candidate trained on judged rows or decisions needs --out DIR (the packaged model stays)")
     target = out or settings().text_model_dir
-    try:
-        model = run_training(
-            files,
-            target,
-            limit=limit,
-            cross_source=cross_source,
-            written=written_examples,
-            judged=judged_rows,
-            progress=lambda m: err.print(m),
-        )
-    except LabelledFileError as error:
-        raise fail(str(error)) from None
+    with tempfile.TemporaryDirectory(prefix="bastion-train-") as scratch:
+        try:
+            extra, notes = _mix(
+                judged or [],
+                judged_weight,
+                judged_since,
+                decisions,
+                decisions_weight,
+                decisions_since,
+                decisions_until,
+                Path(scratch),
+            )
+            model = run_training(
+                [*files, *extra],
+                target,
+                limit=limit,
+                cross_source=cross_source,
+                written=written_examples,
+                judged=judged_rows,
+                progress=lambda m: err.print(m),
+                notes=notes,
+            )
+        except LabelledFileError as error:
+            raise fail(str(error)) from None
     figures: dict[str, Any] = model.metrics.get("5_fold", {}).get("cascade", {})  # type: ignore[attr-defined]
     err.print(f"model {model.version} written to {target}")
     err.print(
         f"5-fold: recall on judged TVEC {figures.get('recall_judged_tvec')}, FPR {figures.get('fpr_all_non_tvec')}"
     )
+
+
+def _mix(
+    judged: list[Path],
+    judged_weight: float,
+    judged_since: datetime | None,
+    decisions: bool,
+    decisions_weight: float,
+    since: datetime | None,
+    until: datetime | None,
+    scratch: Path,
+) -> tuple[list[Path], dict[str, object]]:
+    """The judged rows and the decisions, cut and weighted, as files in `scratch`; the notes the model records."""
+    from bastion.learning.labels import decision_rows, policy_version_in_force
+    from bastion.training.mix import decisions_part, judged_part, write_parts
+
+    parts = []
+    if judged:
+        parts.append(judged_part(judged, judged_weight, _utc(judged_since)))
+    if decisions:
+        with database().snapshot() as tx:
+            rows = decision_rows(tx, _utc(since), _utc(until))
+        parts.append(decisions_part(rows, decisions_weight, _utc(since), _utc(until)))
+    files, mix = write_parts(parts, scratch)
+    return files, {"mix": mix, "policy_version": policy_version_in_force(settings())}
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=moment.tzinfo or UTC)
 
 
 def evaluate(

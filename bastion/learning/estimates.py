@@ -21,12 +21,13 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bastion.learning.labels import ACTIONED
 from bastion.store.transaction import Transaction
 
 Z95 = 1.959963984540054
+PRODUCTION_WINDOW = timedelta(days=28)  # the dashboard's window: long enough for samples to add up
 EVERY_LANGUAGE = "*"
 
 

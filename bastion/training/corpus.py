@@ -42,6 +42,7 @@ class Corpus:
     langs: np.ndarray
     ids: list[str]
     unknown_labels: dict[str, int] = field(default_factory=dict)  # rows left out: their label is no class
+    row_weights: np.ndarray | None = None  # each row's own training weight (the file's `weight`), 1 when absent
 
     @property
     def X(self) -> sparse.csr_matrix:
@@ -106,6 +107,7 @@ def read_corpus(
         langs=np.array([r.get("lang") or "und" for r in rows]),
         ids=[str(r.get("id", i)) for i, r in enumerate(rows)],
         unknown_labels=dict(unknown.most_common()),
+        row_weights=np.array([float(r.get("weight", 1.0)) for r in rows], dtype=np.float32),
     )
 
 

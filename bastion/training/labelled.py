@@ -2,7 +2,8 @@
 
 A row may also name its `lang`, `source`, `basis` (how its label was given:
 `text` or `curated` by a person reading it, `account` by who posted it),
-`category` and `collection`. Reading stops at the first row that is not a
+`category`, `collection` and a training `weight` (a number, 1 when absent:
+`bastion train` gives people's decisions and judged rows their own). Reading stops at the first row that is not a
 labelled text, naming its file and line.
 """
 
@@ -52,6 +53,9 @@ def _checked(row: object, where: str) -> dict[str, Any]:
     for field in _OPTIONAL_TEXT_FIELDS:
         if row.get(field) is not None and not isinstance(row[field], str):
             raise LabelledFileError(f"{where}: '{field}' must be a string or null")
+    weight = row.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 100:
+        raise LabelledFileError(f"{where}: 'weight' must be a number above 0 (at most 100)")
     if len(row.get("lang") or "") > MAX_LANG_TAG or not (row.get("lang") or "").isprintable():
         raise LabelledFileError(f"{where}: 'lang' is not a language tag")
     return {**row, "label": label.strip().lower()}

@@ -25,8 +25,10 @@ def _classifier(seed: int) -> SGDClassifier:
 
 
 def judged_weights(corpus: Corpus) -> np.ndarray:
-    """Each row's training weight: a person's label 1, the offline judge's `JUDGED_WEIGHT`."""
-    return np.where(corpus.by_judge, JUDGED_WEIGHT, 1.0).astype(np.float32)
+    """Each row's training weight: a person's label 1, the offline judge's `JUDGED_WEIGHT`, times the row's own
+    weight (`bastion train --decisions-weight`, `--judged-weight`)."""
+    weights = np.where(corpus.by_judge, JUDGED_WEIGHT, 1.0).astype(np.float32)
+    return weights if corpus.row_weights is None else weights * corpus.row_weights
 
 
 def fit(

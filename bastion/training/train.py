@@ -46,6 +46,7 @@ import numpy as np
 
 from bastion.text.embedding import embed
 from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel
+from bastion.training.card import write_card
 from bastion.training.context_probes import context_probe_summary, tvec_probe_summary
 from bastion.training.copies import WrittenRows, training_copies
 from bastion.training.corpus import Corpus, as_paths, read_corpus
@@ -66,8 +67,10 @@ def train(
     written: bool = False,
     judged: bool = True,
     progress: Callable[[str], None] = lambda _: None,
+    notes: dict[str, object] | None = None,
 ) -> TextModel:
-    """Fit both tiers on every row, with thresholds and figures from out-of-fold predictions."""
+    """Fit both tiers on every row, with thresholds and figures from out-of-fold predictions; `notes` (the data
+    mix, the policy version) join the figures, and the model's card is written beside it (`card.write_card`)."""
     progress(f"reading {', '.join(map(str, as_paths(data)))}")
     corpus = read_corpus(data, limit, judgements=load_judgements() if judged else None)
     if corpus.unknown_labels:
@@ -95,6 +98,7 @@ def train(
         "data": {path.name: _digest(path) for path in as_paths(data)},
         "rows_by_source": {str(s): int((corpus.sources == s).sum()) for s in sorted(set(corpus.sources))},
         "pseudo_threshold": pseudo_threshold,
+        **(notes or {}),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "deep_weight_tried": recall_by_weight,
         f"{folds}_fold": evaluate_tiers(in_dev, corpus, deep_from, deep_weight, languages),
@@ -123,6 +127,7 @@ def train(
     report["context_probes"] = context_probe_summary(model)
     report["tvec_probes"] = tvec_probe_summary(model)
     model.save(out)
+    write_card(model, out)
     return model
 
 

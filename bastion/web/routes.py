@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from bastion.core import VIOLATING, Category, utcnow
+from bastion.learning.estimates import PRODUCTION_WINDOW, production_figures
 from bastion.learning.labels import policy_version_in_force
 from bastion.review.accounts import (
     AccountError,
@@ -286,7 +287,8 @@ def dashboard_page(request: Request) -> HTMLResponse:
     user = require(request, Permission.VIEW_DASHBOARD)
     with request.app.state.db.snapshot() as tx:
         figures = dashboard_figures(tx, utcnow())
-    return _page(request, "dashboard.html", user, d=figures)
+        production = production_figures(tx, utcnow() - PRODUCTION_WINDOW)
+    return _page(request, "dashboard.html", user, d=figures, production=production)
 
 
 @router.get("/audit")
