@@ -14,20 +14,19 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bastion.cli import app
-from bastion.core import Category, Item, utcnow
+from bastion.core import Item, utcnow
 from bastion.learning.estimates import EVERY_LANGUAGE, production_figures
 from bastion.learning.labels import policy_version_in_force
 from bastion.review.accounts import Role, create_user
-from bastion.review.cases import Decision, claim, decide
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
 from bastion.store.models.core import AuditRow
 from bastion.store.models.learning import ShadowVerdictRow
 from bastion.store.models.review import UserRow
+from tests.learning.traffic import check_and_decide
 
 runner = CliRunner()
-PLACES = ["the harbour", "the old market", "the north valley"]
 
 
 @dataclass
@@ -67,30 +66,6 @@ def loop(tmp_path: Path, db_url: str, fictional_model_dir: Path, monkeypatch: py
     db.dispose()
 
 
-def _check_and_decide(loop: Loop, prefix: str) -> None:
-    """Recruitment posts (the model flags them) removed; weather posts (allowed, sampled blind) found fine,
-    but for one the people remove as a threat: the model missed it."""
-    items = [
-        Item(id=f"{prefix}-join-{n}", text=f"join the crimson dawn brigade today brothers, {p}")
-        for n, p in enumerate(PLACES)
-    ]
-    items += [
-        Item(id=f"{prefix}-weather-{n}", text=f"the weather is lovely in {p} today") for n, p in enumerate(PLACES)
-    ]
-    loop.service.check(items)
-    policy = policy_version_in_force(loop.settings)
-    with loop.db.transaction() as tx:
-        for item in items:
-            case = tx.cases.for_item("local", item.id)
-            assert case is not None, f"{item.id} reached review (flagged or sampled)"
-            claim(tx, case.id, loop.moderator, utcnow())
-            if "join" in item.id or item.id.endswith("weather-0"):
-                category = Category.RECRUITMENT if "join" in item.id else Category.THREAT
-                decide(tx, case.id, loop.moderator, Decision.REMOVE, utcnow(), category, policy_version=policy)
-            else:
-                decide(tx, case.id, loop.moderator, Decision.NO_VIOLATION, utcnow(), policy_version=policy)
-
-
 def _cli(*args: str) -> str:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.output
@@ -107,7 +82,7 @@ def test_a_decision_trained_candidate_in_shadow_compared_promoted_and_rolled_bac
     loop: Loop, fictional_data: Path, fictional_model_dir: Path
 ) -> None:
     live = json.loads((fictional_model_dir / "model.json").read_text())["version"]
-    _check_and_decide(loop, "before")
+    check_and_decide(loop.service, loop.moderator, "before")
 
     exported = loop.tmp / "decisions.jsonl"
     _cli("model", "decisions", "--out", str(exported))
@@ -136,7 +111,7 @@ def test_a_decision_trained_candidate_in_shadow_compared_promoted_and_rolled_bac
 
     assert candidate in _cli("model", "register", str(candidate_dir))
     _cli("model", "shadow", candidate)
-    _check_and_decide(loop, "after")
+    check_and_decide(loop.service, loop.moderator, "after")
     with loop.db.snapshot() as tx:
         shadowed = tx.session.scalars(select(ShadowVerdictRow).where(ShadowVerdictRow.model_version == candidate))
         assert {row.item_id.split("-")[0] for row in shadowed} == {"after"}
@@ -160,7 +135,7 @@ def test_a_decision_trained_candidate_in_shadow_compared_promoted_and_rolled_bac
 
 
 def test_blind_samples_feed_the_production_figures(loop: Loop) -> None:
-    _check_and_decide(loop, "week")
+    check_and_decide(loop.service, loop.moderator, "week")
     with loop.db.snapshot() as tx:
         [every, *_] = production_figures(tx, utcnow().replace(year=2000))
     assert every.lang == EVERY_LANGUAGE

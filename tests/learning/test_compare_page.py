@@ -1,0 +1,142 @@
+"""An admin compares the live model with a candidate in shadow in a real browser, promotes it, and rolls it back."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bastion.api.app import create_app
+from bastion.core import utcnow
+from bastion.learning.labels import decision_rows
+from bastion.learning.registry import register, start_shadow
+from bastion.review.accounts import Role, create_user
+from bastion.service import Service
+from bastion.settings import Settings
+from bastion.training.train import train
+from tests.learning.traffic import check_and_decide
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "fictional-password-1"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@dataclass
+class Site:
+    url: str
+    live: str
+    candidate: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, fictional_data: Path, fictional_model_dir: Path) -> Iterator[Site]:
+    data = tmp_path_factory.mktemp("learning-site")
+    settings = Settings(
+        data_dir=data,
+        database_url=f"sqlite:///{data / 'bastion.db'}",
+        text_model_dir=fictional_model_dir,
+        detectors=["text"],
+        blind_sample_rate=1.0,
+        model_refresh_seconds=0,
+        secure_cookies=False,
+    )
+    service = Service.from_settings(settings)
+    with service.db.transaction() as tx:
+        moderator = create_user(tx, "ada", PASSWORD, Role.MODERATOR, "test")
+        create_user(tx, "root", PASSWORD, Role.ADMIN, "test")
+    check_and_decide(service, moderator, "before")
+    decisions = data / "decisions.jsonl"
+    with service.db.snapshot() as tx:
+        decisions.write_text("".join(json.dumps(row) + "\n" for row in decision_rows(tx, weight=2.0)))
+    candidate = train([fictional_data, decisions], data / "candidate", cross_source=False)
+    with service.db.transaction() as tx:
+        register(tx, data / "candidate", "test", utcnow())
+        start_shadow(tx, candidate.version, "test", utcnow())
+    check_and_decide(service, moderator, "after")
+    live = json.loads((fictional_model_dir / "model.json").read_text())["version"]
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield Site(f"http://127.0.0.1:{port}", live, candidate.version)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (the README's set-up installs it)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        yield launched
+        launched.close()
+
+
+def _login(browser: Browser, site: Site, username: str) -> Page:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{site.url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{site.url}/queue")
+    return page
+
+
+def test_an_admin_compares_promotes_and_rolls_back(
+    browser: Browser, site: Site, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Refresh docs/screenshots/model-compare.png with BASTION_UPDATE_SCREENSHOTS=1."""
+    target = DOCS_SCREENSHOTS if os.environ.get("BASTION_UPDATE_SCREENSHOTS") else tmp_path_factory.mktemp("shots")
+    page = _login(browser, site, "root")
+    page.get_by_role("link", name="Models").click()
+    expect(page.locator("#serving")).to_have_text(site.live)
+    comparison = page.locator("#comparison")
+    expect(comparison).to_contain_text(site.candidate)
+    expect(comparison.get_by_role("row", name="threat")).to_be_visible()  # the people's categories
+    expect(comparison.get_by_role("row", name="recruitment")).to_be_visible()
+    page.screenshot(path=str(target / "model-compare.png"), full_page=True)
+    assert (target / "model-compare.png").stat().st_size > 10_000
+
+    row = page.locator("#models tr", has_text=site.candidate)
+    row.get_by_role("button", name="Promote").click()
+    expect(page.locator(".flash")).to_contain_text(f"Model {site.candidate} is live")
+    expect(page.locator("#serving")).to_have_text(site.candidate)
+    page.locator("#models tr", has_text=site.candidate).get_by_role("button", name="Roll back").click()
+    expect(page.locator(".flash")).to_contain_text("configured serves now")
+    expect(page.locator("#serving")).to_have_text(site.live)
+
+
+def test_moderators_read_the_policy_from_the_case_page(browser: Browser, site: Site) -> None:
+    page = _login(browser, site, "ada")
+    page.goto(f"{site.url}/cases/1")
+    with page.expect_popup() as opened:
+        page.locator("#policy-link").click()
+    policy = opened.value
+    expect(policy.get_by_role("heading", level=1)).to_contain_text("Terrorist and violent extremist content")
+    expect(policy.locator("#policy-version")).to_contain_text("1+")
+    expect(policy.get_by_role("cell", name="not TVEC (religious)").first).to_be_visible()
+    expect(policy.get_by_role("link", name="Models")).to_have_count(0)  # a moderator's menu has no models page
