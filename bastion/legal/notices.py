@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from bastion.core import Item, Priority
 from bastion.legal.notifiers import notifier_by_code, valid_email
+from bastion.legal.orders import url_forms
 from bastion.review.reports import ReportReason, file_report
 from bastion.store.db import Database
 from bastion.store.items import CaseRequest, item_subject
@@ -158,8 +159,8 @@ def located_item(
     """The id of the noticed item, and the item to check first when Bastion has not seen it (else None).
 
     An item id names the platform's item (its `content`, when the platform sends it, is checked if new); a URL
-    finds the item sent with that `url`, or stands for a new item whose id is derived from the URL, so repeated
-    notices about one URL join one case."""
+    finds the item whose own address it is (its `permalink`, as removal orders find items), or stands for a new
+    item whose id is derived from the URL, so repeated notices about one URL join one case."""
     item_id = form.item_id.strip()
     url = form.url.strip()
     if item_id:
@@ -169,14 +170,14 @@ def located_item(
             return item_id, content
         if not url:
             raise NoticeRefused(f"{platform} has no item {item_id!r} known to Bastion: give its URL", 404)
-        return item_id, Item(id=item_id, metadata={"url": url})
-    known = tx.notices.item_at_url(platform, url)
-    if known is not None:
-        return known, None
+        return item_id, Item(id=item_id, metadata={"url": url, "permalink": url})
+    known = tx.orders.items_at(platform, url_forms(url))  # the item's own address, as orders find it
+    if known:
+        return known[0], None
     derived = "url-" + hashlib.sha256(url.encode()).hexdigest()[:32]
     if tx.items.get(platform, derived) is not None:
         return derived, None
-    return derived, Item(id=derived, metadata={"url": url})
+    return derived, Item(id=derived, metadata={"url": url, "permalink": url})
 
 
 def file_notice(

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bastion.store.models.core import ItemRow
 from bastion.store.models.notices import NoticeRow, NotifierRow
 from bastion.store.models.review import DecisionRow
 
@@ -40,16 +39,6 @@ class NoticeRepository:
         """How many notices the web form took from this client address since `since` (its rate limit)."""
         query = select(func.count()).where(NoticeRow.address == address, NoticeRow.received_at >= since)
         return int(self._session.scalar(query) or 0)
-
-    def item_at_url(self, platform: str, url: str) -> str | None:
-        """The id of the platform's item sent with this `url` field, if Bastion has seen one (the newest)."""
-        query = (
-            select(ItemRow.id)
-            .where(ItemRow.platform == platform, ItemRow.item_metadata["url"].as_string() == url)
-            .order_by(ItemRow.received_at.desc())
-            .limit(1)
-        )
-        return self._session.scalar(query)
 
     def add_notifier(self, notifier: NotifierRow) -> NotifierRow:
         self._session.add(notifier)

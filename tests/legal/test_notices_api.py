@@ -83,11 +83,12 @@ def test_two_notices_on_one_item_join_one_case(client: TestClient) -> None:
     assert first["receipt"] != second["receipt"]
 
 
-def test_a_url_alone_locates_an_item_sent_with_that_url(client: TestClient) -> None:
-    checked = client.post("/v1/check", json={"id": "post-7", "text": "A quiet walk", "url": "https://forum.example/7"})
+def test_a_url_alone_locates_the_item_whose_own_address_it_is(client: TestClient) -> None:
+    item = {"id": "post-7", "text": "A quiet walk", "permalink": "https://forum.example/7"}
+    checked = client.post("/v1/check", json=item)
     assert checked.status_code == 200
 
-    response = _post(client, item_id="", item=None, url="https://forum.example/7")
+    response = _post(client, item_id="", item=None, url="https://FORUM.example/7/")
 
     assert response.status_code == 201
     case = client.app.state.db  # type: ignore[attr-defined]
