@@ -287,6 +287,20 @@ MUTANTS: tuple[Mutant, ...] = (
         "            pass\n",
         ("tests/store/test_file_permissions.py",),
     ),
+    Mutant(
+        "the judge's spans not checked against the post",
+        "bastion/text/judge/answer.py",
+        "        return all(span.strip() and (span in text or span in shown) for span in self.spans)\n",
+        "        return True\n",
+        ("tests/text/test_judge_client.py",),
+    ),
+    Mutant(
+        "blind samples counted without their sampling rate",
+        "bastion/learning/estimates.py",
+        "    share = sum(s.weight for s in decided if s.tvec) / total\n",
+        "    share = sum(1 for s in decided if s.tvec) / len(decided)\n",
+        ("tests/learning/test_estimates.py",),
+    ),
 )
 
 
