@@ -129,6 +129,11 @@ def test_an_admin_compares_promotes_and_rolls_back(
     expect(page.locator(".flash")).to_contain_text("configured serves now")
     expect(page.locator("#serving")).to_have_text(site.live)
 
+    page.get_by_role("link", name="Dashboard").click()
+    figures = page.locator("#production tbody tr", has=page.get_by_role("rowheader", name="all", exact=True))
+    expect(figures).to_contain_text("100%")  # precision: every flagged post was confirmed
+    expect(figures).to_contain_text("75%")  # recall: 6 found, 2 missed among the 6 blind samples
+
 
 def test_moderators_read_the_policy_from_the_case_page(browser: Browser, site: Site) -> None:
     page = _login(browser, site, "ada")
