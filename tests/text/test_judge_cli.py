@@ -20,6 +20,7 @@ runner = CliRunner()
 def judge_env(judge_server: FakeJudgeServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJudgeServer]:
     monkeypatch.setenv("BASTION_LLM_JUDGE_URL", judge_server.url)
     monkeypatch.setenv("BASTION_LLM_JUDGE_MODEL", "fake-judge")
+    monkeypatch.setenv("BASTION_LLM_JUDGE_CONCURRENCY", "1")  # scripted answers go to the rows in order
     from bastion.cli._context import settings
 
     settings.cache_clear()

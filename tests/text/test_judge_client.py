@@ -117,7 +117,7 @@ def test_a_rate_limit_longer_than_the_budget_is_not_waited_for(judge_server: Fak
 
 
 def test_posts_are_asked_concurrently_up_to_the_limit(judge_server: FakeJudgeServer) -> None:
-    judge_server.delay = 0.2
+    judge_server.delay = 0.5  # long enough for the first three to overlap on a busy machine
     posts = [(f"fictional post number {n}", "en") for n in range(8)]
     judgements = _judge(judge_server, concurrency=3).judge_batch(posts)
     assert [j.status for j in judgements] == ["answered"] * 8
