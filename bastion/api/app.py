@@ -17,8 +17,8 @@ from bastion.api.auth import KeyCache
 from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
 from bastion.service import Service
 from bastion.settings import Settings
-from bastion.web import legal as legal_pages
 from bastion.web import learning as learning_pages
+from bastion.web import legal as legal_pages
 from bastion.web import orders as order_pages
 from bastion.web import routes as web
 from bastion.web.auth import Forbidden, LoginRequired, session_secret

@@ -130,7 +130,8 @@ def test_a_decision_trained_candidate_in_shadow_compared_promoted_and_rolled_bac
     _cli("model", "rollback")
     assert _text_version(loop, "rolled-back") == live
     with loop.db.snapshot() as tx:
-        acts = list(tx.session.scalars(select(AuditRow.action).where(AuditRow.subject == f"text-model:{candidate}")))
+        about_candidate = AuditRow.subject == f"text-model:{candidate}"
+        acts = list(tx.session.scalars(select(AuditRow.action).where(about_candidate).order_by(AuditRow.seq)))
     assert acts == ["model.register", "model.shadow", "model.promote", "model.rollback"]
 
 

@@ -22,7 +22,7 @@ EXPECTED = {
     Role.ADMIN: set(Permission),
     Role.SENIOR_MODERATOR: {"view_queue", "decide", "decide_escalated", "decide_appeal", "view_dashboard"},
     Role.MODERATOR: {"view_queue", "decide", "decide_appeal"},
-    Role.LEGAL: {"view_queue", "decide_legal", "view_dashboard", "view_audit"},
+    Role.LEGAL: {"view_queue", "decide_legal", "view_dashboard", "view_audit", "manage_orders", "open_preserved"},
     Role.AUDITOR: {"view_queue", "view_dashboard", "view_audit"},
 }
 
