@@ -31,6 +31,7 @@ from bastion.core import Action, ContentError, Item, Verdict, utcnow
 from bastion.detectors.base import Content
 from bastion.learning.sampling import draw_blind_samples
 from bastion.learning.shadow import ShadowRows, record_shadow, shadow_verdicts
+from bastion.legal.reasons import state_automatic_removals
 from bastion.media.preserve import preserve
 from bastion.pipeline import Pipeline
 from bastion.review.reports import FiledReport, ReportReason, file_report
@@ -174,6 +175,7 @@ class Service:
         with self.db.transaction() as tx:
             for platform, checked in by_platform.items():
                 tx.items.record_checked(checked, platform, now)
+                state_automatic_removals(tx, checked, platform, now)
                 record_matches(tx, checked, platform, now)
                 self._learn(tx, checked, platform, shadows[platform], now)
             self._after_write(tx, [verdict for _, verdict, _ in entries], now)
@@ -195,6 +197,7 @@ class Service:
         shadow = self._shadow(checked)
         with self.db.transaction() as tx:
             tx.items.record_checked(checked, platform, now)
+            state_automatic_removals(tx, checked, platform, now)  # DSA Art 17: a rule's removal is explained too
             record_matches(tx, checked, platform, now)
             self._learn(tx, checked, platform, shadow, now)
             self._after_write(tx, [verdict for _, verdict in checked], now)

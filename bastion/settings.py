@@ -88,6 +88,16 @@ class Settings(BaseSettings):
     enterprise_size: str = Field(default="large", pattern="^(micro|small|medium|large)$")
     main_establishment: str | None = Field(default=None, pattern="^[A-Z]{2}$")
     legal_tick_interval_seconds: float = Field(default=30.0, gt=0)
+    # The DSA Transparency Database (Art 24(5)): the API's base URL (the sandbox's for onboarding; its address is
+    # unconfirmed in the brief), the platform's token, statements per call (the API takes 1 to 100), how long a
+    # call may take before Bastion asks by puid whether it arrived, the longest Retry-After a run waits out on a
+    # 429, and how many timeouts or 429s in a row end a run (the rest waits for the next).
+    sor_api_url: str = "https://transparency.dsa.ec.europa.eu/api/v1"
+    sor_api_token: str | None = None
+    sor_batch_size: int = Field(default=100, ge=1, le=100)
+    sor_timeout_seconds: float = Field(default=30.0, gt=0)
+    sor_max_retry_after_seconds: float = Field(default=120.0, ge=0)
+    sor_max_attempts: int = Field(default=5, ge=1)
     # Detector entry-point names to run; empty means every installed detector.
     detectors: list[str] = Field(default_factory=list)
 

@@ -61,10 +61,14 @@ def revoke(name: Annotated[str, typer.Argument(help="the authority's name")]) ->
 
 @legal_app.command("tick")
 def tick_command() -> None:
-    """Note the platform's acknowledgements (they stop order clocks) and raise due alerts; `serve` does this itself."""
+    """Note acknowledgements (they stop order clocks), raise due alerts, release statements of reasons whose
+    non-disclosure decision lapsed (TCO Art 11(3)); `serve` does this itself."""
     with database().transaction() as tx:
         report = tick(tx, utcnow(), settings())
-    typer.echo(f"items disabled: {report.disabled}; orders done: {report.closed}; alerts raised: {report.alerts}")
+    typer.echo(
+        f"items disabled: {report.disabled}; orders done: {report.closed}; alerts raised: {report.alerts}; "
+        f"statements released: {report.released}"
+    )
 
 
 @legal_app.command("purge")

@@ -13,6 +13,7 @@ from bastion.actions.outbox import enqueue_action
 from bastion.legal.clock import Clock, ClockError, ClockState, Transition
 from bastion.legal.orders import DEFAULT_KEEP, OrderRefused, order_rules
 from bastion.legal.preservation import count_from_removal
+from bastion.legal.reasons import release_held
 from bastion.settings import Settings
 from bastion.store.models.orders import OrderRow
 from bastion.store.transaction import Transaction
@@ -25,6 +26,7 @@ class TickReport:
     disabled: int  # items the platform acknowledged
     closed: int  # orders whose clock stopped
     alerts: int  # alerts raised
+    released: int = 0  # statements of reasons sent once their non-disclosure decision lapsed (TCO Art 11(3))
 
 
 def clock_of(tx: Transaction, order: OrderRow, settings: Settings) -> Clock:
@@ -132,9 +134,10 @@ def raise_alerts(tx: Transaction, now: datetime, settings: Settings) -> int:
 
 
 def tick(tx: Transaction, now: datetime, settings: Settings) -> TickReport:
-    """One periodic step: acknowledgements first (an order acted on raises no alert), then alerts."""
+    """One periodic step: acknowledgements first (an order acted on raises no alert), then alerts, then the
+    statements of reasons whose non-disclosure decision has lapsed."""
     disabled, closed = sync_disablements(tx, settings)
-    return TickReport(disabled, closed, raise_alerts(tx, now, settings))
+    return TickReport(disabled, closed, raise_alerts(tx, now, settings), release_held(tx, now))
 
 
 def _alert(tx: Transaction, order: OrderRow, minutes: int, left: timedelta, now: datetime) -> None:

@@ -18,6 +18,7 @@ from bastion.actions.outbox import enqueue_action
 from bastion.legal.clock import Clock, ClockState
 from bastion.legal.order_form import Locator, OrderForm
 from bastion.legal.preservation import place_hold
+from bastion.legal.reasons import state_order_disablement
 from bastion.legal.regimes import OrderRules, RegimeData, RegimeError, load_regime
 from bastion.settings import Settings
 from bastion.store.items import item_subject
@@ -114,7 +115,8 @@ def receive_order(
         payload=_receipt(order, found),
         at=received_at,
     )
-    disable(tx, order, found.targets, received_at, settings.data_dir, data.keep_for or DEFAULT_KEEP)
+    article_9 = order_is_article_9(settings)
+    disable(tx, order, found.targets, received_at, settings.data_dir, data.keep_for or DEFAULT_KEEP, article_9)
     return order
 
 
@@ -173,9 +175,16 @@ def url_forms(url: str | None) -> list[str]:
 
 
 def disable(
-    tx: Transaction, order: OrderRow, targets: list[OrderTargetRow], now: datetime, data_dir: Path, keep: timedelta
+    tx: Transaction,
+    order: OrderRow,
+    targets: list[OrderTargetRow],
+    now: datetime,
+    data_dir: Path,
+    keep: timedelta,
+    article_9: bool = False,
 ) -> None:
-    """Ask the platform to remove or disable each found item (the action outbox), and preserve each one."""
+    """Ask the platform to remove or disable each found item (the action outbox), preserve each one, and write
+    each one's statement of reasons (DSA Art 17, TCO Art 11)."""
     details = {
         "order": order.reference,
         "order_id": order.id,
@@ -197,6 +206,15 @@ def disable(
             at=now,
         )
         place_hold(tx, data_dir, order, target.item_id, now, keep)
+        state_order_disablement(tx, order, target, now, article_9)
+
+
+def order_is_article_9(settings: Settings) -> bool:
+    """Whether a TCO order counts as a DSA Art 9 order (unconfirmed: the eu-dsa regime file says)."""
+    try:
+        return bool(load_regime("eu-dsa", settings.regimes_dir).disclosure.get("order_is_article_9", False))
+    except RegimeError:
+        return False
 
 
 def _receipt(order: OrderRow, found: Found) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from bastion.actions.outbox import enqueue_action
 from bastion.banks.entries import BankError, NewEntry, add_entries, get_bank
 from bastion.core import CaseState, Category
+from bastion.legal.reasons import state_review_decision
 from bastion.review.accounts import higher_tier, tier_of_role
 from bastion.review.automatic import automatic_action
 from bastion.review.queue import may_work, refusal
@@ -100,6 +101,8 @@ def decide(
             "decision": row.id,
         }
         enqueue_action(tx, case.platform, case.item_id, _platform_action(decision, verdict), details, now)
+        if decision in ACTIONED:  # DSA Art 17(1): every restriction gets its statement of reasons
+            state_review_decision(tx, case, row, verdict, now)
     case.updated_at = now
     if add_to_bank:
         _bank_item(tx, case, add_to_bank, user, category)

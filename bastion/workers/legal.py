@@ -20,9 +20,14 @@ def legal_step(db: Database, settings: Settings) -> tuple[TickReport, PurgeRepor
     with db.transaction() as tx:
         ticked = tick(tx, now, settings)
     purged = purge_due(db, settings.data_dir, now)
-    if ticked.disabled or ticked.alerts or purged.purged:
+    if ticked.disabled or ticked.alerts or ticked.released or purged.purged:
         log.info(
-            "legal_step", disabled=ticked.disabled, closed=ticked.closed, alerts=ticked.alerts, purged=purged.purged
+            "legal_step",
+            disabled=ticked.disabled,
+            closed=ticked.closed,
+            alerts=ticked.alerts,
+            released=ticked.released,
+            purged=purged.purged,
         )
     return ticked, purged
 

@@ -137,8 +137,9 @@ def test_an_appeal_reaches_only_the_appellants_item_and_its_webhook(client: Test
         claim(tx, b_case, bo, utcnow())
         decide_appeal(tx, b_case, bo, AppealOutcome.REVERSE, utcnow())
     target = _Recorder()
-    assert deliver_due(db, target, utcnow()).delivered == 3
-    sent = sorted((action.platform, action.action, action.details["case"]) for action in target.sent)
+    assert deliver_due(db, target, utcnow()).delivered == 5  # with each removal's statement of reasons
+    acted = [action for action in target.sent if action.action != "statement_of_reasons"]
+    sent = sorted((action.platform, action.action, action.details["case"]) for action in acted)
     assert sent == [(B, "remove", b_case), (B, "restore", b_case), (A, "remove", a_case)]
     # The webhook body keeps the item contract: the id as the platform sent it, no platform added.
     assert {action.as_json()["item_id"] for action in target.sent} == {"p-1"}
@@ -154,7 +155,7 @@ def test_an_appeal_of_an_id_only_another_platform_decided_is_refused(client: Tes
     assert refused.status_code == 404
     with db.snapshot() as tx:
         assert tx.cases.get(a_case).state == "decided"  # type: ignore[union-attr]
-        assert len(tx.outbox.due(utcnow(), 10)) == 1  # A's removal only; nothing restores A's item
+        assert len(tx.outbox.due(utcnow(), 10)) == 2  # A's removal and its statement; nothing restores A's item
 
 
 def test_a_reporter_and_an_author_are_one_platforms_users(client: TestClient, db: Database) -> None:

@@ -83,7 +83,9 @@ def test_a_decision_leaves_the_queue_is_audited_and_queues_the_action(
     with db.snapshot() as tx:
         assert queue(tx, ada, QueueFilter(), utcnow()) == []
         assert tx.cases.get(case_id).state == "decided"
-        assert tx.session.scalars(select(OutboxRow.action)).all() == ["remove"]
+        assert tx.session.scalars(select(OutboxRow.action).where(OutboxRow.action != "statement_of_reasons")).all() == [
+            "remove"
+        ]
         assert "case.decide.remove" in tx.session.scalars(select(AuditRow.action)).all()
 
 
@@ -132,7 +134,12 @@ def test_an_appeal_goes_to_another_moderator_and_a_reversal_restores(
         decide_appeal(tx, case_id, users["bo"], AppealOutcome.REVERSE, utcnow(), "context shows fiction")
     with db.snapshot() as tx:
         assert tx.cases.get(case_id).state == "redecided"
-        assert tx.session.scalars(select(OutboxRow.action).order_by(OutboxRow.id)).all() == ["remove", "restore"]
+        assert tx.session.scalars(
+            select(OutboxRow.action).where(OutboxRow.action != "statement_of_reasons").order_by(OutboxRow.id)
+        ).all() == [
+            "remove",
+            "restore",
+        ]
 
 
 def test_only_actioned_content_can_be_appealed(

@@ -38,7 +38,7 @@ def test_another_platform_cannot_appeal_an_item_it_did_not_send(
     with db.snapshot() as tx:
         case = tx.cases.for_item("test-platform", "a-1")
         assert case is not None and case.state == "decided"  # no appeal, so no restore is sent
-        assert len(tx.outbox.due(utcnow(), 10)) == 1  # only the removal waits to be delivered
+        assert len(tx.outbox.due(utcnow(), 10)) == 2  # only the removal and its statement of reasons wait
     assert client.post("/v1/appeals", json={"item_id": "a-1", "appellant": "acct-3"}).status_code == 201
 
 
