@@ -94,3 +94,7 @@ class StatementRepository:
         """How many statements are in each submission state."""
         query = select(StatementRow.tdb_state, func.count()).group_by(StatementRow.tdb_state)
         return {state: int(n) for state, n in self._session.execute(query)}
+
+    def records(self) -> list[dict[str, object]]:
+        """Every statement's Transparency Database record, oldest first."""
+        return [dict(r) for r in self._session.scalars(select(StatementRow.record).order_by(StatementRow.id))]
