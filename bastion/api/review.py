@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 
 from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest
+from bastion.api.orders import now_of
 from bastion.core import Item, Pseudonym, utcnow
+from bastion.legal.complaints import complaint_view, lodge_complaint
 from bastion.review.cases import ReviewError, file_appeal
 from bastion.review.reports import ReportReason
 
@@ -54,3 +56,34 @@ def appeal(body: AppealIn, request: Request, platform: Appellant) -> dict[str, A
             return {"appeal_id": filed.id, "case_id": filed.case_id, "state": "appealed"}
     except ReviewError as error:
         raise BadRequest(error.status, "appeal_refused", str(error)) from None
+
+
+class ComplaintIn(BaseModel):
+    item_id: Pseudonym
+    complainant: Pseudonym = Field(description="the uploader's pseudonymous id")
+    text: str = Field(default="", max_length=5000, description="why the decision is wrong (DSA Art 20(3))")
+
+
+@router.post(
+    "/v1/complaints",
+    status_code=201,
+    summary="The uploader complains about a restriction (DSA Art 20, TCO Art 10) within the window of its statement",
+)
+def complaint(body: ComplaintIn, request: Request, platform: Appellant) -> dict[str, Any]:
+    try:
+        with request.app.state.db.transaction() as tx:
+            settings = request.app.state.settings
+            now = now_of(request)
+            lodged = lodge_complaint(tx, platform, body.item_id, body.complainant, body.text, now, settings)
+            return complaint_view(lodged)
+    except ReviewError as error:
+        raise BadRequest(error.status, "complaint_refused", str(error)) from None
+
+
+@router.get("/v1/complaints/{complaint_id}", summary="A complaint's state and, once decided, its outcome")
+def complaint_state(complaint_id: int, request: Request, platform: Appellant) -> dict[str, Any]:
+    with request.app.state.db.snapshot() as tx:
+        found = tx.cases.appeal(complaint_id)
+        if found is None or found.kind != "complaint" or found.platform != platform:
+            raise BadRequest(404, "no_such_complaint", f"no complaint {complaint_id}")
+        return complaint_view(found)

@@ -7,7 +7,21 @@ from typing import Annotated
 
 import typer
 
-from bastion.cli import actions, audit, banks, keys, learning, legal, model, notifiers, report, rules, sor, users
+from bastion.cli import (
+    actions,
+    audit,
+    banks,
+    complaints,
+    keys,
+    learning,
+    legal,
+    model,
+    notifiers,
+    report,
+    rules,
+    sor,
+    users,
+)
 from bastion.cli._context import database, err, settings
 from bastion.cli.scan import scan
 
@@ -66,6 +80,7 @@ def demo(
 for _module in (model, banks, rules, users, actions, keys, audit, notifiers, report, legal, learning):
     _module.register(app)
 sor.register(app)
+complaints.register(app)
 
 
 def main() -> None:

@@ -79,6 +79,7 @@ class RegimeData:
     member_states: frozenset[str]
     disclosure: Mapping[str, Any]
     report: Mapping[str, Any]
+    complaints: Mapping[str, Any] = field(default_factory=dict)  # windows and answer times (DSA Art 20, TCO Art 10)
 
 
 class FileRegime(LegalRegime):
@@ -156,6 +157,7 @@ def _read(path: Path) -> RegimeData:
             member_states=frozenset(str(s).upper() for s in raw.get("member_states") or []),
             disclosure=dict(raw.get("disclosure") or {}),
             report=dict(raw.get("report") or {}),
+            complaints=dict(raw.get("complaints") or {}),
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as error:
         raise RegimeError(f"{path}: {type(error).__name__}: {error}") from None

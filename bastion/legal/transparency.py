@@ -17,7 +17,7 @@ from typing import Any
 
 from bastion.core import Category
 from bastion.store.transaction import Transaction
-from bastion.store.transparency import Key, Restriction
+from bastion.store.transparency import AppealFacts, Key, Restriction
 
 # The detection source of a restriction, from the strongest outside signal to Bastion's own detectors.
 SOURCES = ("order", "trusted_flagger_notice", "notice", "report", "hash_match", "text_model", "rule")
@@ -82,6 +82,9 @@ class ComplaintsSection:
     decided: int
     outcomes: dict[str, int]  # upheld, reversed
     median_hours_to_decide: float | None
+    reversed: int = 0  # decisions reversed on complaint or appeal (DSA Art 15(1)(d))
+    by_kind: dict[str, int] | None = None  # complaint (lodged against a statement of reasons), appeal
+    answered_late: int = 0  # TCO complaints answered after their two weeks, or still open past them (Art 10(2))
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ def transparency_report(
         orders=_orders(tx, start, end),
         restrictions=_restrictions_section(tx, restrictions),
         notices=_notices(tx, start, end),
-        complaints=_complaints(tx, start, end),
+        complaints=_complaints(tx, start, end, now),
         reinstatements=_reinstatements(tx, start, end),
         threats=_threats(tx, start, end),
         accuracy=_accuracy(tx, start, end, restrictions, model),
@@ -255,7 +258,7 @@ def _notices(tx: Transaction, start: datetime, end: datetime) -> NoticesSection:
     )
 
 
-def _complaints(tx: Transaction, start: datetime, end: datetime) -> ComplaintsSection:
+def _complaints(tx: Transaction, start: datetime, end: datetime, now: datetime) -> ComplaintsSection:
     appeals = tx.transparency.appeals(start, end)
     decided = [a for a in appeals if a.outcome is not None]
     return ComplaintsSection(
@@ -263,7 +266,17 @@ def _complaints(tx: Transaction, start: datetime, end: datetime) -> ComplaintsSe
         decided=len(decided),
         outcomes=_counts([str(a.outcome) for a in decided]),
         median_hours_to_decide=_median_hours([a.decided_at - a.filed_at for a in decided if a.decided_at]),
+        reversed=sum(a.outcome == "reversed" for a in decided),
+        by_kind=_counts([a.kind for a in appeals]),
+        answered_late=sum(_late(a, now) for a in appeals),
     )
+
+
+def _late(appeal: AppealFacts, now: datetime) -> bool:
+    """A TCO complaint not answered within its two weeks (Art 10(2)): answered after, or still open past, them."""
+    if appeal.decide_by is None:
+        return False
+    return (appeal.decided_at or now) > appeal.decide_by
 
 
 def _reinstatements(tx: Transaction, start: datetime, end: datetime) -> dict[str, int]:

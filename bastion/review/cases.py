@@ -100,6 +100,9 @@ def decide(
             "case": case.id,
             "decision": row.id,
         }
+        complaint = _answer_waiting_complaint(tx, case, user, decision, now)
+        if complaint is not None:
+            details["complaint"] = complaint.id
         enqueue_action(tx, case.platform, case.item_id, _platform_action(decision, verdict), details, now)
         if decision in ACTIONED:  # DSA Art 17(1): every restriction gets its statement of reasons
             state_review_decision(tx, case, row, verdict, now)
@@ -205,18 +208,42 @@ def decide_appeal(
     _held(tx, case_id, user)
     advance(case, Step.DECIDE_APPEAL)
     appeal.outcome = "upheld" if outcome is AppealOutcome.UPHOLD else "reversed"
+    appeal.decided_at = now
     _decision_row(tx, case, tx.cases.verdict_of(case), user, appeal.outcome, None, note, [], "appeal", now)
     case.updated_at = now
     if outcome is AppealOutcome.REVERSE:
-        enqueue_action(tx, case.platform, case.item_id, "restore", {"case": case.id, "appeal": appeal.id}, now)
+        details: dict[str, Any] = {"case": case.id, "appeal": appeal.id}
+        if appeal.kind == "complaint":  # DSA Art 20(4), TCO Art 10(2): reinstated on a complaint
+            details["complaint"] = appeal.id
+        enqueue_action(tx, case.platform, case.item_id, "restore", details, now)
         tx.reports.reject_upheld(case.platform, case.item_id)  # reporter trust learns the final outcome
     tx.audit.append(
-        action=f"appeal.{appeal.outcome}",
+        action=f"{appeal.kind}.{appeal.outcome}",
         subject=f"case:{case.id}",
         actor=f"user:{user.username}",
         payload={"appeal": appeal.id, "note": note},
     )
     return appeal
+
+
+def _answer_waiting_complaint(
+    tx: Transaction, case: CaseRow, user: UserRow, decision: Decision, now: datetime
+) -> AppealRow | None:
+    """A complaint lodged against an automatic removal before any person decided: this decision answers it
+    (finding no violation reverses the removal). Complaints are only ever answered by a person (DSA Art 20(6))."""
+    complaint = tx.cases.open_appeal(case.id)
+    if complaint is None or complaint.kind != "complaint":
+        return None
+    complaint.outcome = "reversed" if decision is Decision.NO_VIOLATION else "upheld"
+    complaint.decided_at = now
+    tx.audit.append(
+        action=f"complaint.{complaint.outcome}",
+        subject=f"case:{case.id}",
+        actor=f"user:{user.username}",
+        payload={"complaint": complaint.id, "decision": decision.value},
+        at=now,
+    )
+    return complaint
 
 
 def _decision_row(

@@ -130,6 +130,18 @@ class CaseRepository:
             .order_by(AppealRow.id.desc())
         )
 
+    def appeal(self, appeal_id: int) -> AppealRow | None:
+        return self._session.get(AppealRow, appeal_id)
+
+    def complaints(self, open_only: bool) -> list[AppealRow]:
+        """Complaints (DSA Art 20, TCO Art 10), the earliest answer date first, then the oldest."""
+        query = select(AppealRow).where(AppealRow.kind == "complaint")
+        if open_only:
+            query = query.where(AppealRow.outcome.is_(None))
+        return list(
+            self._session.scalars(query.order_by(AppealRow.decide_by.is_(None), AppealRow.decide_by, AppealRow.id))
+        )
+
     def bank_names(self) -> list[str]:
         """Names of the banks a case can be filtered by (as its signals name them)."""
         return list(self._session.scalars(select(BankRow.name).distinct().order_by(BankRow.name)))

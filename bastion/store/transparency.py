@@ -46,6 +46,8 @@ class AppealFacts:
     filed_at: datetime
     outcome: str | None  # upheld, reversed; None while open
     decided_at: datetime | None
+    kind: str = "appeal"  # appeal, complaint (DSA Art 20, TCO Art 10)
+    decide_by: datetime | None = None  # a TCO complaint's two weeks (Art 10(2))
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,10 @@ class TransparencyRepository:
                 a.case_id,
                 a.filed_at,
                 a.outcome,
-                next((at for at in answers.get(a.case_id, []) if at >= a.filed_at), None) if a.outcome else None,
+                a.decided_at
+                or (next((at for at in answers.get(a.case_id, []) if at >= a.filed_at), None) if a.outcome else None),
+                a.kind,
+                a.decide_by,
             )
             for a in appeals
         ]

@@ -99,6 +99,11 @@ class AppealRow(Base):
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     excluded_moderator: Mapped[str] = mapped_column(String(64))  # who decided first; never the one to review
     outcome: Mapped[str | None] = mapped_column(String(16))  # upheld, reversed
+    # A complaint (DSA Art 20, TCO Art 10) is an appeal lodged against a statement of reasons, within its window.
+    kind: Mapped[str] = mapped_column(String(16), default="appeal", server_default="appeal")  # appeal, complaint
+    statement_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    decide_by: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # TCO Art 10(2): two weeks
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class OutboxRow(Base):
