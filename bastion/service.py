@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
+from bastion.actors.records import record_actors
 from bastion.banks.matches import quarantine_overmatching, record_matches
 from bastion.context import AppContext
 from bastion.core import Action, ContentError, Item, Verdict, utcnow
@@ -174,6 +175,7 @@ class Service:
         with self.db.transaction() as tx:
             for platform, checked in by_platform.items():
                 tx.items.record_checked(checked, platform, now)
+                record_actors(tx, checked, platform, now)
                 record_matches(tx, checked, platform, now)
                 self._learn(tx, checked, platform, shadows[platform], now)
             self._after_write(tx, [verdict for _, verdict, _ in entries], now)
@@ -195,6 +197,7 @@ class Service:
         shadow = self._shadow(checked)
         with self.db.transaction() as tx:
             tx.items.record_checked(checked, platform, now)
+            record_actors(tx, checked, platform, now)
             record_matches(tx, checked, platform, now)
             self._learn(tx, checked, platform, shadow, now)
             self._after_write(tx, [verdict for _, verdict in checked], now)

@@ -125,6 +125,10 @@ def case_page(request: Request, case_id: int) -> HTMLResponse:
     user = require(request, Permission.VIEW_QUEUE)
     with request.app.state.db.snapshot() as tx:
         view = tx.cases.case_view(case_id, utcnow() - PRESSURE_WINDOW)
+        actors = tx.actors.of_item(view.case.platform, view.case.item_id) if view else []
+        about = tx.conduct.actor_case(case_id)
+        if about is not None:
+            actors = [(tx.actors.get(about.actor_id), about.reason), *actors]
     if view is None:
         return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
     _check_sees(view.case, user)
@@ -132,6 +136,7 @@ def case_page(request: Request, case_id: int) -> HTMLResponse:
     if view.item.media:
         _count_exposure(request, case_id)
     exposure = int(request.session.get("exposure", 0))
+    context |= {"actors": actors, "about": about}
     return _page(request, "case.html", user, exposure=exposure, suggest_break=exposure >= user.break_after, **context)
 
 

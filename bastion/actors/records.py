@@ -1,0 +1,34 @@
+"""Keeping actors up to date as items are recorded: called by the Service inside the items' own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+
+from bastion.actors.sightings import sightings_of
+from bastion.core import Item, Verdict
+from bastion.store.actors import ProfileChange, SeenActor
+from bastion.store.transaction import Transaction
+
+
+def record_actors(
+    tx: Transaction, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime
+) -> list[ProfileChange]:
+    """Create or update the authors and containers of these items; the profiles that are new or changed."""
+    seen = [
+        SeenActor(
+            kind=s.kind,
+            external_id=s.external_id,
+            item_id=s.item_id,
+            role=s.role,
+            posted_at=item.created_at or now,
+            surface=s.surface,
+            profile=asdict(s.profile) if s.profile is not None else None,
+            account_created_at=s.account_created_at,
+            marks=s.marks,
+        )
+        for item, verdict in checked
+        for s in sightings_of(item, verdict)
+    ]
+    return tx.actors.record(platform, seen, now)

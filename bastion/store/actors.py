@@ -1,0 +1,253 @@
+"""Actors as stored: accounts and containers, the items they posted, their profiles over time, and the page's view.
+
+An actor is the triple (platform, kind, external id), like an item is the pair (platform, id). Recording is
+batched like items (one read of the batch's actors, one of their posts) because every checked item passes here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, select, tuple_
+from sqlalchemy.orm import Session
+
+from bastion.store.dialect import name_of, upsert_insert
+from bastion.store.models.actors import ActorPostRow, ActorProfileRow, ActorRow, PostedMarkRow
+from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
+from bastion.store.models.review import DecisionRow, ReportRow
+
+PROFILE_FIELDS = ("name", "handle", "bio", "avatar_pdq", "banner_pdq")
+_PAGE_ITEMS = 100
+
+
+@dataclass(frozen=True)
+class SeenActor:
+    """One actor as one item shows it (built by `bastion.actors.records`)."""
+
+    kind: str
+    external_id: str
+    item_id: str
+    role: str
+    posted_at: datetime
+    surface: str | None = None
+    profile: dict[str, Any] | None = None  # PROFILE_FIELDS, when the item shows a profile
+    account_created_at: datetime | None = None
+    marks: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """An actor whose profile is new or changed in this batch, with what it showed before (None: never seen)."""
+
+    actor: ActorRow
+    before: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class PostedItem:
+    item: ItemRow
+    role: str
+    action: str | None  # the verdict's action
+    case: CaseRow | None
+    decision: str | None  # the last decision on its case
+
+
+class ActorRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, platform: str, seen: Sequence[SeenActor], now: datetime) -> list[ProfileChange]:
+        """Create or update the actors these items show, their posts, marks and profile snapshots."""
+        if not seen:
+            return []
+        actors = self._actors_for(platform, seen, now)
+        fresh = self._new_posts(platform, seen, actors)
+        changes: dict[int, ProfileChange] = {}
+        for one in seen:
+            actor = actors[(one.kind, one.external_id)]
+            actor.last_seen = max(actor.last_seen, now)
+            if one.surface and actor.surface != one.surface:
+                actor.surface = one.surface
+            if one.account_created_at and actor.account_created_at is None:
+                actor.account_created_at = one.account_created_at
+            if (actor.id, one.item_id) in fresh:
+                actor.items += 1
+            if one.profile is not None and _differs(actor, one.profile):
+                before = _profile_of(actor) if _has_profile(actor) else None
+                changes.setdefault(actor.id, ProfileChange(actor, before))
+                self._snapshot(actor, one, now)
+        self._mark(platform, seen, actors)
+        self._session.flush()
+        return list(changes.values())
+
+    def get(self, actor_id: int) -> ActorRow | None:
+        return self._session.get(ActorRow, actor_id)
+
+    def find(self, platform: str, kind: str, external_id: str) -> ActorRow | None:
+        return self._session.scalar(
+            select(ActorRow).where(
+                ActorRow.platform == platform, ActorRow.kind == kind, ActorRow.external_id == external_id
+            )
+        )
+
+    def of_item(self, platform: str, item_id: str) -> list[tuple[ActorRow, str]]:
+        """The actors an item belongs to, with their role (author, container)."""
+        rows = self._session.execute(
+            select(ActorRow, ActorPostRow.role)
+            .join(ActorPostRow, ActorPostRow.actor_id == ActorRow.id)
+            .where(ActorPostRow.platform == platform, ActorPostRow.item_id == item_id)
+        )
+        return [(actor, role) for actor, role in rows]
+
+    def profiles(self, actor_id: int) -> list[ActorProfileRow]:
+        """The actor's profile snapshots, oldest first."""
+        query = select(ActorProfileRow).where(ActorProfileRow.actor_id == actor_id).order_by(ActorProfileRow.id)
+        return list(self._session.scalars(query))
+
+    def posted(self, actor_id: int, limit: int = _PAGE_ITEMS) -> list[PostedItem]:
+        """The actor's items, newest first, with their verdict's action, case and last decision."""
+        last_decision = (
+            select(DecisionRow.action)
+            .where(DecisionRow.case_id == CaseRow.id)
+            .order_by(DecisionRow.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        rows = self._session.execute(
+            select(ItemRow, ActorPostRow.role, VerdictRow.action, CaseRow, last_decision)
+            .join(ActorPostRow, and_(ActorPostRow.platform == ItemRow.platform, ActorPostRow.item_id == ItemRow.id))
+            .outerjoin(VerdictRow, and_(VerdictRow.platform == ItemRow.platform, VerdictRow.item_id == ItemRow.id))
+            .outerjoin(CaseRow, and_(CaseRow.platform == ItemRow.platform, CaseRow.item_id == ItemRow.id))
+            .where(ActorPostRow.actor_id == actor_id)
+            .order_by(ActorPostRow.posted_at.desc(), ItemRow.id)
+            .limit(limit)
+        )
+        return [PostedItem(item, role, action, case, decision) for item, role, action, case, decision in rows]
+
+    def reports_against(self, actor: ActorRow, limit: int = _PAGE_ITEMS) -> list[ReportRow]:
+        """Users' reports on the actor's items (an account's as their author, a container's as posted in it)."""
+        items = select(ActorPostRow.item_id).where(ActorPostRow.actor_id == actor.id)
+        query = (
+            select(ReportRow)
+            .where(ReportRow.platform == actor.platform, ReportRow.item_id.in_(items))
+            .order_by(ReportRow.reported_at.desc())
+            .limit(limit)
+        )
+        return list(self._session.scalars(query))
+
+    def posters_of(self, platform: str, marks: Sequence[tuple[str, str]], since: datetime) -> list[PostedMarkRow]:
+        """Who posted any of these media hashes or links since `since` (oldest first)."""
+        if not marks:
+            return []
+        query = (
+            select(PostedMarkRow)
+            .where(
+                PostedMarkRow.platform == platform,
+                tuple_(PostedMarkRow.kind, PostedMarkRow.value).in_(list(marks)),
+                PostedMarkRow.posted_at >= since,
+            )
+            .order_by(PostedMarkRow.posted_at, PostedMarkRow.id)
+        )
+        return list(self._session.scalars(query))
+
+    def marks_of(self, actor_id: int) -> list[tuple[str, str]]:
+        rows = self._session.execute(
+            select(PostedMarkRow.kind, PostedMarkRow.value).where(PostedMarkRow.actor_id == actor_id).distinct()
+        )
+        return sorted((kind, value) for kind, value in rows)
+
+    def item_marks(self, platform: str, item_id: str) -> list[tuple[str, str]]:
+        rows = self._session.execute(
+            select(PostedMarkRow.kind, PostedMarkRow.value)
+            .where(PostedMarkRow.platform == platform, PostedMarkRow.item_id == item_id)
+            .distinct()
+        )
+        return sorted((kind, value) for kind, value in rows)
+
+    def _actors_for(self, platform: str, seen: Sequence[SeenActor], now: datetime) -> dict[tuple[str, str], ActorRow]:
+        keys = {(one.kind, one.external_id) for one in seen}
+        query = select(ActorRow).where(
+            ActorRow.platform == platform,
+            ActorRow.external_id.in_({ext for _, ext in keys}),
+            ActorRow.kind.in_({kind for kind, _ in keys}),
+        )
+        actors = {(a.kind, a.external_id): a for a in self._session.scalars(query)}
+        for kind, external_id in sorted(keys - actors.keys()):
+            actor = ActorRow(
+                platform=platform,
+                kind=kind,
+                external_id=external_id,
+                name="",
+                handle="",
+                bio="",
+                first_seen=now,
+                last_seen=now,
+                items=0,
+                removed=0,
+                status="active",
+            )
+            self._session.add(actor)
+            actors[(kind, external_id)] = actor
+        self._session.flush()
+        return actors
+
+    def _new_posts(
+        self, platform: str, seen: Sequence[SeenActor], actors: dict[tuple[str, str], ActorRow]
+    ) -> set[tuple[int, str]]:
+        """Insert the posts not yet recorded (a re-checked item is not a second post); which ones were new."""
+        wanted = {(actors[(s.kind, s.external_id)].id, s.item_id): s for s in seen}
+        existing = set(
+            self._session.execute(
+                select(ActorPostRow.actor_id, ActorPostRow.item_id).where(
+                    ActorPostRow.platform == platform,
+                    ActorPostRow.actor_id.in_({a for a, _ in wanted}),
+                    ActorPostRow.item_id.in_({i for _, i in wanted}),
+                )
+            ).all()
+        )
+        fresh = {key: s for key, s in wanted.items() if key not in existing}
+        self._session.add_all(
+            ActorPostRow(actor_id=a, platform=platform, item_id=i, role=s.role, posted_at=s.posted_at)
+            for (a, i), s in fresh.items()
+        )
+        return set(fresh)
+
+    def _snapshot(self, actor: ActorRow, one: SeenActor, now: datetime) -> None:
+        assert one.profile is not None
+        for name in PROFILE_FIELDS:
+            setattr(actor, name, one.profile.get(name) or ("" if name in ("name", "handle", "bio") else None))
+        self._session.add(ActorProfileRow(actor_id=actor.id, item_id=one.item_id, seen_at=now, **_profile_of(actor)))
+
+    def _mark(self, platform: str, seen: Sequence[SeenActor], actors: dict[tuple[str, str], ActorRow]) -> None:
+        rows = [
+            {
+                "platform": platform,
+                "item_id": one.item_id,
+                "actor_id": actors[(one.kind, one.external_id)].id,
+                "kind": kind,
+                "value": value,
+                "posted_at": one.posted_at,
+            }
+            for one in seen
+            for kind, value in one.marks
+        ]
+        if rows:
+            statement = upsert_insert(name_of(self._session))(PostedMarkRow.__table__)
+            keys = ["platform", "item_id", "kind", "value"]
+            self._session.execute(statement.on_conflict_do_nothing(index_elements=keys), rows)
+
+
+def _profile_of(actor: ActorRow) -> dict[str, Any]:
+    return {name: getattr(actor, name) for name in PROFILE_FIELDS}
+
+
+def _has_profile(actor: ActorRow) -> bool:
+    return any(getattr(actor, name) for name in PROFILE_FIELDS)
+
+
+def _differs(actor: ActorRow, profile: dict[str, Any]) -> bool:
+    current = _profile_of(actor)
+    return any((profile.get(name) or None) != (current[name] or None) for name in PROFILE_FIELDS)
