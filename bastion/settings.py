@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     enterprise_size: str = Field(default="large", pattern="^(micro|small|medium|large)$")
     main_establishment: str | None = Field(default=None, pattern="^[A-Z]{2}$")
     legal_tick_interval_seconds: float = Field(default=30.0, gt=0)
+    # Conduct over time (strikes, thresholds, containers, respawns, networks): a YAML policy (bastion/actors/policy.py).
+    conduct_policy_file: Path = _PACKAGE_DATA / "conduct" / "default.yaml"
     # Detector entry-point names to run; empty means every installed detector.
     detectors: list[str] = Field(default_factory=list)
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from bastion.actors.policy import load_conduct_policy
 from bastion.core import VIOLATING, Category, utcnow
 from bastion.learning.estimates import PRODUCTION_WINDOW, production_figures
 from bastion.learning.labels import policy_version_in_force
@@ -231,6 +232,7 @@ def decide_case(
                     [c.strip().upper() for c in countries.split(",") if c.strip()],
                     add_to_bank or None,
                     policy_version_in_force(request.app.state.settings),
+                    load_conduct_policy(request.app.state.settings.conduct_policy_file.expanduser()),
                 )
     except (ReviewError, ValueError) as error:
         return _redirect(f"/cases/{case_id}", str(error), request)

@@ -110,6 +110,7 @@ class StrikeRow(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     decision_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))  # the decision's action: remove, restrict
     category: Mapped[str] = mapped_column(String(32))
     weight: Mapped[float] = mapped_column(default=1.0)
     struck_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

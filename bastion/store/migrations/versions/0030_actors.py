@@ -111,6 +111,7 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("decision_id", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("category", sa.String(length=32), nullable=False),
         sa.Column("weight", sa.Float(), nullable=False),
         sa.Column("struck_at", UTCDateTime(), nullable=False),
