@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bastion.actors.cases import open_actor_case
+from bastion.actors.containers import check_removed_share
 from bastion.actors.policy import ConductPolicy
 from bastion.core import VIOLATING
 from bastion.store.actors import PROFILE_FIELDS
@@ -55,6 +56,7 @@ def record_decision(
         )
         tx.conduct.add_strike(strike)
         check_thresholds(tx, actor, now, policy)
+        check_removed_share(tx, actor, now, policy)
 
 
 def record_reversal(tx: Transaction, case: CaseRow, now: datetime) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 
+from bastion.actors.containers import queue_flagged_containers
+from bastion.actors.policy import ConductPolicy
 from bastion.actors.sightings import sightings_of
 from bastion.core import Item, Verdict
 from bastion.store.actors import ProfileChange, SeenActor
@@ -32,3 +34,16 @@ def record_actors(
         for s in sightings_of(item, verdict)
     ]
     return tx.actors.record(platform, seen, now)
+
+
+def watch_conduct(
+    tx: Transaction,
+    platform: str,
+    checked: Sequence[tuple[Item, Verdict]],
+    changes: list[ProfileChange],
+    containers: Sequence[Verdict],
+    now: datetime,
+    policy: ConductPolicy,
+) -> None:
+    """What recording these items may queue: containers whose own text is flagged, possible respawns."""
+    queue_flagged_containers(tx, platform, containers, now, policy)
