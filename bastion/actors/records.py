@@ -8,7 +8,8 @@ from datetime import datetime
 
 from bastion.actors.containers import queue_flagged_containers
 from bastion.actors.policy import ConductPolicy
-from bastion.actors.sightings import sightings_of
+from bastion.actors.respawn import watch_respawns
+from bastion.actors.sightings import marks_of, sightings_of
 from bastion.core import Item, Verdict
 from bastion.store.actors import ProfileChange, SeenActor
 from bastion.store.transaction import Transaction
@@ -47,3 +48,5 @@ def watch_conduct(
 ) -> None:
     """What recording these items may queue: containers whose own text is flagged, possible respawns."""
     queue_flagged_containers(tx, platform, containers, now, policy)
+    posters = {item.author for item, verdict in checked if item.author and marks_of(item, verdict)}
+    watch_respawns(tx, platform, changes, posters, now, policy)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from bastion.store.dialect import name_of, upsert_insert
@@ -152,6 +152,19 @@ class ActorRepository:
             .order_by(PostedMarkRow.posted_at, PostedMarkRow.id)
         )
         return list(self._session.scalars(query))
+
+    def posters_count(self, platform: str, mark: tuple[str, str]) -> int:
+        """How many accounts posted this media hash or link (or show this avatar or banner)."""
+        kind, value = mark
+        if kind in ("avatar", "banner"):
+            column = ActorRow.avatar_pdq if kind == "avatar" else ActorRow.banner_pdq
+            return int(
+                self._session.scalar(select(func.count()).where(ActorRow.platform == platform, column == value)) or 0
+            )
+        query = select(func.count(func.distinct(PostedMarkRow.actor_id))).where(
+            PostedMarkRow.platform == platform, PostedMarkRow.kind == kind, PostedMarkRow.value == value
+        )
+        return int(self._session.scalar(query) or 0)
 
     def marks_of(self, actor_id: int) -> list[tuple[str, str]]:
         rows = self._session.execute(
