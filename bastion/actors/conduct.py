@@ -13,6 +13,7 @@ from typing import Any
 
 from bastion.actors.cases import open_actor_case
 from bastion.actors.containers import check_removed_share
+from bastion.actors.networks import link_coposters
 from bastion.actors.policy import ConductPolicy
 from bastion.core import VIOLATING
 from bastion.store.actors import PROFILE_FIELDS
@@ -57,6 +58,8 @@ def record_decision(
         tx.conduct.add_strike(strike)
         check_thresholds(tx, actor, now, policy)
         check_removed_share(tx, actor, now, policy)
+    if action == "remove":
+        link_coposters(tx, case.platform, [case.item_id], now, policy)
 
 
 def record_reversal(tx: Transaction, case: CaseRow, now: datetime) -> None:

@@ -7,10 +7,11 @@ from dataclasses import asdict
 from datetime import datetime
 
 from bastion.actors.containers import queue_flagged_containers
+from bastion.actors.networks import link_coposters
 from bastion.actors.policy import ConductPolicy
 from bastion.actors.respawn import watch_respawns
 from bastion.actors.sightings import marks_of, sightings_of
-from bastion.core import Item, Verdict
+from bastion.core import Action, Item, Verdict
 from bastion.store.actors import ProfileChange, SeenActor
 from bastion.store.transaction import Transaction
 
@@ -48,5 +49,8 @@ def watch_conduct(
 ) -> None:
     """What recording these items may queue: containers whose own text is flagged, possible respawns."""
     queue_flagged_containers(tx, platform, containers, now, policy)
-    posters = {item.author for item, verdict in checked if item.author and marks_of(item, verdict)}
-    watch_respawns(tx, platform, changes, posters, now, policy)
+    marked = [(item, verdict) for item, verdict in checked if item.author and marks_of(item, verdict)]
+    watch_respawns(tx, platform, changes, {item.author for item, _ in marked if item.author}, now, policy)
+    removed_now = [item.id for item, verdict in marked if verdict.action is Action.REMOVE]  # known-content matches
+    if removed_now:
+        link_coposters(tx, platform, removed_now, now, policy)

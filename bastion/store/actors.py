@@ -166,6 +166,40 @@ class ActorRepository:
         )
         return int(self._session.scalar(query) or 0)
 
+    def item_marks_rows(self, platform: str, item_ids: Sequence[str]) -> list[PostedMarkRow]:
+        """The media hashes and links these items carried, with who posted them when."""
+        query = select(PostedMarkRow).where(PostedMarkRow.platform == platform, PostedMarkRow.item_id.in_(item_ids))
+        return list(self._session.scalars(query))
+
+    def removed_items(self, platform: str, item_ids: set[str]) -> set[str]:
+        """Which of these items stand removed: removed when checked (a known-content match), or by a person's
+        decision that no appeal reversed."""
+        if not item_ids:
+            return set()
+        ids = list(item_ids)
+        removed = set(
+            self._session.scalars(
+                select(VerdictRow.item_id).where(
+                    VerdictRow.platform == platform, VerdictRow.item_id.in_(ids), VerdictRow.action == "remove"
+                )
+            )
+        )
+        decided = self._session.execute(
+            select(DecisionRow.item_id, DecisionRow.action)
+            .where(
+                DecisionRow.platform == platform,
+                DecisionRow.item_id.in_(ids),
+                DecisionRow.action.in_(["remove", "no_violation", "reversed"]),
+            )
+            .order_by(DecisionRow.id)
+        )
+        for item_id, action in decided:  # the last word on each item stands
+            if action == "remove":
+                removed.add(item_id)
+            else:
+                removed.discard(item_id)
+        return removed
+
     def marks_of(self, actor_id: int) -> list[tuple[str, str]]:
         rows = self._session.execute(
             select(PostedMarkRow.kind, PostedMarkRow.value).where(PostedMarkRow.actor_id == actor_id).distinct()

@@ -3,16 +3,18 @@ reports against it, its profile over time and the accounts it co-posts with. Con
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
+from bastion.actors.networks import open_cluster_case
+from bastion.actors.policy import load_conduct_policy
 from bastion.actors.view import actor_page_view
 from bastion.core import utcnow
 from bastion.review.accounts import Permission, can
 from bastion.store.models.review import UserRow
-from bastion.web.auth import csrf_token, require
+from bastion.web.auth import check_csrf, csrf_token, require
 from bastion.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
@@ -37,3 +39,17 @@ def actor_page(request: Request, actor_id: int) -> HTMLResponse:
     if view is None:
         return _page(request, "error.html", user, 404, message=f"No actor {actor_id}.")
     return _page(request, "actor.html", user, v=view)
+
+
+@router.post("/actors/{actor_id}/cluster-case")
+def cluster_case(request: Request, actor_id: int, csrf: Annotated[str | None, Form()] = None) -> RedirectResponse:
+    """Open one case for the co-posting cluster this account belongs to, and go to it."""
+    check_csrf(request, csrf)
+    user = require(request, Permission.DECIDE)
+    policy = load_conduct_policy(request.app.state.settings.conduct_policy_file.expanduser())
+    with request.app.state.db.transaction() as tx:
+        case = open_cluster_case(tx, actor_id, utcnow(), policy, f"user:{user.username}")
+    if case is None:
+        request.session["flash"] = "This account is linked to no cluster, or its cluster's case was decided."
+        return RedirectResponse(f"/actors/{actor_id}", status_code=303)
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
