@@ -48,7 +48,7 @@ def open_cluster_case(
     """One case for the whole cluster an account belongs to, with its members and what they shared; None when the
     account is linked to nobody or the cluster's case was already decided."""
     actor = tx.actors.get(actor_id)
-    members, links = tx.conduct.cluster(actor_id)
+    members, links = tx.conduct.cluster(actor_id, policy.network.min_shared)
     if actor is None or not members:
         return None
     shared = sorted({mark for link in links for mark in link.shared})

@@ -52,6 +52,7 @@ class RespawnPolicy(_Strict):
 
 class NetworkPolicy(_Strict):
     window_minutes: int = Field(default=60, ge=1)
+    min_shared: int = Field(default=2, ge=1)  # distinct removed media or links two accounts share to be clustered
 
 
 class ConductPolicy(_Strict):

@@ -24,7 +24,7 @@ from bastion.store.transaction import Transaction
 
 BIO_SIMILAR = 0.5
 PDQ_CLOSE = 31
-POPULAR_POSTERS = 5  # a media hash or link this many accounts posted says nothing about who posts it
+POPULAR_POSTERS = 25  # a media hash, link or avatar this many accounts posted or show says nothing about who
 Mark = tuple[str, str]
 
 

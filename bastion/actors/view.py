@@ -24,11 +24,11 @@ class ActorView:
     links: list[ActorLinkRow] = field(default_factory=list)
 
 
-def actor_page_view(tx: Transaction, actor_id: int, now: datetime) -> ActorView | None:
+def actor_page_view(tx: Transaction, actor_id: int, now: datetime, min_shared: int = 1) -> ActorView | None:
     actor = tx.actors.get(actor_id)
     if actor is None:
         return None
-    cluster, links = tx.conduct.cluster(actor_id)
+    cluster, links = tx.conduct.cluster(actor_id, min_shared)
     return ActorView(
         actor=actor,
         profiles=tx.actors.profiles(actor_id),

@@ -118,8 +118,9 @@ class ConductRepository:
             row.shared = merged
         return False
 
-    def cluster(self, actor_id: int) -> tuple[list[ActorRow], list[ActorLinkRow]]:
-        """The accounts linked to this one, directly or through others (at most a bounded number), and the links."""
+    def cluster(self, actor_id: int, min_shared: int = 1) -> tuple[list[ActorRow], list[ActorLinkRow]]:
+        """The accounts linked to this one, directly or through others (at most a bounded number), by links that
+        share at least `min_shared` media or links, and those links."""
         members, links, frontier = {actor_id}, {}, {actor_id}
         while frontier and len(members) < _CLUSTER_LIMIT:
             found = list(
@@ -129,6 +130,7 @@ class ConductRepository:
                     )
                 )
             )
+            found = [link for link in found if len(link.shared) >= min_shared]
             for link in found:
                 links[(link.actor_a, link.actor_b)] = link
             reached = {end for link in found for end in (link.actor_a, link.actor_b)}

@@ -34,8 +34,9 @@ def _page(request: Request, name: str, user: UserRow, status: int = 200, **conte
 @router.get("/actors/{actor_id}")
 def actor_page(request: Request, actor_id: int) -> HTMLResponse:
     user = require(request, Permission.VIEW_QUEUE)
+    policy = load_conduct_policy(request.app.state.settings.conduct_policy_file.expanduser())
     with request.app.state.db.snapshot() as tx:
-        view = actor_page_view(tx, actor_id, utcnow())
+        view = actor_page_view(tx, actor_id, utcnow(), policy.network.min_shared)
     if view is None:
         return _page(request, "error.html", user, 404, message=f"No actor {actor_id}.")
     return _page(request, "actor.html", user, v=view)
