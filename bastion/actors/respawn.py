@@ -42,15 +42,20 @@ def respawn_fingerprints(
     candidate_marks: Collection[Mark],
     popular: Callable[[Mark], bool] = lambda mark: False,
 ) -> list[Fingerprint]:
-    """The removed actor's fingerprints the candidate shares (its marks count only when it is a young account)."""
+    """The removed actor's fingerprints the candidate shares; none at all without a strong one (the weak ones,
+    name and bio, are only compared when a strong one agreed: they can never match on their own)."""
+    strong = _strong(removed, removed_marks, candidate, candidate_marks, popular)
+    return strong + _weak(removed, candidate) if strong else []
+
+
+def _strong(
+    removed: Profile,
+    removed_marks: Collection[Mark],
+    candidate: Profile,
+    candidate_marks: Collection[Mark],
+    popular: Callable[[Mark], bool],
+) -> list[Fingerprint]:
     found: list[Fingerprint] = []
-    names = {name_skeleton(n) for n in (removed.name, removed.handle) if n} - {""}
-    if names & {name_skeleton(n) for n in (candidate.name, candidate.handle) if n}:
-        found.append(Fingerprint("name", False, "name pattern (suffix, case and look-alike letters folded)"))
-    if removed.bio and candidate.bio:
-        similarity = minhash_similarity(bio_minhash(removed.bio), bio_minhash(candidate.bio))
-        if similarity >= BIO_SIMILAR:
-            found.append(Fingerprint("bio", False, f"bio text (MinHash similarity {similarity:.2f})"))
     for label, old, new in (
         ("avatar", removed.avatar_pdq, candidate.avatar_pdq),
         ("banner", removed.banner_pdq, candidate.banner_pdq),
@@ -66,6 +71,18 @@ def respawn_fingerprints(
         found.append(
             Fingerprint("links", True, f"posted {len(links)} of the removed actor's links: {', '.join(links[:3])}")
         )
+    return found
+
+
+def _weak(removed: Profile, candidate: Profile) -> list[Fingerprint]:
+    found: list[Fingerprint] = []
+    names = {name_skeleton(n) for n in (removed.name, removed.handle) if n} - {""}
+    if names & {name_skeleton(n) for n in (candidate.name, candidate.handle) if n}:
+        found.append(Fingerprint("name", False, "name pattern (suffix, case and look-alike letters folded)"))
+    if removed.bio and candidate.bio:
+        similarity = minhash_similarity(bio_minhash(removed.bio), bio_minhash(candidate.bio))
+        if similarity >= BIO_SIMILAR:
+            found.append(Fingerprint("bio", False, f"bio text (MinHash similarity {similarity:.2f})"))
     return found
 
 
