@@ -119,3 +119,16 @@ def test_a_bad_conduct_policy_is_a_clear_error(tmp_path) -> None:  # type: ignor
         load_conduct_policy(path)
     assert "invalid CEL" in str(error.value) and "nationality" in str(error.value)
     assert load_conduct_policy().thresholds  # the packaged policy loads
+
+
+def test_an_actor_decision_is_never_a_text_label(service: Service, db: Database, users: dict[str, UserRow]) -> None:
+    now = utcnow()
+    for n in range(3):
+        removed_post(service, users["ada"], f"p-{n}", "acct-3", now, conduct=POLICY)
+    with db.transaction() as tx:
+        ((_, case),) = tx.conduct.cases_about(tx.actors.find("local", "account", "acct-3").id)
+        claim(tx, case.id, users["bo"], now)
+        decide(tx, case.id, users["bo"], Decision.REMOVE, now, Category.GLORIFICATION, conduct=POLICY)
+    with db.snapshot() as tx:
+        labelled = {decided.item_id for decided in tx.learning.decided_items()}
+    assert labelled == {"p-0", "p-1", "p-2"}  # the account's record item judged conduct, not text
