@@ -51,7 +51,12 @@ def minhash_similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 
 
 def pdq_distance(a: str, b: str) -> int:
-    return (int(a, 16) ^ int(b, 16)).bit_count()
+    return (_pdq_bits(a) ^ _pdq_bits(b)).bit_count()
+
+
+@lru_cache(maxsize=65536)
+def _pdq_bits(pdq: str) -> int:
+    return int(pdq, 16)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ def _strong(
     ):
         if old and new and (distance := pdq_distance(old, new)) <= PDQ_CLOSE and not popular((label, new)):
             found.append(Fingerprint(label, True, f"{label} image (PDQ distance {distance})"))
-    shared = [m for m in set(removed_marks) & set(candidate_marks) if not popular(m)]
+    banked = removed_marks if isinstance(removed_marks, set | frozenset) else set(removed_marks)
+    shared = {m for m in candidate_marks if m in banked and not popular(m)}
     media = sorted(v for k, v in shared if k in ("sha256", "pdq"))
     links = sorted(v for k, v in shared if k == "url")
     if media:

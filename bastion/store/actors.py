@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from bastion.store.dialect import name_of, upsert_insert
@@ -21,6 +21,7 @@ from bastion.store.models.review import DecisionRow, ReportRow
 
 PROFILE_FIELDS = ("name", "handle", "bio", "avatar_pdq", "banner_pdq")
 _PAGE_ITEMS = 100
+_LAST_SEEN_STEP = timedelta(minutes=1)  # "last seen" to the minute: an active actor is not rewritten every batch
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class ActorRepository:
         changes: dict[int, ProfileChange] = {}
         for one in seen:
             actor = actors[(one.kind, one.external_id)]
-            actor.last_seen = max(actor.last_seen, now)
+            if now - actor.last_seen >= _LAST_SEEN_STEP:
+                actor.last_seen = now
             if one.surface and actor.surface != one.surface:
                 actor.surface = one.surface
             if one.account_created_at and actor.account_created_at is None:
@@ -222,23 +224,11 @@ class ActorRepository:
             ActorRow.kind.in_({kind for kind, _ in keys}),
         )
         actors = {(a.kind, a.external_id): a for a in self._session.scalars(query)}
-        for kind, external_id in sorted(keys - actors.keys()):
-            actor = ActorRow(
-                platform=platform,
-                kind=kind,
-                external_id=external_id,
-                name="",
-                handle="",
-                bio="",
-                first_seen=now,
-                last_seen=now,
-                items=0,
-                removed=0,
-                status="active",
-            )
-            self._session.add(actor)
-            actors[(kind, external_id)] = actor
-        self._session.flush()
+        missing = sorted(keys - actors.keys())
+        if missing:  # one multi-row INSERT, then one read: the ORM would insert them one by one
+            rows = [_new_actor(platform, kind, external_id, now) for kind, external_id in missing]
+            self._session.execute(insert(ActorRow), rows)
+            actors |= {(a.kind, a.external_id): a for a in self._session.scalars(query)}
         return actors
 
     def _new_posts(
@@ -256,10 +246,12 @@ class ActorRepository:
             ).all()
         )
         fresh = {key: s for key, s in wanted.items() if key not in existing}
-        self._session.add_all(
-            ActorPostRow(actor_id=a, platform=platform, item_id=i, role=s.role, posted_at=s.posted_at)
-            for (a, i), s in fresh.items()
-        )
+        if fresh:
+            rows = [
+                {"actor_id": a, "platform": platform, "item_id": i, "role": s.role, "posted_at": s.posted_at}
+                for (a, i), s in fresh.items()
+            ]
+            self._session.execute(insert(ActorPostRow), rows)
         return set(fresh)
 
     def _snapshot(self, actor: ActorRow, one: SeenActor, now: datetime) -> None:
@@ -298,3 +290,19 @@ def _has_profile(actor: ActorRow) -> bool:
 def _differs(actor: ActorRow, profile: dict[str, Any]) -> bool:
     current = _profile_of(actor)
     return any((profile.get(name) or None) != (current[name] or None) for name in PROFILE_FIELDS)
+
+
+def _new_actor(platform: str, kind: str, external_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "platform": platform,
+        "kind": kind,
+        "external_id": external_id,
+        "name": "",
+        "handle": "",
+        "bio": "",
+        "first_seen": now,
+        "last_seen": now,
+        "items": 0,
+        "removed": 0,
+        "status": "active",
+    }
