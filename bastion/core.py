@@ -164,6 +164,15 @@ class Media(BaseModel):
         return self._bytes
 
 
+def container_problem(raw: Any) -> str | None:
+    """What is wrong with an item's optional `container` ({id, name, description}), or None when it is fine."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not 0 < len(raw["id"]) <= MAX_ID_LENGTH:
+        return "container must be an object with an 'id' string of 1-256 characters"
+    if not all(isinstance(raw.get(key, ""), str) for key in ("name", "description")):
+        return "container 'name' and 'description' must be strings"
+    return None
+
+
 class Item(BaseModel):
     """One piece of content. Unknown top-level fields are kept in `metadata`."""
 
@@ -220,6 +229,8 @@ class Item(BaseModel):
     def _has_content(self) -> Item:
         if self.text is None and self.media is None and not self.metadata.get("url"):
             raise ValueError("an item needs 'text', 'media' or a 'url' field")
+        if "container" in self.metadata and (problem := container_problem(self.metadata["container"])):
+            raise ValueError(problem)
         return self
 
 

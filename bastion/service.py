@@ -25,6 +25,9 @@ from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
+from bastion.actors.containers import ContainerTexts
+from bastion.actors.policy import ConductPolicy, load_conduct_policy
+from bastion.actors.records import record_actors, watch_conduct
 from bastion.banks.matches import quarantine_overmatching, record_matches
 from bastion.context import AppContext
 from bastion.core import Action, ContentError, Item, Verdict, utcnow
@@ -83,6 +86,7 @@ class Service:
     _committer: GroupCommitter[tuple[Item, Verdict, str]] | None = field(default=None, init=False, repr=False)
     _alerts_checked: datetime | None = field(default=None, init=False, repr=False)
     sample_rng: random.Random = field(default_factory=random.Random, repr=False)  # blind samples; seeded in tests
+    _container_texts: ContainerTexts = field(default_factory=ContainerTexts, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Service:
@@ -102,6 +106,10 @@ class Service:
     @property
     def settings(self) -> Settings:
         return self.context.settings
+
+    @property
+    def conduct(self) -> ConductPolicy:
+        return load_conduct_policy(self.settings.conduct_policy_file.expanduser())
 
     @property
     def db(self) -> Database:
@@ -172,10 +180,14 @@ class Service:
         now = utcnow()
         self._preserve_media([(item, verdict) for item, verdict, _ in entries])
         shadows = {platform: self._shadow(checked) for platform, checked in by_platform.items()}
+        containers = {
+            platform: self._check_containers(checked, platform, now) for platform, checked in by_platform.items()
+        }
         with self.db.transaction() as tx:
             for platform, checked in by_platform.items():
                 tx.items.record_checked(checked, platform, now)
                 state_automatic_removals(tx, checked, platform, now)
+                self._record_conduct(tx, checked, platform, containers[platform], now)
                 record_matches(tx, checked, platform, now)
                 self._learn(tx, checked, platform, shadows[platform], now)
             self._after_write(tx, [verdict for _, verdict, _ in entries], now)
@@ -195,13 +207,37 @@ class Service:
         """
         self._preserve_media(checked)
         shadow = self._shadow(checked)
+        containers = self._check_containers(checked, platform, now)
         with self.db.transaction() as tx:
             tx.items.record_checked(checked, platform, now)
             state_automatic_removals(tx, checked, platform, now)  # DSA Art 17: a rule's removal is explained too
+            self._record_conduct(tx, checked, platform, containers, now)
             record_matches(tx, checked, platform, now)
             self._learn(tx, checked, platform, shadow, now)
             self._after_write(tx, [verdict for _, verdict in checked], now)
             return also(tx) if also else None
+
+    def _check_containers(self, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime) -> list[Verdict]:
+        """The detectors' verdicts on container names and descriptions not judged before (before the transaction)."""
+        verdicts = []
+        for container in self._container_texts.unchecked([item for item, _ in checked], platform):
+            try:
+                verdicts.append(self.pipeline.check(container, now, platform))
+            except ContentError:
+                continue  # a name the pipeline cannot read is judged through its posts instead
+        return verdicts
+
+    def _record_conduct(
+        self,
+        tx: Transaction,
+        checked: Sequence[tuple[Item, Verdict]],
+        platform: str,
+        containers: list[Verdict],
+        now: datetime,
+    ) -> None:
+        """Actors' records, and the container, respawn and network cases conduct opens, in the items' transaction."""
+        changes = record_actors(tx, checked, platform, now)
+        watch_conduct(tx, platform, checked, changes, containers, now, self.conduct)
 
     def _shadow(self, checked: Sequence[tuple[Item, Verdict]]) -> ShadowRows:
         """What the model in shadow says about these items, scored before the transaction (it takes time)."""

@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     sor_timeout_seconds: float = Field(default=30.0, gt=0)
     sor_max_retry_after_seconds: float = Field(default=120.0, ge=0)
     sor_max_attempts: int = Field(default=5, ge=1)
+    # Conduct over time (strikes, thresholds, containers, respawns, networks): a YAML policy (bastion/actors/policy.py).
+    conduct_policy_file: Path = _PACKAGE_DATA / "conduct" / "default.yaml"
     # Detector entry-point names to run; empty means every installed detector.
     detectors: list[str] = Field(default_factory=list)
 

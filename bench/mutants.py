@@ -229,7 +229,6 @@ MUTANTS: tuple[Mutant, ...] = (
         "",
         ("tests/api/test_security_headers.py",),
     ),
-
     Mutant(
         "every bank applies to every platform",
         "bastion/banks/entries.py",
@@ -237,7 +236,6 @@ MUTANTS: tuple[Mutant, ...] = (
         "    return True\n",
         ("tests/banks/test_tenancy.py",),
     ),
-
     Mutant(
         "a case found by item id alone (any platform's)",
         "bastion/store/cases.py",

@@ -54,8 +54,15 @@ def background(rng: np.random.Generator) -> np.ndarray:
             cv2.circle(image, (x, y), int(rng.integers(10, 150)), colour, -1)
     for _ in range(int(rng.integers(1, 4))):
         words = "".join(chr(int(c)) for c in rng.integers(97, 123, int(rng.integers(4, 12))))
-        cv2.putText(image, words, (int(rng.integers(0, 700)), int(rng.integers(30, height))),
-                    cv2.FONT_HERSHEY_SIMPLEX, float(rng.uniform(0.6, 2.0)), (255, 255, 255), 2)
+        cv2.putText(
+            image,
+            words,
+            (int(rng.integers(0, 700)), int(rng.integers(30, height))),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            float(rng.uniform(0.6, 2.0)),
+            (255, 255, 255),
+            2,
+        )
     return image
 
 

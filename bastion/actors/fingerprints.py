@@ -12,6 +12,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Look-alike letters folded to one skeleton (a small confusables table: Cyrillic, Greek, digits as letters).
 _CONFUSABLES = str.maketrans("аеорсхуіѕαορντκ01l3457@$", "aeopcxyisaopvtkoiieastas")
@@ -23,6 +24,7 @@ _BIO_SIMILAR = 0.5
 _PDQ_CLOSE = 31
 
 
+@lru_cache(maxsize=65536)
 def name_skeleton(name: str) -> str:
     """A name with case, accents, separators, a numeric suffix and look-alike letters folded away."""
     folded = unicodedata.normalize("NFKD", name).casefold()
@@ -31,6 +33,7 @@ def name_skeleton(name: str) -> str:
     return folded.translate(_CONFUSABLES)
 
 
+@lru_cache(maxsize=65536)  # a bank's bios are compared with every new profile: each is hashed once
 def bio_minhash(bio: str) -> tuple[int, ...]:
     """MinHash signature of a bio's character shingles: rewritten bios that keep most wording stay close."""
     text = " ".join(name_skeleton(word) for word in bio.split())
@@ -48,7 +51,12 @@ def minhash_similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 
 
 def pdq_distance(a: str, b: str) -> int:
-    return (int(a, 16) ^ int(b, 16)).bit_count()
+    return (_pdq_bits(a) ^ _pdq_bits(b)).bit_count()
+
+
+@lru_cache(maxsize=65536)
+def _pdq_bits(pdq: str) -> int:
+    return int(pdq, 16)
 
 
 @dataclass(frozen=True)

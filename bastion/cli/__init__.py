@@ -12,6 +12,7 @@ from bastion.cli import (
     audit,
     banks,
     complaints,
+    conduct,
     keys,
     learning,
     legal,
@@ -77,7 +78,7 @@ def demo(
         serve(host="127.0.0.1", port=port, workers=1)
 
 
-for _module in (model, banks, rules, users, actions, keys, audit, notifiers, report, legal, learning):
+for _module in (model, banks, rules, users, actions, keys, audit, notifiers, report, legal, learning, conduct):
     _module.register(app)
 sor.register(app)
 complaints.register(app)

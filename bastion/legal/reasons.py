@@ -295,6 +295,7 @@ _DECIDED = {
     "remove": "remove it",
     "restrict": "make it unavailable in the countries named",
     "label": "label it with a warning",
+    "suspend": "suspend the account that posted it",
 }
 
 

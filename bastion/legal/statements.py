@@ -57,6 +57,8 @@ VISIBILITY = {
     "restrict": "DECISION_VISIBILITY_CONTENT_DISABLED",
     "label": "DECISION_VISIBILITY_CONTENT_LABELLED",
 }
+# A suspended account is a restriction of the service to the recipient (DSA Art 17(1)(c)), not of one item.
+ACCOUNT_DECISIONS = {"suspend": "DECISION_ACCOUNT_SUSPENDED"}
 TCO_URL = "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:32021R0784"
 
 
@@ -73,7 +75,7 @@ class Restriction:
     facts: str  # written by Bastion from the rule or reason, never the item's text
     territorial_scope: tuple[str, ...] = ()
     order_source_type: str = "SOURCE_TYPE_OTHER_NOTIFICATION"
-    restriction: str = "remove"  # remove, disable, restrict (geo-block), label
+    restriction: str = "remove"  # remove, disable, restrict (geo-block), label, suspend (an account)
     source_type: str | None = None  # a notice's SOURCE_ARTICLE_16 / SOURCE_TRUSTED_FLAGGER, over the path's
     legal_ground: str | None = None  # set for illegal content (an order's Art 2(7) grounds); else the T&C ground
     lang: str | None = None  # the item's language, when known
@@ -90,8 +92,12 @@ def build_statement(r: Restriction) -> dict[str, Any]:
     """The TDB payload for a restriction of terrorist content (TCO Art 2(7), brief §0.6 mapping)."""
     detection, decision = AUTOMATION[r.path]
     source = r.source_type or (r.order_source_type if r.path is DecisionPath.ORDER else SOURCE[r.path])
+    if r.restriction in ACCOUNT_DECISIONS:
+        decided: dict[str, Any] = {"decision_account": ACCOUNT_DECISIONS[r.restriction]}
+    else:
+        decided = {"decision_visibility": [VISIBILITY.get(r.restriction, VISIBILITY["remove"])]}
     statement: dict[str, Any] = {
-        "decision_visibility": [VISIBILITY.get(r.restriction, VISIBILITY["remove"])],
+        **decided,
         **_ground(r),
         "content_type": sorted({CONTENT_TYPES.get(m, "CONTENT_TYPE_TEXT") for m in r.media} or {"CONTENT_TYPE_TEXT"}),
         "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",

@@ -14,6 +14,9 @@ from enum import StrEnum
 from typing import Any
 
 from bastion.actions.outbox import enqueue_action
+from bastion.actors.cases import actor_target
+from bastion.actors.conduct import record_decision, record_reversal
+from bastion.actors.policy import ConductPolicy, load_conduct_policy
 from bastion.banks.entries import BankError, NewEntry, add_entries, get_bank
 from bastion.core import CaseState, Category
 from bastion.legal.reasons import state_review_decision
@@ -34,6 +37,7 @@ class Decision(StrEnum):
     REMOVE = "remove"
     RESTRICT = "restrict"  # geo-block in the listed countries
     LABEL = "label"  # warning label / interstitial
+    SUSPEND = "suspend"  # an account or container as a whole (actor-level cases only)
     ESCALATE_SENIOR = "escalate_senior"
     ESCALATE_LEGAL = "escalate_legal"
 
@@ -43,7 +47,7 @@ class AppealOutcome(StrEnum):
     REVERSE = "reverse"
 
 
-ACTIONED = {Decision.REMOVE, Decision.RESTRICT, Decision.LABEL}
+ACTIONED = {Decision.REMOVE, Decision.RESTRICT, Decision.LABEL, Decision.SUSPEND}
 _ESCALATED_TO = {Decision.ESCALATE_SENIOR: "senior", Decision.ESCALATE_LEGAL: "legal"}
 
 
@@ -74,15 +78,20 @@ def decide(
     countries: list[str] | None = None,
     add_to_bank: str | None = None,
     policy_version: str | None = None,
+    conduct: ConductPolicy | None = None,
 ) -> DecisionRow:
     """Record a first decision (or an escalation) on a case this user holds, and queue its action.
 
     `policy_version` names the TVEC policy document the moderator applied: the decision is a training label
-    under that version (`bastion.learning.labels`)."""
+    under that version (`bastion.learning.labels`). The decision's strikes, or its effect on the actor an
+    actor-level case is about, follow the `conduct` policy (`bastion.actors.conduct`)."""
     case = _held(tx, case_id, user)
     if state_of(case) is CaseState.APPEALED:
         raise ReviewError("this case is under appeal: decide the appeal instead")
     _check(decision, category, countries or [])
+    about = tx.conduct.actor_case(case.id)
+    if decision is Decision.SUSPEND and about is None:
+        raise ReviewError("suspending is for a case about an account or container as a whole", 422)
     if add_to_bank:
         _check_bank(tx, add_to_bank, decision)
     escalated_to = _ESCALATED_TO.get(decision)
@@ -94,7 +103,7 @@ def decide(
         case.escalated_to, case.assignee = escalated_to, None
     else:
         tx.reports.settle(case.platform, case.item_id, upheld=decision in ACTIONED)
-        details = {
+        details: dict[str, Any] = {
             "category": category.value if category else None,
             "countries": countries or [],
             "case": case.id,
@@ -103,9 +112,13 @@ def decide(
         complaint = _answer_waiting_complaint(tx, case, user, decision, now)
         if complaint is not None:
             details["complaint"] = complaint.id
+        if about is not None and (actor := tx.actors.get(about.actor_id)) is not None:
+            details["actor"] = actor_target(actor)
         enqueue_action(tx, case.platform, case.item_id, _platform_action(decision, verdict), details, now)
         if decision in ACTIONED:  # DSA Art 17(1): every restriction gets its statement of reasons
             state_review_decision(tx, case, row, verdict, now)
+        cat = category.value if category else None
+        record_decision(tx, case, decision.value, cat, row.id, now, conduct or load_conduct_policy())
     case.updated_at = now
     if add_to_bank:
         _bank_item(tx, case, add_to_bank, user, category)
@@ -217,6 +230,7 @@ def decide_appeal(
             details["complaint"] = appeal.id
         enqueue_action(tx, case.platform, case.item_id, "restore", details, now)
         tx.reports.reject_upheld(case.platform, case.item_id)  # reporter trust learns the final outcome
+        record_reversal(tx, case, now)  # its strikes revoked, or the actor it acted on restored
     tx.audit.append(
         action=f"{appeal.kind}.{appeal.outcome}",
         subject=f"case:{case.id}",

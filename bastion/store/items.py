@@ -45,9 +45,11 @@ class ItemRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def record_checked(self, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
-        """Store items and verdicts (re-checks replace), open cases, append audit records."""
-        write_checked(self._session, checked, platform, now)
+    def record_checked(
+        self, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime, source: str = "detection"
+    ) -> None:
+        """Store items and verdicts (re-checks replace), open cases (from `source`), append audit records."""
+        write_checked(self._session, checked, platform, now, source)
 
     def open_case(self, request: CaseRequest, now: datetime) -> CaseRow:
         """Open a case for an item, or raise the priority of its live one (idempotent)."""
@@ -78,7 +80,9 @@ class ItemRepository:
         yield from self._session.execute(query)
 
 
-def write_checked(session: Session, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
+def write_checked(
+    session: Session, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime, source: str = "detection"
+) -> None:
     """Store items and verdicts (re-checks replace), open cases, append audit records."""
     bodies = [verdict.model_dump(mode="json") for _, verdict in checked]
     latest = {item.id: (item, verdict, body) for (item, verdict), body in zip(checked, bodies, strict=True)}
@@ -91,7 +95,7 @@ def write_checked(session: Session, checked: Sequence[tuple[Item, Verdict]], pla
         for (item, _), body in zip(checked, bodies, strict=True)
     ]
     requests = [
-        CaseRequest(platform, item.id, verdict.priority, [c.value for c in verdict.categories], "detection")
+        CaseRequest(platform, item.id, verdict.priority, [c.value for c in verdict.categories], source)
         for item, verdict, _ in latest.values()
         if verdict.action is not Action.ALLOW
     ]

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from bastion.store.dialect import name_of, upsert_insert
+from bastion.store.models.actors import ActorCaseRow
 from bastion.store.models.core import ItemRow, VerdictRow
 from bastion.store.models.learning import BlindSampleRow, JudgeAnswerRow, ShadowVerdictRow
 from bastion.store.models.review import DecisionRow
@@ -62,6 +63,8 @@ class LearningRepository:
                 VerdictRow, (VerdictRow.platform == DecisionRow.platform) & (VerdictRow.item_id == DecisionRow.item_id)
             )
             .where(DecisionRow.action.not_in(_ESCALATIONS))
+            # A decision about an actor as a whole judged its conduct, not its record item's text: no text label.
+            .where(DecisionRow.case_id.not_in(select(ActorCaseRow.case_id)))
             .order_by(DecisionRow.decided_at, DecisionRow.id)
         )
         last: dict[tuple[str, str], DecidedItem] = {}

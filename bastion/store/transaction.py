@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from bastion.store.actors import ActorRepository
     from bastion.store.audit import AuditRepository
     from bastion.store.authorities import AuthorityRepository
     from bastion.store.banks import BankRepository
     from bastion.store.cases import CaseRepository
+    from bastion.store.conduct import ConductRepository
     from bastion.store.dashboard import DashboardRepository
     from bastion.store.holds import HoldRepository
     from bastion.store.items import ItemRepository
@@ -125,3 +127,11 @@ class Transaction:
     @cached_property
     def statements(self) -> StatementRepository:
         return self._repository("statements", "StatementRepository")
+
+    @cached_property
+    def actors(self) -> ActorRepository:
+        return self._repository("actors", "ActorRepository")
+
+    @cached_property
+    def conduct(self) -> ConductRepository:
+        return self._repository("conduct", "ConductRepository")

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from bastion.actors.policy import load_conduct_policy
 from bastion.core import VIOLATING, Category, utcnow
 from bastion.learning.estimates import PRODUCTION_WINDOW, production_figures
 from bastion.learning.labels import policy_version_in_force
@@ -125,6 +126,10 @@ def case_page(request: Request, case_id: int) -> HTMLResponse:
     user = require(request, Permission.VIEW_QUEUE)
     with request.app.state.db.snapshot() as tx:
         view = tx.cases.case_view(case_id, utcnow() - PRESSURE_WINDOW)
+        actors = tx.actors.of_item(view.case.platform, view.case.item_id) if view else []
+        about = tx.conduct.actor_case(case_id)
+        if about is not None:
+            actors = [(tx.actors.get(about.actor_id), about.reason), *actors]
     if view is None:
         return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
     _check_sees(view.case, user)
@@ -132,6 +137,7 @@ def case_page(request: Request, case_id: int) -> HTMLResponse:
     if view.item.media:
         _count_exposure(request, case_id)
     exposure = int(request.session.get("exposure", 0))
+    context |= {"actors": actors, "about": about}
     return _page(request, "case.html", user, exposure=exposure, suggest_break=exposure >= user.break_after, **context)
 
 
@@ -226,6 +232,7 @@ def decide_case(
                     [c.strip().upper() for c in countries.split(",") if c.strip()],
                     add_to_bank or None,
                     policy_version_in_force(request.app.state.settings),
+                    load_conduct_policy(request.app.state.settings.conduct_policy_file.expanduser()),
                 )
     except (ReviewError, ValueError) as error:
         return _redirect(f"/cases/{case_id}", str(error), request)

@@ -102,6 +102,10 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
         Probe("/cases/{poster}/media", LOGGED_IN),
         Probe("/cases/{legal_poster}/media", outcomes(OK, NO, NO, OK, OK, IN)),
     ],
+    ("GET", "/actors/{actor_id}"): [Probe("/actors/999999", outcomes("404", "404", "404", "404", "404", IN))],
+    ("POST", "/actors/{actor_id}/cluster-case"): [
+        Probe("/actors/999999/cluster-case", outcomes(GO, GO, GO, NO, NO, IN))  # no cluster: back to the page
+    ],
     ("GET", "/me"): [Probe("/me", LOGGED_IN)],
     ("POST", "/me"): [Probe("/me", outcomes(GO, GO, GO, GO, GO, IN), {"break_after": "40", "blur": "true"})],
     ("GET", "/dashboard"): [Probe("/dashboard", outcomes(OK, NO, OK, OK, OK, IN))],

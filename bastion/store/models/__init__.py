@@ -1,5 +1,6 @@
 """All tables, one module per concern. Importing this package registers every table."""
 
+from bastion.store.models import actors as actors
 from bastion.store.models import banks as banks
 from bastion.store.models import core as core
 from bastion.store.models import learning as learning
