@@ -40,6 +40,7 @@ from bastion.settings import Settings
 from bastion.store.db import Database
 from bastion.store.group_commit import GroupCommitter
 from bastion.store.transaction import Transaction
+from bastion.symbols.matches import quarantine_overmatching_symbols, record_symbol_matches
 
 _ALERT_EVERY = timedelta(minutes=1)
 T = TypeVar("T")
@@ -175,6 +176,7 @@ class Service:
             for platform, checked in by_platform.items():
                 tx.items.record_checked(checked, platform, now)
                 record_matches(tx, checked, platform, now)
+                record_symbol_matches(tx, checked, platform, now)
                 self._learn(tx, checked, platform, shadows[platform], now)
             self._after_write(tx, [verdict for _, verdict, _ in entries], now)
 
@@ -196,6 +198,7 @@ class Service:
         with self.db.transaction() as tx:
             tx.items.record_checked(checked, platform, now)
             record_matches(tx, checked, platform, now)
+            record_symbol_matches(tx, checked, platform, now)
             self._learn(tx, checked, platform, shadow, now)
             self._after_write(tx, [verdict for _, verdict in checked], now)
             return also(tx) if also else None
@@ -220,6 +223,7 @@ class Service:
             self._alerts_checked = now
             raise_alerts(tx, now, self.settings.rule_alert_factor, self.settings.rule_alert_min_fires)
             quarantine_overmatching(tx, now, self.settings.quarantine_matches_per_hour)
+            quarantine_overmatching_symbols(tx, now, self.settings.quarantine_matches_per_hour)
 
     def _preserve_media(self, checked: Sequence[tuple[Item, Verdict]]) -> None:
         """Keep the bytes a reviewer will need, before the transaction (no file I/O under the writer lock).

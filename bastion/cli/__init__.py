@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bastion.cli import actions, audit, banks, keys, learning, legal, model, notifiers, report, rules, users
+from bastion.cli import symbols as symbols_cli
 from bastion.cli._context import database, err, settings
 from bastion.cli.scan import scan
 
@@ -65,6 +66,7 @@ def demo(
 
 for _module in (model, banks, rules, users, actions, keys, audit, notifiers, report, legal, learning):
     _module.register(app)
+symbols_cli.register(app)
 
 
 def main() -> None:
