@@ -27,9 +27,9 @@ class SymbolRecord:
     sensitivity: float
 
 
-def export_lines(tx: Transaction, bank_name: str) -> Iterator[str]:
-    """The bank's active symbols, one JSON line each."""
-    symbols = [s for s in symbols_of(tx, bank_name) if s.state == "active"]
+def export_lines(tx: Transaction, bank_name: str, platform: str | None = None) -> Iterator[str]:
+    """The bank's active symbols, one JSON line each (of a bank `platform` sees)."""
+    symbols = [s for s in symbols_of(tx, bank_name, platform) if s.state == "active"]
     references = tx.symbols.references([s.id for s in symbols])
     for symbol in symbols:
         yield json.dumps(
