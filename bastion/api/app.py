@@ -21,6 +21,7 @@ from bastion.web import learning as learning_pages
 from bastion.web import legal as legal_pages
 from bastion.web import orders as order_pages
 from bastion.web import routes as web
+from bastion.web import symbols as symbol_pages
 from bastion.web.auth import Forbidden, LoginRequired, session_secret
 from bastion.web.errors import forbidden_page
 from bastion.workers.actions import action_delivery_worker
@@ -111,6 +112,7 @@ def _install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(legal_pages.router)
     app.include_router(learning_pages.router)
     app.include_router(order_pages.router)
+    app.include_router(symbol_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _: LoginRequired) -> RedirectResponse:

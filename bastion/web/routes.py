@@ -39,6 +39,7 @@ from bastion.store.transaction import Transaction
 from bastion.web.auth import Forbidden, LoginRefused, check_csrf, csrf_token, current_user, log_in, log_out, require
 from bastion.web.highlight import highlighted
 from bastion.web.stats import dashboard as dashboard_figures
+from bastion.web.symbols import symbol_evidence
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -125,10 +126,11 @@ def case_page(request: Request, case_id: int) -> HTMLResponse:
     user = require(request, Permission.VIEW_QUEUE)
     with request.app.state.db.snapshot() as tx:
         view = tx.cases.case_view(case_id, utcnow() - PRESSURE_WINDOW)
+        symbols = symbol_evidence(tx, view.item) if view is not None else {}
     if view is None:
         return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
     _check_sees(view.case, user)
-    context = _case_context(view, user)
+    context = _case_context(view, user) | symbols
     if view.item.media:
         _count_exposure(request, case_id)
     exposure = int(request.session.get("exposure", 0))
