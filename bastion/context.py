@@ -21,6 +21,7 @@ from pathlib import Path
 from bastion.banks.matcher import BankMatcher
 from bastion.settings import Settings
 from bastion.store.db import Database
+from bastion.symbols.index import SymbolIndex
 from bastion.text.model import TextModel
 from bastion.text.serving import ServingModels
 
@@ -32,6 +33,7 @@ class AppContext:
     writable: bool = False
     _matcher: BankMatcher | None = field(default=None, init=False, repr=False)
     _models: ServingModels | None = field(default=None, init=False, repr=False)
+    _symbols: SymbolIndex | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, db: Database | None = None) -> AppContext:
@@ -58,6 +60,14 @@ class AppContext:
                 s.vpdq_entry_match_percent,
             )
         return self._matcher
+
+    def symbol_index(self) -> SymbolIndex | None:
+        """The one in-memory index of symbol features of this process (loaded on first use); None without a database."""
+        if self.db is None:
+            return None
+        if self._symbols is None:
+            self._symbols = SymbolIndex(self.db, self.settings.bank_refresh_seconds)
+        return self._symbols
 
     def text_model(self) -> TextModel:
         """The live text model of this process (loaded on first use, and again when an admin promotes another):

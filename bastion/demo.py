@@ -21,6 +21,7 @@ from bastion.review.reports import ReportReason, file_report
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
+from bastion.symbols.demo import demo_symbol_items, demo_symbols
 
 DEMO_DIR = Path(__file__).parent / "data" / "demo"
 DEMO_PLATFORM = "demo-platform"
@@ -41,8 +42,9 @@ def load_demo(settings: Settings, db: Database) -> list[str]:
     """Check the demo items (idempotent by item id) and make sure a demo key, users and a decided case exist."""
     service = Service.from_settings(settings, db)
     _demo_bank(db)
+    demo_symbols(db)
     items = [Item.model_validate(json.loads(line)) for line in (DEMO_DIR / "items.jsonl").open(encoding="utf-8")]
-    items += _demo_images()
+    items += _demo_images() + demo_symbol_items()
     verdicts = service.check(items, platform=DEMO_PLATFORM)
     flagged = sum(1 for v in verdicts if isinstance(v, Verdict) and v.action is not Action.ALLOW)
     _demo_reports(db)

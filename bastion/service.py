@@ -44,6 +44,7 @@ from bastion.settings import Settings
 from bastion.store.db import Database
 from bastion.store.group_commit import GroupCommitter
 from bastion.store.transaction import Transaction
+from bastion.symbols.matches import quarantine_overmatching_symbols, record_symbol_matches
 
 _ALERT_EVERY = timedelta(minutes=1)
 T = TypeVar("T")
@@ -189,6 +190,7 @@ class Service:
                 state_automatic_removals(tx, checked, platform, now)
                 self._record_conduct(tx, checked, platform, containers[platform], now)
                 record_matches(tx, checked, platform, now)
+                record_symbol_matches(tx, checked, platform, now)
                 self._learn(tx, checked, platform, shadows[platform], now)
             self._after_write(tx, [verdict for _, verdict, _ in entries], now)
 
@@ -213,6 +215,7 @@ class Service:
             state_automatic_removals(tx, checked, platform, now)  # DSA Art 17: a rule's removal is explained too
             self._record_conduct(tx, checked, platform, containers, now)
             record_matches(tx, checked, platform, now)
+            record_symbol_matches(tx, checked, platform, now)
             self._learn(tx, checked, platform, shadow, now)
             self._after_write(tx, [verdict for _, verdict in checked], now)
             return also(tx) if also else None
@@ -259,6 +262,7 @@ class Service:
             self._alerts_checked = now
             raise_alerts(tx, now, self.settings.rule_alert_factor, self.settings.rule_alert_min_fires)
             quarantine_overmatching(tx, now, self.settings.quarantine_matches_per_hour)
+            quarantine_overmatching_symbols(tx, now, self.settings.quarantine_matches_per_hour)
 
     def _preserve_media(self, checked: Sequence[tuple[Item, Verdict]]) -> None:
         """Keep the bytes a reviewer will need, before the transaction (no file I/O under the writer lock).

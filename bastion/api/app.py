@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from bastion import __version__
-from bastion.api import banks, body_limit, check, docs, errors, notices, orders, review, security_headers
+from bastion.api import banks, body_limit, check, docs, errors, notices, orders, review, security_headers, symbols
 from bastion.api.auth import KeyCache
 from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
 from bastion.service import Service
@@ -22,6 +22,7 @@ from bastion.web import learning as learning_pages
 from bastion.web import legal as legal_pages
 from bastion.web import orders as order_pages
 from bastion.web import routes as web
+from bastion.web import symbols as symbol_pages
 from bastion.web.auth import Forbidden, LoginRequired, session_secret
 from bastion.web.errors import forbidden_page
 from bastion.workers.actions import action_delivery_worker
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     errors.install(app)
     app.include_router(check.router)
     app.include_router(banks.router)
+    app.include_router(symbols.router)
     app.include_router(review.router)
     app.include_router(notices.router)
     app.include_router(orders.router)
@@ -112,6 +114,7 @@ def _install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(learning_pages.router)
     app.include_router(actor_pages.router)
     app.include_router(order_pages.router)
+    app.include_router(symbol_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _: LoginRequired) -> RedirectResponse:

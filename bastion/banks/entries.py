@@ -209,7 +209,7 @@ def get_bank(tx: Transaction, name: str, platform: str | None = None, *, write: 
 
 def list_banks(tx: Transaction, platform: str | None = None) -> list[tuple[BankRow, int]]:
     """The banks `platform` may see (every bank for an operator) by name, with their number of live entries."""
-    return tx.banks.with_entry_counts(platform)
+    return [(bank, count) for bank, count in tx.banks.with_entry_counts(platform) if bank.holds == "hashes"]
 
 
 def share_bank(tx: Transaction, name: str, platform: str, actor: str) -> BankRow:
@@ -252,6 +252,8 @@ def add_entries(
     transaction: an entry that fails validation, anywhere in the file, leaves nothing added.
     An entry repeated in the input counts as already there the second time. A platform adds only to its own banks."""
     bank = get_bank(tx, name, platform, write=True)
+    if bank.holds != "hashes":
+        raise BankError(f"bank {name!r} holds symbols, not hashes: add to it with `bastion symbols add`")
     now = utcnow()
     added: list[int] = []
     seen = 0

@@ -23,6 +23,7 @@ from bastion.cli import (
     sor,
     users,
 )
+from bastion.cli import symbols as symbols_cli
 from bastion.cli._context import database, err, settings
 from bastion.cli.scan import scan
 
@@ -82,6 +83,7 @@ for _module in (model, banks, rules, users, actions, keys, audit, notifiers, rep
     _module.register(app)
 sor.register(app)
 complaints.register(app)
+symbols_cli.register(app)
 
 
 def main() -> None:

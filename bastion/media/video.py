@@ -131,3 +131,26 @@ def _run(command: list[str]) -> str:
     if result.returncode != 0:
         raise ContentError("the media is not a decodable video")
     return result.stdout
+
+
+def keyframes(data: bytes, max_seconds: int, count: int = 8, side: int = 1024) -> list[tuple[float, Image.Image]]:
+    """Up to `count` key frames of the video, evenly spread over it, at most `side` px: where symbols are looked for.
+
+    Same limits as hashing: the duration is checked first, and ffmpeg runs under the decode timeout."""
+    if not data:
+        raise ContentError("the video is empty (0 bytes)")
+    with tempfile.TemporaryDirectory(prefix="bastion-keyframes-") as workdir:
+        source = Path(workdir) / "video"
+        source.write_bytes(data)
+        duration = _duration(source)
+        if duration > max_seconds:
+            raise ContentError(f"the video lasts {duration:.0f} s; the limit is {max_seconds} s")
+        every = max(duration / count, 0.001)
+        scale = f"fps=1/{every:.3f},scale={side}:{side}:force_original_aspect_ratio=decrease"
+        pattern = Path(workdir) / "key-%03d.png"
+        _run(["ffmpeg", "-v", "error", "-i", str(source), "-vf", scale, "-frames:v", str(count), "-an", str(pattern)])
+        frames = []
+        for number, path in enumerate(sorted(Path(workdir).glob("key-*.png"))):
+            with Image.open(path) as image:
+                frames.append((round(number * every, 3), image.convert("RGB")))
+    return frames

@@ -148,7 +148,9 @@ class CaseRepository:
 
     def bankable(self) -> list[str]:
         """The blocking banks a case's item can be added to, as operators name them (`<platform>/<name>`)."""
-        rows = self._session.execute(select(BankRow.owner, BankRow.name).where(BankRow.benign.is_(False)))
+        rows = self._session.execute(
+            select(BankRow.owner, BankRow.name).where(BankRow.benign.is_(False), BankRow.holds == "hashes")
+        )
         return sorted(qualified_name(owner, name) for owner, name in rows)
 
     def case_view(self, case_id: int, reports_since: datetime) -> CaseView | None:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from bastion.store.reports import ReportRepository
     from bastion.store.rule_stats import RuleStatsRepository
     from bastion.store.statements import StatementRepository
+    from bastion.store.symbols import SymbolRepository
     from bastion.store.text_models import TextModelRepository
     from bastion.store.threats import ThreatRepository
     from bastion.store.transparency import TransparencyRepository
@@ -135,3 +136,7 @@ class Transaction:
     @cached_property
     def conduct(self) -> ConductRepository:
         return self._repository("conduct", "ConductRepository")
+
+    @cached_property
+    def symbols(self) -> SymbolRepository:
+        return self._repository("symbols", "SymbolRepository")

@@ -40,6 +40,7 @@ from bastion.store.transaction import Transaction
 from bastion.web.auth import Forbidden, LoginRefused, check_csrf, csrf_token, current_user, log_in, log_out, require
 from bastion.web.highlight import highlighted
 from bastion.web.stats import dashboard as dashboard_figures
+from bastion.web.symbols import symbol_evidence
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -130,10 +131,11 @@ def case_page(request: Request, case_id: int) -> HTMLResponse:
         about = tx.conduct.actor_case(case_id)
         if about is not None:
             actors = [(tx.actors.get(about.actor_id), about.reason), *actors]
+        symbols = symbol_evidence(tx, view.item) if view is not None else {}
     if view is None:
         return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
     _check_sees(view.case, user)
-    context = _case_context(view, user)
+    context = _case_context(view, user) | symbols
     if view.item.media:
         _count_exposure(request, case_id)
     exposure = int(request.session.get("exposure", 0))

@@ -49,6 +49,15 @@ OPERATIONS: list[tuple[str, str, dict[str, Any] | None, Scope]] = [
     ("POST", "/v1/banks/entries/1/feedback", {"opinion": "confirm"}, Scope.BANKS_WRITE),
     ("POST", "/v1/banks/shared/disable", None, Scope.ADMIN),
     ("DELETE", "/v1/banks/entries/1", None, Scope.ADMIN),
+    ("GET", "/v1/symbols/banks", None, Scope.BANKS_READ),
+    ("GET", "/v1/symbols/banks/shared/symbols", None, Scope.BANKS_READ),
+    ("GET", "/v1/symbols/banks/shared/export", None, Scope.BANKS_READ),
+    ("POST", "/v1/symbols/banks", {"name": "emblems"}, Scope.BANKS_WRITE),
+    ("POST", "/v1/symbols/banks/shared/symbols", {"label": "x", "images": ["AAAA"]}, Scope.BANKS_WRITE),
+    ("POST", "/v1/symbols/banks/shared/import", {"file": ""}, Scope.BANKS_WRITE),
+    ("POST", "/v1/symbols/banks/shared/enable", None, Scope.BANKS_WRITE),
+    ("POST", "/v1/symbols/banks/shared/disable", None, Scope.ADMIN),
+    ("DELETE", "/v1/symbols/1", None, Scope.ADMIN),
 ]
 
 
@@ -58,6 +67,7 @@ def _template(path: str) -> str:
         path.replace("/shared/", "/{name}/")
         .replace("/entries/1", "/entries/{entry_id}")
         .replace("/notices/1", "/notices/{notice_id}")
+        .replace("/symbols/1", "/symbols/{symbol_id}")
     )
 
 

@@ -150,6 +150,16 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ],
     # Marking (and referring) is for moderators and above, not auditors; a second marking is told it is done.
     ("POST", "/cases/{case_id}/threat"): [Probe("/cases/{open}/threat", outcomes(GO, GO, GO, GO, NO, IN))],
+    ("POST", "/cases/{case_id}/symbol-matches/{match_id}"): [
+        Probe("/cases/{open}/symbol-matches/1", outcomes(GO, GO, GO, NO, NO, IN), {"opinion": "confirm"})
+    ],
+    ("POST", "/cases/{case_id}/symbol-crop"): [
+        Probe(
+            "/cases/{open}/symbol-crop",
+            outcomes(GO, GO, GO, NO, NO, IN),
+            {"bank": "none", "label": "x", "x": "0", "y": "0", "width": "20", "height": "20"},
+        )
+    ],
     ("POST", "/cases/{case_id}/threat/referrals"): [
         Probe("/cases/{open}/threat/referrals", outcomes(GO, GO, GO, GO, NO, IN), {"authority": "0"})
     ],

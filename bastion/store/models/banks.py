@@ -43,6 +43,8 @@ class BankRow(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # What its entries are: `hashes` (bank_entries) or `symbols` (bastion/store/models/symbols.py).
+    holds: Mapped[str] = mapped_column(String(16), default="hashes", server_default="hashes")
 
 
 class BankSubscriptionRow(Base):
