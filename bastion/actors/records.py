@@ -47,7 +47,8 @@ def watch_conduct(
     now: datetime,
     policy: ConductPolicy,
 ) -> None:
-    """What recording these items may queue: containers whose own text is flagged, possible respawns."""
+    """What recording these items may queue or link: containers whose own text is flagged, possible respawns, and
+    co-posters of the items a known-content match removed on arrival."""
     queue_flagged_containers(tx, platform, containers, now, policy)
     marked = [(item, verdict) for item, verdict in checked if item.author and marks_of(item, verdict)]
     watch_respawns(tx, platform, changes, {item.author for item, _ in marked if item.author}, now, policy)
