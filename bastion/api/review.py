@@ -6,13 +6,13 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest
 from bastion.api.orders import now_of
 from bastion.core import Item, Pseudonym, utcnow
-from bastion.legal.complaints import complaint_view, lodge_complaint
+from bastion.legal.complaints import complaint_view, lodge_complaint, lodge_notifier_complaint
 from bastion.review.cases import ReviewError, file_appeal
 from bastion.review.reports import ReportReason
 
@@ -59,9 +59,18 @@ def appeal(body: AppealIn, request: Request, platform: Appellant) -> dict[str, A
 
 
 class ComplaintIn(BaseModel):
-    item_id: Pseudonym
-    complainant: Pseudonym = Field(description="the uploader's pseudonymous id")
+    item_id: Pseudonym | None = Field(default=None, description="the restricted item (an uploader's complaint)")
+    complainant: Pseudonym | None = Field(default=None, description="the uploader's pseudonymous id")
+    notice_receipt: str | None = Field(
+        default=None, max_length=64, description="a notifier's complaint about a decision not to act on its notice"
+    )
     text: str = Field(default="", max_length=5000, description="why the decision is wrong (DSA Art 20(3))")
+
+    @model_validator(mode="after")
+    def _one_complainant(self) -> ComplaintIn:
+        if (self.notice_receipt is None) == (self.item_id is None or self.complainant is None):
+            raise ValueError("give item_id and complainant (the uploader), or notice_receipt (the notifier)")
+        return self
 
 
 @router.post(
@@ -74,7 +83,11 @@ def complaint(body: ComplaintIn, request: Request, platform: Appellant) -> dict[
         with request.app.state.db.transaction() as tx:
             settings = request.app.state.settings
             now = now_of(request)
-            lodged = lodge_complaint(tx, platform, body.item_id, body.complainant, body.text, now, settings)
+            if body.notice_receipt is not None:
+                lodged = lodge_notifier_complaint(tx, platform, body.notice_receipt, body.text, now, settings)
+            else:
+                assert body.item_id is not None and body.complainant is not None
+                lodged = lodge_complaint(tx, platform, body.item_id, body.complainant, body.text, now, settings)
             return complaint_view(lodged)
     except ReviewError as error:
         raise BadRequest(error.status, "complaint_refused", str(error)) from None

@@ -24,7 +24,7 @@ class Scope(StrEnum):
 MEANING: dict[Scope, str] = {
     Scope.CHECK: "POST /v1/check",
     Scope.REPORT: "POST /v1/reports (pass on a user's report)",
-    Scope.APPEAL: "POST /v1/appeals (pass on an author's appeal)",
+    Scope.APPEAL: "POST /v1/appeals and /v1/complaints (pass on an author's appeal or complaint, DSA Art 20)",
     Scope.NOTICE: "POST /v1/notices (pass on a DSA Art 16 notice a user filed with the platform)",
     Scope.BANKS_READ: "list banks and their entries",
     Scope.BANKS_WRITE: "create and enable banks, add entries, send feedback on an entry",

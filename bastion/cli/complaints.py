@@ -9,7 +9,7 @@ import typer
 
 from bastion.cli._context import database, err, fail, settings
 from bastion.core import utcnow
-from bastion.legal.complaints import lodge_complaint
+from bastion.legal.complaints import lodge_complaint, lodge_notifier_complaint
 from bastion.review.states import ReviewError
 
 complaints_app = typer.Typer(help="Complaints against restrictions (DSA Art 20, TCO Art 10).", no_args_is_help=True)
@@ -17,15 +17,23 @@ complaints_app = typer.Typer(help="Complaints against restrictions (DSA Art 20, 
 
 @complaints_app.command("lodge")
 def lodge(
-    item: Annotated[str, typer.Option(help="the platform's id of the restricted item")],
-    complainant: Annotated[str, typer.Option(help="the uploader's pseudonymous id")],
+    item: Annotated[str | None, typer.Option(help="the platform's id of the restricted item")] = None,
+    complainant: Annotated[str | None, typer.Option(help="the uploader's pseudonymous id")] = None,
+    notice: Annotated[str | None, typer.Option(help="a notifier's receipt: it contests a decision not to act")] = None,
     platform: Annotated[str, typer.Option(help="whose item it is")] = "local",
     text: Annotated[str, typer.Option(help="why the decision is wrong")] = "",
 ) -> None:
-    """Lodge a complaint the uploader sent by another channel (e-mail, post); the case goes back to the queue."""
+    """Lodge a complaint sent by another channel (e-mail, post): the uploader's (--item, --complainant) or a
+    notifier's (--notice); the case goes back to the queue for another person."""
+    if (notice is None) == (item is None or complainant is None):
+        raise fail("give --item and --complainant (the uploader), or --notice (the notifier's receipt)")
     try:
         with database().transaction() as tx:
-            complaint = lodge_complaint(tx, platform, item, complainant, text, utcnow(), settings())
+            if notice is not None:
+                complaint = lodge_notifier_complaint(tx, None, notice, text, utcnow(), settings())
+            else:
+                assert item is not None and complainant is not None
+                complaint = lodge_complaint(tx, platform, item, complainant, text, utcnow(), settings())
             lodged = (complaint.id, complaint.case_id, complaint.decide_by)
     except ReviewError as error:
         raise fail(str(error)) from None

@@ -91,6 +91,38 @@ def lodge_complaint(
     return complaint
 
 
+def lodge_notifier_complaint(
+    tx: Transaction, platform: str | None, receipt: str, text: str, now: datetime, settings: Settings
+) -> AppealRow:
+    """A notifier contests the decision not to act on their notice (DSA Art 20(1): notifiers have the system too).
+
+    The notice's receipt proves who sends it; `platform`, when given, is the forwarding platform, whose notices
+    only it may complain about. The window runs from the decision, when the notifier was told (Art 16(5), 20(2))."""
+    notice = tx.notices.by_receipt(receipt)
+    if notice is None or (platform is not None and notice.platform != platform):
+        raise ReviewError("no notice with that receipt", 404)
+    last = tx.cases.last_final_decision(notice.case_id)
+    if last is None:
+        raise ReviewError("the notice has not been decided yet: there is nothing to complain about", 409)
+    if last.action != "no_violation":
+        raise ReviewError("the noticed content was acted on: a notifier complains about a decision not to act", 409)
+    window = complaint_window(settings)
+    if now > last.decided_at + window:
+        ends = (last.decided_at + window).date().isoformat()
+        raise ReviewError(f"the time to complain about this decision ended on {ends} (DSA Art 20(1))", 422)
+    complainant = f"notifier-{notice.id}"
+    complaint = file_appeal(tx, notice.platform, notice.item_id, complainant, text, now, against_no_action=True)
+    complaint.kind = "complaint"
+    tx.audit.append(
+        action="complaint.lodge",
+        subject=f"case:{notice.case_id}",
+        actor=f"notifier:{notice.id}",
+        payload={"complaint": complaint.id, "notice": notice.id, "decision": last.id},
+        at=now,
+    )
+    return complaint
+
+
 def _statement(tx: Transaction, platform: str, item_id: str) -> StatementRow:
     statements = tx.statements.for_item(platform, item_id)
     if not statements:

@@ -241,11 +241,18 @@ def state_order_disablement(
 
 
 def state_review_decision(
-    tx: Transaction, case: CaseRow, decision: DecisionRow, verdict: dict[str, Any], now: datetime
+    tx: Transaction,
+    case: CaseRow,
+    decision: DecisionRow,
+    verdict: dict[str, Any],
+    now: datetime,
+    action: str | None = None,
 ) -> None:
     """The statement for a moderator's restrictive decision; a person confirming an automatic removal adds none
-    (the automatic removal's statement stands)."""
-    if decision.action == "remove" and automatic_action(verdict) is not None:
+    (the automatic removal's statement stands). `action` is what a decision on a complaint restricts (a
+    notifier's complaint upheld removes the item)."""
+    act = action or decision.action
+    if action is None and act == "remove" and automatic_action(verdict) is not None:
         return
     item = tx.items.get(case.platform, case.item_id)
     notices = tx.notices.on_case(case.id)
@@ -260,9 +267,11 @@ def state_review_decision(
     if notices:
         source = "SOURCE_TRUSTED_FLAGGER" if any(n.trusted_flagger for n in notices) else "SOURCE_ARTICLE_16"
     rules = tuple(f"{r['name']} v{r['version']}" for r in verdict.get("rules") or [] if not r.get("shadow"))
-    category = Category(decision.category) if decision.category else None
+    named = decision.category or next((c for c in case.categories if Category(c).is_violating), None)
+    category = Category(named) if named else None
+    how += " and a complaint" if action else ""
     facts = (
-        f"A member of the review team examined this content after {how} and decided: {_DECIDED[decision.action]}."
+        f"A member of the review team examined this content after {how} and decided: {_DECIDED[act]}."
         + _category_sentence(category)
         + (f" Rules that flagged it: {', '.join(rules)}." if rules else "")
     )
@@ -275,14 +284,14 @@ def state_review_decision(
         decided_at=now,
         facts=facts,
         territorial_scope=tuple(decision.countries or ()),
-        restriction=decision.action,
+        restriction=act,
         source_type=source,
         lang=item.lang if item else None,
         basis=f"decision:{decision.id}",
     )
     facts_row = Facts(
         "review",
-        decision.category,
+        named,
         case_id=case.id,
         decision_id=decision.id,
         rules=rules,

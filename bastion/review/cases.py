@@ -168,15 +168,28 @@ def _platform_action(decision: Decision, verdict: dict[str, Any]) -> str:
     return decision.value
 
 
-def file_appeal(tx: Transaction, platform: str, item_id: str, appellant: str, text: str, now: datetime) -> AppealRow:
+def file_appeal(
+    tx: Transaction,
+    platform: str,
+    item_id: str,
+    appellant: str,
+    text: str,
+    now: datetime,
+    against_no_action: bool = False,
+) -> AppealRow:
     """An author contests an action on the platform's item of that id; the case returns to the queue for someone else.
+    With `against_no_action`, a notifier contests a decision not to act (DSA Art 20(1)).
 
     Item ids are the platform's own: another platform's item of the same id is a different item, never this one.
     """
     case = tx.cases.for_item(platform, item_id)
     last = tx.cases.last_final_decision(case.id) if case else None
-    if case is None or last is None or state_of(case) is not CaseState.DECIDED or last.action not in ACTIONED:
-        raise ReviewError(f"item {item_id!r} has no decided action to appeal", 404)
+    contestable = last is not None and (
+        last.action == Decision.NO_VIOLATION if against_no_action else last.action in ACTIONED
+    )
+    if case is None or last is None or state_of(case) is not CaseState.DECIDED or not contestable:
+        what = "decision not to act" if against_no_action else "decided action"
+        raise ReviewError(f"item {item_id!r} has no {what} to appeal", 404)
     advance(case, Step.APPEAL)
     case.escalated_to = _tier_of(tx, case, last)
     appeal = tx.cases.add_appeal(
@@ -222,15 +235,22 @@ def decide_appeal(
     advance(case, Step.DECIDE_APPEAL)
     appeal.outcome = "upheld" if outcome is AppealOutcome.UPHOLD else "reversed"
     appeal.decided_at = now
-    _decision_row(tx, case, tx.cases.verdict_of(case), user, appeal.outcome, None, note, [], "appeal", now)
+    contested = tx.cases.last_final_decision(case.id)
+    verdict = tx.cases.verdict_of(case)
+    row = _decision_row(tx, case, verdict, user, appeal.outcome, None, note, [], "appeal", now)
     case.updated_at = now
     if outcome is AppealOutcome.REVERSE:
         details: dict[str, Any] = {"case": case.id, "appeal": appeal.id}
-        if appeal.kind == "complaint":  # DSA Art 20(4), TCO Art 10(2): reinstated on a complaint
+        if appeal.kind == "complaint":  # DSA Art 20(4), TCO Art 10(2): reversed on a complaint
             details["complaint"] = appeal.id
-        enqueue_action(tx, case.platform, case.item_id, "restore", details, now)
-        tx.reports.reject_upheld(case.platform, case.item_id)  # reporter trust learns the final outcome
-        record_reversal(tx, case, now)  # its strikes revoked, or the actor it acted on restored
+        if contested is not None and contested.action == Decision.NO_VIOLATION:  # a notifier's complaint upheld
+            enqueue_action(tx, case.platform, case.item_id, "remove", details, now)
+            tx.reports.settle(case.platform, case.item_id, upheld=True)
+            state_review_decision(tx, case, row, verdict, now, action=Decision.REMOVE.value)
+        else:
+            enqueue_action(tx, case.platform, case.item_id, "restore", details, now)
+            tx.reports.reject_upheld(case.platform, case.item_id)  # reporter trust learns the final outcome
+            record_reversal(tx, case, now)  # its strikes revoked, or the actor it acted on restored
     tx.audit.append(
         action=f"{appeal.kind}.{appeal.outcome}",
         subject=f"case:{case.id}",

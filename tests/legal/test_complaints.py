@@ -26,10 +26,15 @@ from tests.legal.statements_support import case_of, check_text, statements, web_
 __all__ = ["legal"]
 
 
-def _complain(legal: Legal, item_id: str, at: Any = None, **body: str) -> Any:
+def _complain(legal: Legal, item_id: str, at: Any = None) -> Any:
     legal.client.app.state.now = lambda: at or utcnow()  # type: ignore[attr-defined]
-    payload = {"item_id": item_id, "complainant": "acct-77", "text": "This is a fictional museum's archive."} | body
+    payload = {"item_id": item_id, "complainant": "acct-77", "text": "This is a fictional museum's archive."}
     return legal.client.post("/v1/complaints", json=payload, headers={"Authorization": f"Bearer {legal.platform_key}"})
+
+
+def _notifier_complains(legal: Legal, receipt: str) -> Any:
+    body = {"notice_receipt": receipt, "text": "It still recruits."}
+    return legal.client.post("/v1/complaints", json=body, headers={"Authorization": f"Bearer {legal.platform_key}"})
 
 
 def _removed_by_a_moderator(legal: Legal, item_id: str) -> int:
@@ -144,6 +149,8 @@ def test_the_cli_lodges_and_lists_complaints(legal: Legal, cli_env: None) -> Non
     assert lodged.exit_code == 0 and lodged.stdout.startswith("complaint ") and "TCO Art 10(2)" in lodged.output
     assert "forum-a/post-3" in listed.stdout and "open" in listed.stdout
     assert refused.exit_code == 2 and "no restriction to complain about" in refused.output
+    neither = CliRunner().invoke(app, ["complaints", "lodge", "--item", "post-3"])
+    assert neither.exit_code == 2 and "--notice" in neither.output
 
 
 def test_the_report_counts_complaints_as_the_database_does(legal: Legal, cli_env: None) -> None:
@@ -169,3 +176,39 @@ def test_the_report_counts_complaints_as_the_database_does(legal: Legal, cli_env
     assert got["by_kind"] == {"complaint": 3}
     assert got["answered_late"] == 0
     assert json.loads(result.output)["reinstatements"] == {"complaint": len(_restores(legal))} == {"complaint": 1}
+
+
+def test_a_notifiers_complaint_about_no_action_is_upheld_and_removes_the_item(legal: Legal) -> None:
+    with legal.db.transaction() as tx:
+        key = tx.keys.create("forum-a", ["check", "report", "appeal", "notice"]).secret
+    headers = {"Authorization": f"Bearer {key}"}
+    notice = legal.client.post(
+        "/v1/notices",
+        headers=headers,
+        json={
+            "notice_type": "terrorist_content",
+            "explanation": "The post recruits for the fictional Crimson Dawn Brigade.",
+            "item": {"id": "post-8", "text": "Meet us at the fictional gate tonight.", "author": "acct-8"},
+            "notifier_name": "Ana Example",
+            "notifier_email": "ana@example.org",
+            "good_faith": True,
+        },
+    ).json()
+    case_id = case_of(legal, "post-8")
+    too_early = _notifier_complains(legal, notice["receipt"])
+    assert too_early.status_code == 409  # nothing decided yet
+    web_decide(legal, "moderator", case_id, "no_violation")
+
+    lodged = _notifier_complains(legal, notice["receipt"])
+
+    assert lodged.status_code == 201, lodged.text
+    assert lodged.json()["decide_by"] is None  # DSA Art 20 only: TCO Art 10 is about removals
+    web_decide(legal, "senior_moderator", case_id, "reverse", note="recruiting after all")
+    with legal.db.snapshot() as tx:
+        removal = tx.session.scalars(select(OutboxRow).where(OutboxRow.action == "remove")).one()
+    assert removal.item_id == "post-8" and removal.payload["complaint"] == lodged.json()["complaint_id"]
+    [statement] = statements(legal, "post-8")  # the removal is explained like any other
+    assert statement.record["source_type"] == "SOURCE_ARTICLE_16" and "and a complaint" in statement.facts
+    assert _notifier_complains(legal, "not-a-receipt").status_code == 404
+    neither = legal.client.post("/v1/complaints", json={}, headers={"Authorization": f"Bearer {legal.platform_key}"})
+    assert neither.status_code == 422 and "notice_receipt" in neither.text

@@ -8,6 +8,7 @@ import json
 
 from sqlalchemy import select
 
+from bastion.legal.reasons import without_identifiers
 from bastion.legal.sor_validator import validate
 from bastion.store.models.core import AuditRow
 from tests.legal.orders_support import (
@@ -124,3 +125,12 @@ def test_a_non_disclosure_decision_holds_the_statement_until_it_lapses(legal: Le
     assert released.told_at == until and released.held_until is None
     assert [a.payload["statement"] for a in _audit(legal, "statement.release")] == [statement.id]
     assert legal.tick(until + minutes(5)).released == 0  # released once
+
+
+def test_identifiers_are_cut_out_of_the_public_records_free_text() -> None:
+    record = {"decision_facts": "Flagged in post-7 by acct-77; see post-70.", "puid": "bastion-x", "category": "C"}
+
+    cleaned = without_identifiers(record, ["post-7", "acct-77", "ab"])
+
+    assert cleaned["decision_facts"] == "Flagged in [withheld] by [withheld]; see post-70."  # whole names only
+    assert cleaned["puid"] == "bastion-x" and record["decision_facts"].startswith("Flagged in post-7")
