@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import numpy as np
 from typer.testing import CliRunner
 
 from bastion.cli import app
-from tests.symbols.conftest import emblem_png, png
+from bastion.cli._context import database, settings
+from bastion.core import Item, Kind, Media
+from bastion.service import Service
+from bastion.symbols.registry import record_opinion
+from tests.symbols.conftest import emblem_png, emblem_scene, png
 
 runner = CliRunner()
 
@@ -72,3 +77,17 @@ def test_a_plain_image_and_a_bad_file_are_refused_clearly(cli_env: Path) -> None
     bad = cli_env / "bad.jsonl"
     bad.write_text('{"label": "x", "references": ["not base64!"]}\n')
     assert "line 1" in _run("symbols", "import", "groups", str(bad), code=2)
+
+
+def test_the_listing_shows_each_symbols_precision_from_reviews(cli_env: Path) -> None:
+    _run("symbols", "create", "groups")
+    _run("symbols", "add", "groups", str(_emblem_file(cli_env)), "--label", "emblem")
+    service = Service.from_settings(settings(), database())
+    for n in range(4):
+        media = Media(base64=base64.b64encode(emblem_scene(seed=n)).decode())
+        service.check([Item(id=f"i-{n}", kind=Kind.IMAGE, media=media)], platform="p")
+    with database().transaction() as tx:
+        for match_id, opinion in [(1, "confirm"), (2, "confirm"), (3, "confirm"), (4, "dispute")]:
+            record_opinion(tx, match_id, opinion, "mod")
+    listed = _run("symbols", "list", "groups")
+    assert "75%" in listed and "3 confirmed, 1 disputed" in listed
