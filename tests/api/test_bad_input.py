@@ -81,6 +81,8 @@ def test_unicode_tricks_do_not_break_checking(client: TestClient) -> None:
     [
         (b'{"id": "x", "text": "x", "m": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
         (b'{"id": "x", "text": "x", "n": ' + b"9" * 5000 + b"}", "too many digits"),
+        # Under the parser's own limit, but deeper than any walk downstream should recurse (once a 500).
+        (b'{"id": "x", "text": "x", "m": ' + b'{"a": ' * 600 + b'"\\ud800"' + b"}" * 600 + b"}", "nested too deeply"),
     ],
 )
 def test_hostile_json_is_a_clear_400(client: TestClient, db: Database, body: bytes, says: str) -> None:
