@@ -17,14 +17,13 @@ nothing is written, and a read-only service never creates a database.
 
 from __future__ import annotations
 
+import asyncio
 import random
-import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
-
-from starlette.concurrency import run_in_threadpool
 
 from bastion.banks.matches import quarantine_overmatching, record_matches
 from bastion.context import AppContext
@@ -39,7 +38,7 @@ from bastion.rules import Policy
 from bastion.rules.alerts import raise_alerts, record_fires
 from bastion.settings import Settings
 from bastion.store.db import Database
-from bastion.store.group_commit import MicroBatcher
+from bastion.store.group_commit import MicroBatcher, lower_thread_priority
 from bastion.store.transaction import Transaction
 
 _ALERT_EVERY = timedelta(minutes=1)
@@ -81,12 +80,14 @@ class Service:
     context: AppContext
     pipeline: Pipeline
     _batcher: MicroBatcher[tuple[Item, str], Verdict] | None = field(default=None, init=False, repr=False)
-    _heavy_slots: threading.BoundedSemaphore = field(init=False, repr=False)
+    _heavy: ThreadPoolExecutor = field(init=False, repr=False)
     _alerts_checked: datetime | None = field(default=None, init=False, repr=False)
     sample_rng: random.Random = field(default_factory=random.Random, repr=False)  # blind samples; seeded in tests
 
     def __post_init__(self) -> None:
-        self._heavy_slots = threading.BoundedSemaphore(self.settings.heavy_check_concurrency)
+        self._heavy = ThreadPoolExecutor(
+            self.settings.heavy_check_concurrency, "bastion-heavy", initializer=lower_thread_priority
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Service:
@@ -131,24 +132,25 @@ class Service:
             self._record(checked, platform, now)
         return done
 
-    async def check_async(self, item: Item, platform: str) -> Verdict:
+    async def check_async(self, item: Item, platform: str, size: int = 0) -> Verdict:
         """Check one item and return once its verdict is committed; never on the event loop.
 
         Ordinary texts join a micro-batch (the requests that arrive together: one pipeline pass, one
-        transaction). Media and long texts take milliseconds to seconds each: they are checked on their own
-        in the thread pool, at most `heavy_check_concurrency` at a time, so they never hold up a batch.
+        transaction). Media, long texts and large requests (`size`, the bytes that carried the item) take
+        milliseconds to seconds each: they are checked on their own, at most `heavy_check_concurrency` at a
+        time and at a lower CPU priority, so they never hold up a batch nor starve ordinary traffic.
         Raises ContentError when the item cannot be checked as sent.
         """
-        if item.media or len(item.text or "") > self.settings.heavy_check_chars:
-            return await run_in_threadpool(self._check_heavy, item, platform)
+        limit = self.settings.heavy_check_chars
+        if item.media or len(item.text or "") > limit or size > limit:
+            return await asyncio.get_running_loop().run_in_executor(self._heavy, self._check_heavy, item, platform)
         if self._batcher is None:
             s = self.settings
             self._batcher = MicroBatcher(self._check_batch, s.check_batch_wait_ms / 1000, s.check_batch_max)
         return await self._batcher.submit((item, platform))
 
     def _check_heavy(self, item: Item, platform: str) -> Verdict:
-        with self._heavy_slots:
-            outcome = self._check_batch([(item, platform)])[0]
+        outcome = self._check_batch([(item, platform)])[0]
         if isinstance(outcome, Exception):
             raise outcome
         return outcome

@@ -14,6 +14,9 @@ is bounded however many clients are waiting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
@@ -72,3 +75,10 @@ class MicroBatcher(Generic[T, R]):
                     done.set_exception(result)
                 else:
                     done.set_result(result)
+
+
+def lower_thread_priority(niceness: int = 10) -> None:
+    """Lower the CPU priority of the calling thread alone (Linux schedules threads as tasks, see
+    setpriority(2)), so that heavy checks yield the CPU to the event loop and the batches of ordinary traffic."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux, or not allowed: the same work, same priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)

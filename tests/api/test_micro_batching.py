@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -172,4 +173,37 @@ def test_an_item_refused_in_a_batch_leaves_the_others_checked(
             ]
 
     assert asyncio.run(scenario()) == [200, 422, 200]
+    assert _items(db) == 2
+
+
+class _WhereRun(_Gate):
+    """Notes the thread each batch runs on, and that thread's CPU priority."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release.set()
+        self.threads: list[tuple[str, int]] = []
+
+    def detect_many(self, contents: Sequence[Content]) -> list[list[Signal]]:
+        thread = threading.current_thread()
+        self.threads.append((thread.name.split("_")[0], os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        return super().detect_many(contents)
+
+
+def test_long_texts_are_checked_apart_at_a_lower_priority(
+    settings: Settings, service: Service, db: Database, api_key: str
+) -> None:
+    where = _WhereRun()
+    service.pipeline.detectors = [*service.pipeline.detectors, where]
+    long_text = "a quiet fictional harbour where nothing happens " * (settings.heavy_check_chars // 40)
+
+    async def scenario() -> list[int]:
+        async with _client(settings, service) as client:
+            headers = {"Authorization": f"Bearer {api_key}"}
+            bodies = [{"id": "short", "text": "hello"}, {"id": "long", "text": long_text}]
+            answers = await asyncio.gather(*(client.post("/v1/check", json=b, headers=headers) for b in bodies))
+            return [answer.status_code for answer in answers]
+
+    assert asyncio.run(scenario()) == [200, 200]
+    assert sorted(where.threads) == [("bastion-batch", os.getpriority(os.PRIO_PROCESS, 0)), ("bastion-heavy", 10)]
     assert _items(db) == 2
