@@ -205,5 +205,6 @@ def test_long_texts_are_checked_apart_at_a_lower_priority(
             return [answer.status_code for answer in answers]
 
     assert asyncio.run(scenario()) == [200, 200]
-    assert sorted(where.threads) == [("bastion-batch", os.getpriority(os.PRIO_PROCESS, 0)), ("bastion-heavy", 10)]
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert sorted(where.threads) == [("bastion-batch", ours), ("bastion-heavy", min(19, ours + 10))]
     assert _items(db) == 2
