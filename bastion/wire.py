@@ -60,6 +60,20 @@ def nesting_depth(value: Any) -> int:
     return deepest
 
 
+def value_count(value: Any) -> int:
+    """How many values (strings, numbers, objects, arrays...) `value` holds, itself included; iterative."""
+    count = 0
+    pending: list[Any] = [value]
+    while pending:
+        current = pending.pop()
+        count += 1
+        if isinstance(current, dict):
+            pending.extend(current.values())
+        elif isinstance(current, list | tuple):
+            pending.extend(current)
+    return count
+
+
 def unpaired_surrogate(value: Any, path: str = "") -> str | None:
     """Where in `value` (strings, dict keys and values, lists, at any depth) an unpaired surrogate sits, if any.
 

@@ -128,3 +128,14 @@ def test_a_reporter_id_must_be_printable(client: TestClient, reporter: str) -> N
 
     assert response.status_code == 422
     assert "reporter" in response.json()["message"]
+
+
+def test_metadata_past_its_size_limit_is_refused(client: TestClient, db: Database) -> None:
+    """Every metadata value is work for every rule and write: a body of 0.96 MB of them held a process for seconds."""
+    body = {"id": "many", "text": "x", "tags": ["t"] * 3000, "metadata": {"more": list(range(3000))}}
+
+    response = client.post("/v1/check", json=body)
+
+    assert response.status_code == 422
+    assert "metadata holds" in response.json()["message"]
+    assert _items(db) == 0
