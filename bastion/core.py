@@ -192,6 +192,9 @@ class Item(BaseModel):
     def _extra_fields_to_metadata(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        held = value_count([data[k] for k in data if k not in cls.FIELDS or k == "metadata"])  # before any work
+        if held > MAX_METADATA_VALUES:
+            raise ValueError(f"metadata holds {held} values; the limit is {MAX_METADATA_VALUES}")
         # A lone surrogate ("\ud800" in JSON, half an emoji where a post was cut) is not Unicode: no
         # database, encoder or rule engine can hold it. Content is repaired (U+FFFD), not refused, so
         # that appending one cannot keep a post from being checked; ids and names are still refused.
@@ -200,9 +203,6 @@ class Item(BaseModel):
             for key, value in data.items()
         }
         extra = {k: v for k, v in data.items() if k not in cls.FIELDS}
-        held = value_count([*extra.values(), data.get("metadata")])
-        if held > MAX_METADATA_VALUES:
-            raise ValueError(f"metadata holds {held} values; the limit is {MAX_METADATA_VALUES}")
         if not extra:
             return data
         known = {k: v for k, v in data.items() if k in cls.FIELDS}

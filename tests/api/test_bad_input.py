@@ -139,3 +139,14 @@ def test_metadata_past_its_size_limit_is_refused(client: TestClient, db: Databas
     assert response.status_code == 422
     assert "metadata holds" in response.json()["message"]
     assert _items(db) == 0
+
+
+def test_a_body_of_more_objects_than_an_item_may_hold_is_refused_unread(client: TestClient, db: Database) -> None:
+    leaf = '{"a": ' * 50 + '"end \\ud83d"' + "}" * 50
+    body = ('{"id": "x", "text": "x", "m": [' + ", ".join([leaf] * 300) + "]}").encode()
+
+    response = client.post("/v1/check", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+    assert "at most 5000 metadata values" in response.json()["message"]
+    assert _items(db) == 0
