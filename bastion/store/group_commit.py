@@ -49,9 +49,6 @@ class MicroBatcher(Generic[T, R]):
             self._runner = loop.create_task(self._run())
         return await done
 
-    def close(self) -> None:
-        self._thread.shutdown(wait=True)
-
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while self._pending:
