@@ -143,7 +143,15 @@ class Media(BaseModel):
     which the reader resolves to bytes before the item reaches the pipeline.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [source], "properties": {source: {"type": "string", "minLength": 1}}}
+                for source in ("base64", "path", "url")
+            ]
+        },
+    )
 
     base64: str | None = None
     path: str | None = None
@@ -171,7 +179,19 @@ class Media(BaseModel):
 class Item(BaseModel):
     """One piece of content. Unknown top-level fields are kept in `metadata`."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # The schema says what the API takes: unknown fields (kept as metadata) and one of text, media or a url.
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=False,
+        json_schema_extra={
+            "additionalProperties": True,
+            "anyOf": [
+                {"required": ["text"], "properties": {"text": {"type": "string"}}},
+                {"required": ["media"], "properties": {"media": {"type": "object"}}},
+                {"required": ["url"], "properties": {"url": {"not": {"type": "null"}}}},
+            ],
+        },
+    )
 
     id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     kind: Kind = Kind.TEXT
