@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bastion.banks.matcher import BankMatcher
+from bastion.media.images import DecodeBudget
 from bastion.settings import Settings
 from bastion.store.db import Database
 from bastion.symbols.index import SymbolIndex
@@ -34,6 +35,7 @@ class AppContext:
     _matcher: BankMatcher | None = field(default=None, init=False, repr=False)
     _models: ServingModels | None = field(default=None, init=False, repr=False)
     _symbols: SymbolIndex | None = field(default=None, init=False, repr=False)
+    _decode_budget: DecodeBudget | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, db: Database | None = None) -> AppContext:
@@ -73,6 +75,12 @@ class AppContext:
         """The live text model of this process (loaded on first use, and again when an admin promotes another):
         the detector and `eval`'s lines share it."""
         return self.text_models().live()
+
+    def decode_budget(self) -> DecodeBudget:
+        """The pixels this process decodes at once, shared by hashing and OCR (`image_decode_budget_pixels`)."""
+        if self._decode_budget is None:
+            self._decode_budget = DecodeBudget(self.settings.image_decode_budget_pixels)
+        return self._decode_budget
 
     def text_models(self) -> ServingModels:
         """The live model and the one in shadow beside it (`bastion.text.serving`)."""

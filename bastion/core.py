@@ -24,10 +24,14 @@ from pydantic import (
     model_validator,
 )
 
-from bastion.wire import without_surrogates
+from bastion.wire import value_count, without_surrogates
 
 MAX_ID_LENGTH = 256
 MAX_LANG_TAG = 16
+# An item's own fields beyond the known ones (kept as metadata, read by rules, stored, audited): far more than
+# any platform's post carries. Every one of them costs work in every rule and write; 0.96 MB of nested
+# objects held a serving process for seconds.
+MAX_METADATA_VALUES = 5_000
 _NAMES = frozenset({"id", "author", "lang", "surface", "kind"})  # refused, not repaired, when not valid Unicode
 
 
@@ -139,7 +143,15 @@ class Media(BaseModel):
     which the reader resolves to bytes before the item reaches the pipeline.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [source], "properties": {source: {"type": "string", "minLength": 1}}}
+                for source in ("base64", "path", "url")
+            ]
+        },
+    )
 
     base64: str | None = None
     path: str | None = None
@@ -176,7 +188,19 @@ def container_problem(raw: Any) -> str | None:
 class Item(BaseModel):
     """One piece of content. Unknown top-level fields are kept in `metadata`."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # The schema says what the API takes: unknown fields (kept as metadata) and one of text, media or a url.
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=False,
+        json_schema_extra={
+            "additionalProperties": True,
+            "anyOf": [
+                {"required": ["text"], "properties": {"text": {"type": "string"}}},
+                {"required": ["media"], "properties": {"media": {"type": "object"}}},
+                {"required": ["url"], "properties": {"url": {"not": {"type": "null"}}}},
+            ],
+        },
+    )
 
     id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     kind: Kind = Kind.TEXT
@@ -197,6 +221,9 @@ class Item(BaseModel):
     def _extra_fields_to_metadata(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        held = value_count([data[k] for k in data if k not in cls.FIELDS or k == "metadata"])  # before any work
+        if held > MAX_METADATA_VALUES:
+            raise ValueError(f"metadata holds {held} values; the limit is {MAX_METADATA_VALUES}")
         # A lone surrogate ("\ud800" in JSON, half an emoji where a post was cut) is not Unicode: no
         # database, encoder or rule engine can hold it. Content is repaired (U+FFFD), not refused, so
         # that appending one cannot keep a post from being checked; ids and names are still refused.

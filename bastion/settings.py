@@ -17,6 +17,18 @@ class Settings(BaseSettings):
     database_url: str | None = None
     max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_text_chars: int = Field(default=100_000, gt=0)
+    # /v1/check micro-batching: how long a request waits for others to share its pipeline pass and transaction,
+    # and the most items in one batch. Media and texts longer than `heavy_check_chars` are checked apart,
+    # at most `heavy_check_concurrency` at a time, so that one of them never holds up a batch.
+    check_batch_wait_ms: float = Field(default=2.0, ge=0)
+    check_batch_max: int = Field(default=256, gt=0)
+    heavy_check_chars: int = Field(default=4_000, gt=0)
+    heavy_check_concurrency: int = Field(default=2, gt=0)
+    # `bastion serve`: the time a client has to send a request's headers, then its body (slow clients get 408),
+    # and how long a stopping server lets requests in flight finish.
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+    shutdown_grace_seconds: int = Field(default=20, gt=0)
 
     policy_dir: Path = _PACKAGE_DATA / "policies"
     term_lists_dir: Path = _PACKAGE_DATA / "termlists"
@@ -27,6 +39,8 @@ class Settings(BaseSettings):
     ocr_languages: str = "eng+ara+fra+rus"
     ocr_timeout: float = Field(default=15.0, gt=0)
     max_image_pixels: int = Field(default=50_000_000, gt=0)
+    # The pixels one process decodes at once (hashing and OCR together): ~10 bytes each are alive meanwhile.
+    image_decode_budget_pixels: int = Field(default=60_000_000, gt=0)
     max_video_seconds: int = Field(default=600, gt=0)
     # Hash matching: PDQ Hamming distance (banks may override), PDQ quality below which a hash is
     # too featureless to match, how often the index looks for new entries, and over-matching quarantine.

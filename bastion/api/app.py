@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from bastion import __version__
-from bastion.api import banks, body_limit, check, docs, errors, notices, orders, review, security_headers, symbols
+from bastion.api import (
+    banks,
+    body_limit,
+    check,
+    docs,
+    errors,
+    notices,
+    openapi,
+    orders,
+    review,
+    security_headers,
+    symbols,
+)
 from bastion.api.auth import KeyCache
+from bastion.api.process_group import die_with_parent
 from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
 from bastion.service import Service
 from bastion.settings import Settings
@@ -30,10 +46,13 @@ from bastion.workers.anchor import audit_anchor_worker
 from bastion.workers.legal import legal_worker
 from bastion.workers.retro import retro_match_worker
 
+log = structlog.get_logger(__name__)
+
 
 def serving_app() -> FastAPI:
     """The app as `bastion serve` runs it in each worker process: configured from the environment, JSON logs."""
     log_as_json_lines()
+    die_with_parent()  # `serve --workers N`: no orphaned worker keeps the port after the parent is killed
     return create_app()
 
 
@@ -46,11 +65,16 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     legal = legal_worker(service.db, settings)  # order clocks, alerts, the preservation purge (TCO Art 3, 6)
     workers = [worker for worker in (retro, delivery, anchor, legal) if worker is not None]
 
+    warmed = threading.Event()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         for worker in workers:
             worker.start()
+        # Off the loop: /healthz answers while models load; /readyz says ready only once they have.
+        warming = asyncio.get_running_loop().run_in_executor(None, _warm_up, service, warmed)
         yield
+        await warming
         for worker in workers:
             worker.stop()
 
@@ -61,13 +85,18 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         lifespan=lifespan,
         docs_url=None,  # docs.install serves /docs from local assets; FastAPI's pages load from a CDN
         redoc_url=None,
+        # FastAPI's OpenTelemetry hooks, unused here, looked up the tracer provider in os.environ on every
+        # request: 5% of a serving process's CPU under load.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.retro, app.state.delivery = retro, delivery
     app.state.settings = settings
+    app.state.warmed = warmed
     app.state.service = service
     app.state.db = service.db
     app.state.keys = KeyCache(service.db)
     errors.install(app)
+    openapi.install(app)
     app.include_router(check.router)
     app.include_router(banks.router)
     app.include_router(symbols.router)
@@ -81,21 +110,38 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.add_middleware(RequestLogMiddleware)  # outermost: refused bodies are logged too
 
     @app.get("/healthz", tags=["ops"], summary="The process is up")
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:  # async: no thread hop for a probe
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], summary="The database answers and detectors are loaded")
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="The database answers and detectors are loaded and warmed",
+        responses={503: {"description": "not ready yet: the database does not answer, or models are loading"}},
+    )
     def readyz(request: Request) -> JSONResponse:
-        ready = request.app.state.db.ping()
+        database = request.app.state.db.ping()
+        warm = request.app.state.warmed.is_set()
+        ready = database and warm
         body = {
             "status": "ready" if ready else "not ready",
-            "database": ready,
+            "database": database,
+            "models": "warm" if warm else "loading",
             "detectors": [d.name for d in request.app.state.service.pipeline.detectors],
             "policy_version": request.app.state.service.pipeline.policy.version,
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 
     return app
+
+
+def _warm_up(service: Service, warmed: threading.Event) -> None:
+    try:
+        service.warm_up()
+    except Exception:  # a process that cannot warm up stays not ready, and says why in its log
+        log.exception("warm-up failed: /readyz stays not ready")
+        return
+    warmed.set()
 
 
 def _install_web(app: FastAPI, settings: Settings) -> None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest
+from bastion.api.params import RowId
 from bastion.banks.entries import (
     BankError,
     NewEntry,
@@ -186,7 +187,7 @@ def entries(name: str, request: Request, platform: BanksRead) -> list[dict[str, 
 
 
 @router.delete("/entries/{entry_id}", summary="Remove an entry")
-def remove(entry_id: int, request: Request, platform: Admin) -> dict[str, Any]:
+def remove(entry_id: RowId, request: Request, platform: Admin) -> dict[str, Any]:
     try:
         with _db(request).transaction() as tx:
             set_entry_state(tx, entry_id, "removed", f"platform:{platform}", platform=platform)
@@ -196,7 +197,7 @@ def remove(entry_id: int, request: Request, platform: Admin) -> dict[str, Any]:
 
 
 @router.post("/entries/{entry_id}/feedback", summary="Confirm or dispute an entry, for its source")
-def feedback(entry_id: int, body: FeedbackIn, request: Request, platform: BanksWrite) -> dict[str, Any]:
+def feedback(entry_id: RowId, body: FeedbackIn, request: Request, platform: BanksWrite) -> dict[str, Any]:
     try:
         with _db(request).transaction() as tx:
             record_feedback(tx, entry_id, body.opinion, f"platform:{platform}", body.note, platform)

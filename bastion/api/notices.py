@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest
+from bastion.api.params import RowId
 from bastion.core import Item, utcnow
 from bastion.legal.notice_status import notice_status
 from bastion.legal.notices import IncompleteNotice, NoticeForm, NoticeRefused, receive_notice
@@ -95,7 +96,7 @@ def post_notice(body: NoticeIn, request: Request, platform: Forwarder) -> Notice
 
 
 @router.get("/v1/notices/{notice_id}", summary="The decision on a notice, to tell its notifier (DSA Art 16(5))")
-def get_notice(notice_id: int, request: Request, platform: Forwarder) -> dict[str, Any]:
+def get_notice(notice_id: RowId, request: Request, platform: Forwarder) -> dict[str, Any]:
     with request.app.state.db.snapshot() as tx:
         notice = tx.notices.get(notice_id)
         if notice is None or notice.platform != platform:  # another platform's notice is as unknown as none

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from bastion.api.auth import require_authority
 from bastion.api.errors import BadRequest
+from bastion.api.params import RowId
 from bastion.core import utcnow
 from bastion.legal.cross_border import scrutiny_deadline
 from bastion.legal.documents import annex_ii
@@ -51,7 +52,7 @@ def submit_order(request: Request, form: OrderForm, authority: Authority) -> JSO
 
 
 @router.get("/v1/orders/{order_id}", summary="An order's state and, once acted on, its Annex II feedback")
-def get_order(request: Request, order_id: int, authority: Authority) -> dict[str, Any]:
+def get_order(request: Request, order_id: RowId, authority: Authority) -> dict[str, Any]:
     with request.app.state.db.snapshot() as tx:
         order = tx.orders.get(order_id)
         if order is None or order.authority_id != authority.id:  # another authority's order does not exist to it

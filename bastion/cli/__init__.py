@@ -46,6 +46,7 @@ def serve(
     import uvicorn
 
     from bastion.api.request_log import serving_banner, uvicorn_log_config
+    from bastion.api.slow_clients import DeadlineProtocol
 
     database()  # migrate once, before workers start
     err.print(serving_banner(host, port, settings().resolved_database_url, workers), highlight=False)
@@ -55,6 +56,8 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        http=DeadlineProtocol,  # a deadline for each request's headers and body (slow clients)
+        timeout_graceful_shutdown=settings().shutdown_grace_seconds,
         log_level="warning",
         log_config=uvicorn_log_config(),
         access_log=False,

@@ -21,6 +21,7 @@ from bastion.banks.matcher import BankMatcher, Match
 from bastion.core import Category, ContentError, Kind, Signal
 from bastion.detectors.base import Content, Detector
 from bastion.media.hashing import MediaHashes, hash_image, hash_video
+from bastion.media.images import SHARED_BUDGET, DecodeBudget
 
 if TYPE_CHECKING:
     from bastion.context import AppContext
@@ -30,16 +31,25 @@ class HashDetector(Detector):
     name = "hashes"
     version = "1"
 
-    def __init__(self, matcher: BankMatcher | None, max_pixels: int, max_video_seconds: int) -> None:
+    def __init__(
+        self,
+        matcher: BankMatcher | None,
+        max_pixels: int,
+        max_video_seconds: int,
+        budget: DecodeBudget = SHARED_BUDGET,
+    ) -> None:
         self.matcher = matcher
         self.max_pixels = max_pixels
         self.max_video_seconds = max_video_seconds
+        self.budget = budget
 
     @classmethod
     def from_context(cls, context: AppContext) -> HashDetector:
         """Matches against the context's one bank index; without a database (a dry run) media is hashed only."""
         settings = context.settings
-        return cls(context.bank_matcher(), settings.max_image_pixels, settings.max_video_seconds)
+        return cls(
+            context.bank_matcher(), settings.max_image_pixels, settings.max_video_seconds, context.decode_budget()
+        )
 
     def applies_to(self, content: Content) -> bool:
         return content.media is not None
@@ -68,7 +78,7 @@ class HashDetector(Detector):
         if content.kind is Kind.VIDEO:
             return hash_video(content.media, self.max_video_seconds)
         try:
-            return hash_image(content.media, self.max_pixels)
+            return hash_image(content.media, self.max_pixels, self.budget)
         except ContentError:
             if content.kind is Kind.IMAGE:
                 raise

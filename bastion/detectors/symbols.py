@@ -8,6 +8,7 @@ itself as news or research, the symbol is reported as that context, never as an 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import cv2
@@ -16,7 +17,7 @@ from PIL import Image
 
 from bastion.core import Category, ContentError, Kind, Signal
 from bastion.detectors.base import Content, Detector
-from bastion.media.images import open_image
+from bastion.media.images import SHARED_BUDGET, DecodeBudget, decoded_image
 from bastion.media.video import keyframes
 from bastion.symbols.context import protected_context
 from bastion.symbols.index import Findings, SymbolIndex
@@ -31,16 +32,23 @@ class SymbolDetector(Detector):
     name = "symbols"
     version = "1"
 
-    def __init__(self, index: SymbolIndex | None, max_pixels: int, max_video_seconds: int) -> None:
+    def __init__(
+        self,
+        index: SymbolIndex | None,
+        max_pixels: int,
+        max_video_seconds: int,
+        budget: DecodeBudget = SHARED_BUDGET,
+    ) -> None:
         self.index = index
         self.max_pixels = max_pixels
         self.max_video_seconds = max_video_seconds
+        self.budget = budget
 
     @classmethod
     def from_context(cls, context: AppContext) -> SymbolDetector:
         """Matches against the context's symbol index; without a database (a dry run on nothing) it finds nothing."""
         s = context.settings
-        return cls(context.symbol_index(), s.max_image_pixels, s.max_video_seconds)
+        return cls(context.symbol_index(), s.max_image_pixels, s.max_video_seconds, context.decode_budget())
 
     def applies_to(self, content: Content) -> bool:
         return content.media is not None and self.index is not None and bool(self.index.symbols())
@@ -56,20 +64,21 @@ class SymbolDetector(Detector):
             return []
         return [self._signal(content, *best)]
 
-    def _images(self, content: Content) -> list[tuple[dict[str, Any], np.ndarray]]:
+    def _images(self, content: Content) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
         """The pixels to search: the image, or the video's key frames. Media that is neither is skipped,
-        unless the item says it is an image or a video (then it is refused, as the hash detector does)."""
+        unless the item says it is an image or a video (then it is refused, as the hash detector does).
+        An image's pixels count against the process's decode budget until its search is done."""
         assert content.media is not None
         if content.kind is Kind.VIDEO:
-            frames = keyframes(content.media, self.max_video_seconds)
-            return [({"frame_at": at, "image_size": list(image.size)}, _pixels(image)) for at, image in frames]
+            for at, image in keyframes(content.media, self.max_video_seconds):
+                yield {"frame_at": at, "image_size": list(image.size)}, _pixels(image)
+            return
         try:
-            image = open_image(content.media, self.max_pixels)
+            with decoded_image(content.media, self.max_pixels, self.budget) as image:
+                yield {"image_size": list(image.size)}, _pixels(image)
         except ContentError:
             if content.kind is Kind.IMAGE:
                 raise
-            return []
-        return [({"image_size": list(image.size)}, _pixels(image))]
 
     def _signal(self, content: Content, findings: Findings, where: dict[str, Any]) -> Signal:
         evidence: dict[str, Any] = dict(where)

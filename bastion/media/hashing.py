@@ -14,7 +14,7 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
-from bastion.media.images import DEFAULT_MAX_PIXELS, open_image
+from bastion.media.images import DEFAULT_MAX_PIXELS, SHARED_BUDGET, DecodeBudget, decoded_image
 from bastion.media.video import VideoFrame, video_frames
 
 PDQ_BITS = 256
@@ -67,8 +67,9 @@ def pdq_of_image(image: Image.Image) -> tuple[str, int]:
     return bits_to_hex(bits), int(quality)
 
 
-def hash_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaHashes:
-    digest, quality = pdq_of_image(open_image(data, max_pixels))
+def hash_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, budget: DecodeBudget = SHARED_BUDGET) -> MediaHashes:
+    with decoded_image(data, max_pixels, budget) as image:
+        digest, quality = pdq_of_image(image)
     return MediaHashes(hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest(), [digest], [quality])
 
 

@@ -17,7 +17,7 @@ from PIL import Image, ImageOps
 
 from bastion.core import Item, Kind
 from bastion.detectors.base import Extractor
-from bastion.media.images import open_image
+from bastion.media.images import SHARED_BUDGET, DecodeBudget, decoded_image
 
 if TYPE_CHECKING:
     from bastion.context import AppContext
@@ -30,25 +30,29 @@ _SMALL_SIDE = 600  # Tesseract reads text of ~30 px height best; small images ar
 class TesseractOcr(Extractor):
     name = "ocr"
 
-    def __init__(self, languages: str, timeout: float, max_pixels: int) -> None:
+    def __init__(self, languages: str, timeout: float, max_pixels: int, budget: DecodeBudget = SHARED_BUDGET) -> None:
         self.languages = languages
         self.timeout = timeout
         self.max_pixels = max_pixels
+        self.budget = budget
 
     @classmethod
     def from_context(cls, context: AppContext) -> TesseractOcr:
         s = context.settings
-        return cls(s.ocr_languages, s.ocr_timeout, s.max_image_pixels)
+        return cls(s.ocr_languages, s.ocr_timeout, s.max_image_pixels, context.decode_budget())
 
     def extract(self, item: Item, media: bytes) -> dict[str, str]:
         if item.kind is not Kind.IMAGE or not _tesseract_available():
             return {}
-        image = _for_ocr(open_image(media, self.max_pixels))
-        try:
-            text = pytesseract.image_to_string(image, lang=self.languages, timeout=self.timeout).strip()
-        except RuntimeError:  # pytesseract's timeout
-            log.warning("ocr timed out", item=item.id, timeout=self.timeout)
-            return {}
+        with decoded_image(media, self.max_pixels, self.budget) as decoded:
+            image = _for_ocr(decoded)
+            try:
+                text = pytesseract.image_to_string(image, lang=self.languages, timeout=self.timeout).strip()
+            except RuntimeError:  # pytesseract's timeout
+                log.warning("ocr timed out", item=item.id, timeout=self.timeout)
+                return {}
+            finally:
+                image.close()
         if sum(char.isalpha() for char in text) < _MIN_LETTERS:
             return {}
         return {"ocr": text}

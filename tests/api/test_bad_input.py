@@ -81,6 +81,8 @@ def test_unicode_tricks_do_not_break_checking(client: TestClient) -> None:
     [
         (b'{"id": "x", "text": "x", "m": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
         (b'{"id": "x", "text": "x", "n": ' + b"9" * 5000 + b"}", "too many digits"),
+        # Under the parser's own limit, but deeper than any walk downstream should recurse (once a 500).
+        (b'{"id": "x", "text": "x", "m": ' + b'{"a": ' * 600 + b'"\\ud800"' + b"}" * 600 + b"}", "nested too deeply"),
     ],
 )
 def test_hostile_json_is_a_clear_400(client: TestClient, db: Database, body: bytes, says: str) -> None:
@@ -126,3 +128,25 @@ def test_a_reporter_id_must_be_printable(client: TestClient, reporter: str) -> N
 
     assert response.status_code == 422
     assert "reporter" in response.json()["message"]
+
+
+def test_metadata_past_its_size_limit_is_refused(client: TestClient, db: Database) -> None:
+    """Every metadata value is work for every rule and write: a body of 0.96 MB of them held a process for seconds."""
+    body = {"id": "many", "text": "x", "tags": ["t"] * 3000, "metadata": {"more": list(range(3000))}}
+
+    response = client.post("/v1/check", json=body)
+
+    assert response.status_code == 422
+    assert "metadata holds" in response.json()["message"]
+    assert _items(db) == 0
+
+
+def test_a_body_of_more_objects_than_an_item_may_hold_is_refused_unread(client: TestClient, db: Database) -> None:
+    leaf = '{"a": ' * 50 + '"end \\ud83d"' + "}" * 50
+    body = ('{"id": "x", "text": "x", "m": [' + ", ".join([leaf] * 300) + "]}").encode()
+
+    response = client.post("/v1/check", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+    assert "at most 5000 metadata values" in response.json()["message"]
+    assert _items(db) == 0

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+import threading
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from bastion.api.app import create_app
+from bastion.service import Service
+from bastion.settings import Settings
 from bastion.store.db import Database
 from bastion.store.models.core import AuditRow, CaseRow, ItemRow, VerdictRow
 
@@ -85,9 +89,32 @@ def test_openapi_and_health(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/v1/check" in schema["paths"]
     assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.app.state.warmed.wait(timeout=120)  # type: ignore[attr-defined]  # models load in the background
     ready = client.get("/readyz")
     assert ready.status_code == 200
+    assert ready.json()["models"] == "warm"
     assert "termlist" in ready.json()["detectors"]
+
+
+def test_not_ready_until_the_models_are_warm(settings: Settings, service: Service, api_key: str) -> None:
+    """The first deep-tier request took 1.9 s while /readyz already said ready."""
+    release = threading.Event()
+    warm_up = service.warm_up
+
+    def slow_warm_up() -> None:
+        release.wait(timeout=30)
+        warm_up()
+
+    service.warm_up = slow_warm_up  # type: ignore[method-assign]
+    with TestClient(create_app(settings, service)) as client:
+        loading = client.get("/readyz")
+        assert client.get("/healthz").status_code == 200
+        release.set()
+        assert client.app.state.warmed.wait(timeout=120)  # type: ignore[attr-defined]
+        ready = client.get("/readyz")
+
+    assert (loading.status_code, loading.json()["models"]) == (503, "loading")
+    assert (ready.status_code, ready.json()["status"]) == (200, "ready")
 
 
 def test_media_base64_round_trips(client: TestClient) -> None:

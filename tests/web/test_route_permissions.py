@@ -187,6 +187,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Ite
     service = Service.from_settings(settings, db)
     site = Site(create_app(settings, service), db, _cases(service, db, _users(db)))
     with TestClient(site.app, follow_redirects=False) as anonymous:
+        assert site.app.state.warmed.wait(timeout=120)  # /readyz is 200 once the models are warm
         site.clients[OUT] = (anonymous, _csrf(anonymous.get("/login").text))
         for role in Role:
             client = TestClient(site.app, follow_redirects=False)

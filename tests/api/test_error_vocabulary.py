@@ -1,0 +1,78 @@
+"""One error vocabulary on every endpoint, and a client that leaves is no error of ours."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bastion.api.app import create_app
+from bastion.service import Service
+from bastion.settings import Settings
+
+_NOT_UTF8 = b'{"id": "x", "text": "caf\xe9"}'
+
+
+def _json_posts(client: TestClient) -> list[str]:
+    """Every POST operation that reads a JSON body, as the schema describes them."""
+    schema = client.get("/openapi.json").json()
+    return sorted(
+        path
+        for path, operations in schema["paths"].items()
+        if "application/json" in (operations.get("post", {}).get("requestBody", {}).get("content") or {})
+        and "{" not in path
+    )
+
+
+def test_invalid_utf8_gets_the_same_answer_everywhere(client: TestClient) -> None:
+    paths = _json_posts(client)
+    assert {"/v1/check", "/v1/reports", "/v1/banks"} <= set(paths)
+
+    answers = {
+        path: client.post(path, content=_NOT_UTF8, headers={"content-type": "application/json"}) for path in paths
+    }
+
+    assert {path: (r.status_code, r.json()["error"]) for path, r in answers.items()} == {
+        path: (400, "invalid_utf8") for path in paths
+    }
+
+
+async def _disconnecting_client(app: Any, api_key: str) -> list[dict[str, Any]]:
+    """Call the app the way a server does when the client goes away before sending its body."""
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/check",
+        "raw_path": b"/v1/check",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"authorization", f"Bearer {api_key}".encode())],
+        "client": ("127.0.0.1", 5555),
+        "server": ("127.0.0.1", 8000),
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+def test_a_client_that_leaves_mid_body_is_not_an_error(
+    settings: Settings, service: Service, api_key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(settings, service)
+
+    sent = asyncio.run(_disconnecting_client(app, api_key))  # once an unhandled ClientDisconnect: a traceback
+
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [499]
+    assert "Traceback" not in caplog.text
