@@ -34,10 +34,19 @@ _WHY = {
     "415": "a content type this operation does not read",
     "422": "the request is well-formed JSON but not a valid one",
 }
-# Operations that answer 409: creating a bank whose name is taken, adding an entry a bank holds already,
-# appealing twice; and those that look up what their body names (404): an appeal's item.
-_CONFLICTS = {("post", "/v1/banks"), ("post", "/v1/banks/{name}/entries"), ("post", "/v1/appeals")}
-_LOOKUPS = {("post", "/v1/appeals")}
+# Operations that answer 409: creating a bank (of hashes or symbols) whose name is taken, adding an entry or a
+# symbol a bank holds already, appealing or complaining twice (or about a notice not decided); and those that
+# look up what their body names (404): an appeal's or a complaint's item, a complaint's notice.
+_CONFLICTS = {
+    ("post", "/v1/banks"),
+    ("post", "/v1/banks/{name}/entries"),
+    ("post", "/v1/appeals"),
+    ("post", "/v1/complaints"),
+    ("post", "/v1/symbols/banks"),
+    ("post", "/v1/symbols/banks/{name}/symbols"),
+    ("post", "/v1/symbols/banks/{name}/import"),
+}
+_LOOKUPS = {("post", "/v1/appeals"), ("post", "/v1/complaints")}
 
 
 def install(app: FastAPI) -> None:

@@ -39,6 +39,8 @@ OPERATIONS: list[tuple[str, str, dict[str, Any] | None, Scope]] = [
     ("POST", "/v1/check", ITEM, Scope.CHECK),
     ("POST", "/v1/reports", {"item": ITEM, "reporter": "r-1", "reason": "terrorism"}, Scope.REPORT),
     ("POST", "/v1/appeals", {"item_id": "scoped-1", "appellant": "u-1", "text": "not mine"}, Scope.APPEAL),
+    ("POST", "/v1/complaints", {"item_id": "scoped-1", "complainant": "u-1", "text": "not mine"}, Scope.APPEAL),
+    ("GET", "/v1/complaints/1", None, Scope.APPEAL),
     ("POST", "/v1/notices", NOTICE, Scope.NOTICE),
     ("GET", "/v1/notices/1", None, Scope.NOTICE),
     ("GET", "/v1/banks", None, Scope.BANKS_READ),
@@ -67,6 +69,7 @@ def _template(path: str) -> str:
         path.replace("/shared/", "/{name}/")
         .replace("/entries/1", "/entries/{entry_id}")
         .replace("/notices/1", "/notices/{notice_id}")
+        .replace("/complaints/1", "/complaints/{complaint_id}")
         .replace("/symbols/1", "/symbols/{symbol_id}")
     )
 
