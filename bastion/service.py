@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
+from bastion.actions.outbox import enqueue_action
 from bastion.banks.matches import quarantine_overmatching, record_matches
 from bastion.context import AppContext
 from bastion.core import Action, ContentError, Item, Verdict, utcnow
@@ -39,6 +40,7 @@ from bastion.rules.alerts import raise_alerts, record_fires
 from bastion.settings import Settings
 from bastion.store.db import Database
 from bastion.store.group_commit import GroupCommitter
+from bastion.store.stream import Receipt
 from bastion.store.transaction import Transaction
 
 _ALERT_EVERY = timedelta(minutes=1)
@@ -54,6 +56,19 @@ class Refusal:
 
 
 Outcome = Verdict | Refusal
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An item taken from the stream, with whose it is and the digest of its content (its redelivery key)."""
+
+    item: Item
+    platform: str
+    digest: str
+
+    @property
+    def receipt(self) -> Receipt:
+        return (self.platform, self.item.id, self.digest)
 
 
 @dataclass(frozen=True)
@@ -111,20 +126,39 @@ class Service:
     def check(self, items: Sequence[Item], platform: str = "local", *, record: bool = True) -> list[Outcome]:
         """A verdict or a refusal for every item, in input order; with `record`, all stored in one transaction."""
         now = utcnow()
+        done = self._decide([(item, platform) for item in items], now)
+        if record:
+            checked = [(item, v) for item, v in zip(items, done, strict=True) if isinstance(v, Verdict)]
+            self._record(checked, platform, now)
+        return done
+
+    def check_deliveries(self, deliveries: Sequence[Delivery]) -> list[Outcome]:
+        """Check a batch taken from the stream and record, in ONE transaction, what no earlier batch recorded.
+
+        Delivery is at-least-once: a message delivered again (same platform, item id and
+        content digest) gets its verdict again but writes nothing, so there is never a second
+        verdict, case, action or audit record. A verdict that is not `allow` also goes to the
+        platform through the action outbox (the webhook), written in the same transaction.
+        """
+        now = utcnow()
+        done = self._decide([(d.item, d.platform) for d in deliveries], now)
+        checked = {d.receipt: (d, v) for d, v in zip(deliveries, done, strict=True) if isinstance(v, Verdict)}
+        entries = [(d.item, v, d.platform) for d, v in checked.values()]
+        self._record_entries(entries, now, claim=list(checked))
+        return done
+
+    def _decide(self, items: Sequence[tuple[Item, str]], now: datetime) -> list[Outcome]:
+        """Prepare every (item, platform), set aside the ones refused, and decide the rest in one batch."""
         prepared: list[Content] = []
         outcomes: list[Outcome | None] = []
-        for item in items:
+        for item, platform in items:
             try:
                 prepared.append(self.pipeline.prepare(item, platform))
                 outcomes.append(None)
             except ContentError as error:
                 outcomes.append(Refusal(item.id, str(error)))
         verdicts = iter(self.pipeline.decide_many(prepared, now))
-        done = [outcome or next(verdicts) for outcome in outcomes]
-        if record:
-            checked = [(item, v) for item, v in zip(items, done, strict=True) if isinstance(v, Verdict)]
-            self._record(checked, platform, now)
-        return done
+        return [outcome or next(verdicts) for outcome in outcomes]
 
     async def check_async(self, item: Item, platform: str) -> Verdict:
         """Check one item on the event loop and return once its verdict is committed (group commit).
@@ -164,19 +198,36 @@ class Service:
         assert filed is not None
         return ReportFiled.of(filed, verdict.model_dump(mode="json"))
 
-    def _record_entries(self, entries: list[tuple[Item, Verdict, str]]) -> None:
-        by_platform: dict[str, list[tuple[Item, Verdict]]] = {}
-        for item, verdict, platform in entries:
-            by_platform.setdefault(platform, []).append((item, verdict))
-        now = utcnow()
+    def _record_entries(
+        self, entries: list[tuple[Item, Verdict, str]], now: datetime | None = None, claim: list[Receipt] | None = None
+    ) -> None:
+        """Record verdicts of several platforms in one transaction; with `claim` (stream receipts, in the
+        order of `entries`), only the entries whose receipt no earlier transaction took."""
+        now = now or utcnow()
         self._preserve_media([(item, verdict) for item, verdict, _ in entries])
-        shadows = {platform: self._shadow(checked) for platform, checked in by_platform.items()}
+        shadows = self._shadows_by_platform(entries)
         with self.db.transaction() as tx:
+            if claim is not None:
+                fresh = tx.stream_receipts.claim(claim, now)
+                entries = [entry for entry, receipt in zip(entries, claim, strict=True) if receipt in fresh]
+            by_platform: dict[str, list[tuple[Item, Verdict]]] = {}
+            for item, verdict, platform in entries:
+                by_platform.setdefault(platform, []).append((item, verdict))
             for platform, checked in by_platform.items():
                 tx.items.record_checked(checked, platform, now)
                 record_matches(tx, checked, platform, now)
-                self._learn(tx, checked, platform, shadows[platform], now)
+                ids = {item.id for item, _ in checked}
+                shadow = [row for row in shadows.get(platform, []) if row[0] in ids]
+                self._learn(tx, checked, platform, shadow, now)
+                if claim is not None:
+                    _send_verdicts(tx, checked, platform, now)
             self._after_write(tx, [verdict for _, verdict, _ in entries], now)
+
+    def _shadows_by_platform(self, entries: list[tuple[Item, Verdict, str]]) -> dict[str, ShadowRows]:
+        by_platform: dict[str, list[tuple[Item, Verdict]]] = {}
+        for item, verdict, platform in entries:
+            by_platform.setdefault(platform, []).append((item, verdict))
+        return {platform: self._shadow(checked) for platform, checked in by_platform.items()}
 
     def _record(
         self,
@@ -229,6 +280,20 @@ class Service:
         for item, verdict in checked:
             if verdict.action is not Action.ALLOW and item.media and item.media.base64:
                 preserve(self.settings.data_dir / "media", item.media.data() or b"")
+
+
+def _send_verdicts(tx: Transaction, checked: list[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
+    """A stream verdict the platform must act on (review or remove) goes out through the webhook outbox too."""
+    for item, verdict in checked:
+        if verdict.action is not Action.ALLOW:
+            details = {
+                "verdict": verdict.action.value,
+                "categories": [c.value for c in verdict.categories],
+                "priority": verdict.priority,
+                "score": verdict.score,
+                "policy_version": verdict.policy_version,
+            }
+            enqueue_action(tx, platform, item.id, "verdict", details, now)
 
 
 def record_policy(tx: Transaction, policy: Policy) -> None:

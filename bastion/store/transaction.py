@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from bastion.store.outbox import OutboxRepository
     from bastion.store.reports import ReportRepository
     from bastion.store.rule_stats import RuleStatsRepository
+    from bastion.store.stream import StreamReceiptRepository
     from bastion.store.text_models import TextModelRepository
     from bastion.store.threats import ThreatRepository
     from bastion.store.transparency import TransparencyRepository
@@ -120,3 +121,7 @@ class Transaction:
     @cached_property
     def text_models(self) -> TextModelRepository:
         return self._repository("text_models", "TextModelRepository")
+
+    @cached_property
+    def stream_receipts(self) -> StreamReceiptRepository:
+        return self._repository("stream", "StreamReceiptRepository")

@@ -6,4 +6,5 @@ from bastion.store.models import learning as learning
 from bastion.store.models import notices as notices
 from bastion.store.models import orders as orders
 from bastion.store.models import review as review
+from bastion.store.models import stream as stream
 from bastion.store.models import threats as threats
