@@ -17,6 +17,7 @@ from bastion.api.auth import KeyCache
 from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
 from bastion.service import Service
 from bastion.settings import Settings
+from bastion.web import dead_letters as dead_letter_pages
 from bastion.web import learning as learning_pages
 from bastion.web import legal as legal_pages
 from bastion.web import orders as order_pages
@@ -109,6 +110,7 @@ def _install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(web.router)
     app.include_router(legal_pages.router)
     app.include_router(learning_pages.router)
+    app.include_router(dead_letter_pages.router)
     app.include_router(order_pages.router)
 
     @app.exception_handler(LoginRequired)

@@ -94,7 +94,8 @@ class Deployment:
     def sql(self, query: str) -> list[tuple[object, ...]]:
         url = self.database_url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(url, autocommit=True) as connection:
-            return list(connection.execute(query))  # type: ignore[arg-type]
+            cursor = connection.execute(query)  # type: ignore[arg-type]
+            return list(cursor) if cursor.description else []
 
     def wait_for(self, condition: Callable[[], bool], seconds: float = 60, what: str = "condition") -> None:
         """Poll until `condition` holds; a deadline, not a sleep, so a fast machine is not slowed down."""
