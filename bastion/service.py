@@ -25,7 +25,6 @@ from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-from bastion.actions.outbox import enqueue_action
 from bastion.banks.matches import quarantine_overmatching, record_matches
 from bastion.context import AppContext
 from bastion.core import Action, ContentError, Item, Verdict, utcnow
@@ -284,16 +283,23 @@ class Service:
 
 def _send_verdicts(tx: Transaction, checked: list[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
     """A stream verdict the platform must act on (review or remove) goes out through the webhook outbox too."""
-    for item, verdict in checked:
-        if verdict.action is not Action.ALLOW:
-            details = {
+    actions = [
+        (
+            platform,
+            item.id,
+            "verdict",
+            {
                 "verdict": verdict.action.value,
                 "categories": [c.value for c in verdict.categories],
                 "priority": verdict.priority,
                 "score": verdict.score,
                 "policy_version": verdict.policy_version,
-            }
-            enqueue_action(tx, platform, item.id, "verdict", details, now)
+            },
+        )
+        for item, verdict in checked
+        if verdict.action is not Action.ALLOW
+    ]
+    tx.outbox.enqueue_many(actions, now)
 
 
 def record_policy(tx: Transaction, policy: Policy) -> None:
