@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from bastion import __version__
-from bastion.api import banks, body_limit, check, docs, errors, notices, orders, review, security_headers
+from bastion.api import banks, body_limit, check, docs, errors, metrics, notices, orders, review, security_headers
 from bastion.api.auth import KeyCache
 from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
 from bastion.service import Service
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.include_router(review.router)
     app.include_router(notices.router)
     app.include_router(orders.router)
+    app.include_router(metrics.router)
     docs.install(app)
     _install_web(app, settings)
     app.add_middleware(body_limit.BodyLimitMiddleware, limit=lambda: app.state.settings.max_body_bytes)

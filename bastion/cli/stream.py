@@ -32,6 +32,9 @@ def register(app: typer.Typer) -> None:
 def worker(
     batch_size: Annotated[int | None, typer.Option(help="items per batch and transaction", min=1)] = None,
     max_in_flight: Annotated[int | None, typer.Option(help="messages held unacknowledged at most", min=1)] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="serve Prometheus metrics on this port (all interfaces)", min=1, max=65535)
+    ] = None,
 ) -> None:
     """Check items from the stream (BASTION_NATS_URL, BASTION_NATS_STREAM) until SIGTERM or Ctrl-C.
 
@@ -42,6 +45,10 @@ def worker(
     from bastion.workers.consumer import StreamWorker
 
     s = settings()
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
     consumer = StreamWorker(service(), batch_size or s.worker_batch_size, max_in_flight or s.worker_max_in_flight)
 
     async def run() -> None:

@@ -27,8 +27,9 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from bastion.core import Verdict
+from bastion.metrics import DEAD_LETTERS, STREAM_DEAD_LETTERED, STREAM_ITEMS_IN, STREAM_PENDING
 from bastion.service import Delivery, Outcome, Refusal, Service
-from bastion.workers.dead_letters import dead_letter
+from bastion.workers.dead_letters import dead_letter, dead_letter_count
 from bastion.workers.stream import (
     MESSAGE_ID_HEADER,
     PLATFORM_HEADER,
@@ -40,6 +41,7 @@ from bastion.workers.stream import (
 )
 
 log = structlog.get_logger(__name__)
+_WATCH_EVERY = 5.0  # seconds between readings of the stream's gauges
 _FETCH_WAIT = 1.0  # seconds a fetch waits for messages: also how soon an idle worker notices SIGTERM
 
 
@@ -87,9 +89,11 @@ class StreamWorker:
                 maxsize=max(1, self.max_in_flight // self.batch_size - 1)
             )
             fetching = asyncio.create_task(self._fetch(sub, ahead))
+            watching = asyncio.create_task(self._watch(js))
             while (batch := await ahead.get()) is not None:
                 await self._handle(nc, js, batch)
             await fetching
+            watching.cancel()
         finally:
             await _close(nc)
         log.info("worker_stopped", **vars(self.counts))
@@ -109,7 +113,19 @@ class StreamWorker:
         finally:
             await ahead.put(None)  # however fetching ends, the checking loop ends after what it was given
 
+    async def _watch(self, js: JetStreamContext) -> None:
+        """Keep the stream's gauges current: items waiting for a worker, and dead letters."""
+        while True:
+            try:
+                consumer = await js.consumer_info(self.names.stream, self.names.durable)
+                STREAM_PENDING.set(consumer.num_pending or 0)
+                DEAD_LETTERS.set(await dead_letter_count(js, self.names))
+            except (nats.errors.Error, TimeoutError) as error:
+                log.warning("stream_watch_failed", error=str(error))
+            await asyncio.sleep(_WATCH_EVERY)
+
     async def _handle(self, nc: Client, js: JetStreamContext, batch: list[Msg]) -> None:
+        STREAM_ITEMS_IN.inc(len(batch))
         messages: list[Msg] = []
         deliveries: list[Delivery] = []
         for msg in batch:
@@ -187,6 +203,7 @@ class StreamWorker:
     async def _dead_letter(self, js: JetStreamContext, msg: Msg, error: str, attempts: int = 1) -> None:
         await dead_letter(js, self.names, msg, error, attempts)
         self.counts.dead_lettered += 1
+        STREAM_DEAD_LETTERED.inc()
         log.warning("dead_lettered", error=error, attempts=attempts)
 
 

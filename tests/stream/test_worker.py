@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import signal
+import socket
 
+import httpx
 import pytest
 
 from tests.stream.conftest import Deployment
@@ -25,7 +27,8 @@ def test_published_items_get_verdicts_cases_actions_and_audit_records(deployment
     published = deployment.publish_rows(ROWS, platform="forum")
     assert published.returncode == 0, published.stderr
     assert "published 3 items" in published.stdout
-    deployment.start_worker()
+    port = _free_port()
+    deployment.start_worker("--metrics-port", str(port))
     deployment.wait_for(lambda: _verdicts(deployment) == 3, what="three verdicts")
     deployment.wait_for(lambda: deployment.stream_state()["unacked"] == 0, what="every message acknowledged")
 
@@ -38,6 +41,15 @@ def test_published_items_get_verdicts_cases_actions_and_audit_records(deployment
     assert audited == [("item:forum/s1",), ("item:forum/s2",), ("item:forum/s3",)]
     state = deployment.stream_state()
     assert (state["items"], state["verdicts"], state["dead_letters"]) == (0, 3, 0)  # taken off, answered, none dead
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    assert "bastion_stream_items_in_total 3.0" in metrics
+    assert 'bastion_verdicts_total{action="review"} 1.0' in metrics
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def test_sigterm_finishes_what_the_worker_holds_before_it_exits(deployment: Deployment) -> None:

@@ -71,6 +71,7 @@ class Probe:
 TABLE: dict[tuple[str, str], list[Probe]] = {
     ("GET", "/healthz"): [Probe("/healthz", EVERYONE)],
     ("GET", "/readyz"): [Probe("/readyz", EVERYONE)],
+    ("GET", "/metrics"): [Probe("/metrics", EVERYONE)],
     ("GET", "/openapi.json"): [Probe("/openapi.json", EVERYONE)],
     ("GET", "/docs"): [Probe("/docs", EVERYONE)],
     ("MOUNT", "/docs/assets"): [Probe("/docs/assets/swagger-ui.css", EVERYONE)],
