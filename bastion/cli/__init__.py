@@ -7,7 +7,21 @@ from typing import Annotated
 
 import typer
 
-from bastion.cli import actions, audit, banks, keys, learning, legal, model, notifiers, report, rules, stream, users
+from bastion.cli import (
+    actions,
+    audit,
+    banks,
+    doctor,
+    keys,
+    learning,
+    legal,
+    model,
+    notifiers,
+    report,
+    rules,
+    stream,
+    users,
+)
 from bastion.cli._context import database, err, settings
 from bastion.cli.scan import scan
 
@@ -63,7 +77,7 @@ def demo(
         serve(host="127.0.0.1", port=port, workers=1)
 
 
-for _module in (model, banks, rules, users, actions, keys, audit, notifiers, report, legal, learning, stream):
+for _module in (model, banks, rules, users, actions, keys, audit, notifiers, report, legal, learning, stream, doctor):
     _module.register(app)
 
 
