@@ -195,9 +195,14 @@ class StreamWorker:
             headers = {PLATFORM_HEADER: platform, MESSAGE_ID_HEADER: f"{platform}/{item_id}/{digest}"}
             await nc.publish(subject, outcome.model_dump_json().encode(), headers=headers)
             done.append(msg)
-        await nc.flush()  # the verdicts reached the server before their items are acknowledged
-        for msg in done:
-            await msg.ack()
+        try:
+            await nc.flush()  # the verdicts reached the server before their items are acknowledged
+            for msg in done:
+                await msg.ack()
+        except (nats.errors.Error, TimeoutError) as error:
+            # NATS went away after the commit: unacknowledged, the messages come back as no-ops (verdicts re-sent).
+            log.warning("ack_failed", error=str(error), items=len(done))
+            return
         self.counts.recorded += len(done)
 
     async def _dead_letter(self, js: JetStreamContext, msg: Msg, error: str, attempts: int = 1) -> None:
