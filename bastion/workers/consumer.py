@@ -137,13 +137,16 @@ class StreamWorker:
         if not messages:
             return
         outcomes = await self._check(messages, deliveries)
+        if outcomes == []:  # handed back unchecked (stopping while the database is away)
+            return
         if outcomes is None:
             await self._one_at_a_time(nc, js, messages, deliveries)
         else:
             await self._finish(nc, js, messages, deliveries, outcomes)
 
     async def _check(self, messages: list[Msg], deliveries: list[Delivery]) -> list[Outcome] | None:
-        """The batch's outcomes once committed; None when it failed with the database reachable."""
+        """The batch's outcomes once committed; None when it failed with the database reachable; [] when handed
+        back because the worker is stopping while the database is away."""
         while True:
             try:
                 return await asyncio.to_thread(self.service.check_deliveries, deliveries)
@@ -152,6 +155,10 @@ class StreamWorker:
                     log.warning("batch_failed", error=str(error), items=len(deliveries))
                     return None
                 log.warning("database_unreachable", error=str(error), waiting=len(deliveries))
+            if self._stopping.is_set():  # told to stop and unable to finish: hand them back for another worker
+                for msg in messages:
+                    await msg.nak()
+                return []
             for msg in messages:  # still ours: keep the server from handing them to another worker meanwhile
                 await msg.in_progress()
             await asyncio.sleep(max(self.service.settings.worker_retry_delay_seconds, 0.1))
