@@ -98,7 +98,7 @@ def test_workers_killed_mid_stream_lose_and_duplicate_nothing(deployment: Deploy
 
 @pytest.mark.slow
 def test_ten_thousand_items_with_workers_killed_mid_stream(deployment: Deployment) -> None:
-    _kill_workers_mid_stream(deployment, count=10_000, kills=4)
+    _kill_workers_mid_stream(deployment, count=10_000, kills=3)
     _assert_exactly_once(deployment, 10_000)
 
 
