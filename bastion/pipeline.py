@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from bastion.context import AppContext
 from bastion.core import ContentError, Item, Kind, Signal, Verdict, tvec_score
 from bastion.detectors.base import Content, Detector, Extractor, TextField
+from bastion.metrics import DETECTOR_SECONDS, ITEMS_CHECKED, VERDICTS
 from bastion.plugins import load_detectors, load_extractors
 from bastion.rules import Policy
 from bastion.text.langid import identify_language
@@ -43,9 +44,15 @@ class Pipeline:
         now = now or datetime.now(UTC)
         found: list[list[Signal]] = [[] for _ in contents]
         for detector in self.detectors:
-            for signals, more in zip(found, detector.detect_many(contents), strict=True):
+            with DETECTOR_SECONDS.labels(detector.name).time():
+                results = detector.detect_many(contents)
+            for signals, more in zip(found, results, strict=True):
                 signals.extend(more)
-        return [self._decide(content, signals, now) for content, signals in zip(contents, found, strict=True)]
+        verdicts = [self._decide(content, signals, now) for content, signals in zip(contents, found, strict=True)]
+        ITEMS_CHECKED.inc(len(verdicts))
+        for verdict in verdicts:
+            VERDICTS.labels(verdict.action.value).inc()
+        return verdicts
 
     def _decide(self, content: Content, signals: list[Signal], now: datetime) -> Verdict:
         decision = self.policy.decide(content.item, signals, content.lang)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from bastion.actions.outbox import enqueue_verdicts
 from bastion.actors.containers import ContainerTexts
 from bastion.actors.policy import ConductPolicy, load_conduct_policy
 from bastion.actors.records import record_actors, watch_conduct
@@ -43,6 +44,7 @@ from bastion.rules.alerts import raise_alerts, record_fires
 from bastion.settings import Settings
 from bastion.store.db import Database
 from bastion.store.group_commit import MicroBatcher, lower_thread_priority
+from bastion.store.stream import Receipt
 from bastion.store.transaction import Transaction
 from bastion.symbols.matches import quarantine_overmatching_symbols, record_symbol_matches
 
@@ -59,6 +61,19 @@ class Refusal:
 
 
 Outcome = Verdict | Refusal
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An item taken from the stream, with whose it is and the digest of its content (its redelivery key)."""
+
+    item: Item
+    platform: str
+    digest: str
+
+    @property
+    def receipt(self) -> Receipt:
+        return (self.platform, self.item.id, self.digest)
 
 
 @dataclass(frozen=True)
@@ -127,20 +142,39 @@ class Service:
     def check(self, items: Sequence[Item], platform: str = "local", *, record: bool = True) -> list[Outcome]:
         """A verdict or a refusal for every item, in input order; with `record`, all stored in one transaction."""
         now = utcnow()
+        done = self._decide([(item, platform) for item in items], now)
+        if record:
+            checked = [(item, v) for item, v in zip(items, done, strict=True) if isinstance(v, Verdict)]
+            self._record(checked, platform, now)
+        return done
+
+    def check_deliveries(self, deliveries: Sequence[Delivery]) -> list[Outcome]:
+        """Check a batch taken from the stream and record, in ONE transaction, what no earlier batch recorded.
+
+        Delivery is at-least-once: a message delivered again (same platform, item id and
+        content digest) gets its verdict again but writes nothing, so there is never a second
+        verdict, case, action or audit record. A verdict that is not `allow` also goes to the
+        platform through the action outbox (the webhook), written in the same transaction.
+        """
+        now = utcnow()
+        done = self._decide([(d.item, d.platform) for d in deliveries], now)
+        checked = {d.receipt: (d, v) for d, v in zip(deliveries, done, strict=True) if isinstance(v, Verdict)}
+        entries = [(d.item, v, d.platform) for d, v in checked.values()]
+        self._record_entries(entries, now, claim=list(checked))
+        return done
+
+    def _decide(self, items: Sequence[tuple[Item, str]], now: datetime) -> list[Outcome]:
+        """Prepare every (item, platform), set aside the ones refused, and decide the rest in one batch."""
         prepared: list[Content] = []
         outcomes: list[Outcome | None] = []
-        for item in items:
+        for item, platform in items:
             try:
                 prepared.append(self.pipeline.prepare(item, platform))
                 outcomes.append(None)
             except ContentError as error:
                 outcomes.append(Refusal(item.id, str(error)))
         verdicts = iter(self.pipeline.decide_many(prepared, now))
-        done = [outcome or next(verdicts) for outcome in outcomes]
-        if record:
-            checked = [(item, v) for item, v in zip(items, done, strict=True) if isinstance(v, Verdict)]
-            self._record(checked, platform, now)
-        return done
+        return [outcome or next(verdicts) for outcome in outcomes]
 
     async def check_async(self, item: Item, platform: str, size: int = 0) -> Verdict:
         """Check one item and return once its verdict is committed; never on the event loop.
@@ -168,21 +202,12 @@ class Service:
     def _check_batch(self, entries: list[tuple[Item, str]]) -> list[Verdict | Exception]:
         """One pipeline pass and one transaction for the items of several requests (and platforms)."""
         now = utcnow()
-        prepared: list[Content] = []
-        outcomes: list[Verdict | Exception | None] = []
-        for item, platform in entries:
-            try:
-                prepared.append(self.pipeline.prepare(item, platform))
-                outcomes.append(None)
-            except ContentError as error:
-                outcomes.append(error)
-        verdicts = iter(self.pipeline.decide_many(prepared, now))
-        done = [outcome or next(verdicts) for outcome in outcomes]
+        done = self._decide(entries, now)
         pairs = zip(entries, done, strict=True)
         checked = [(item, verdict, platform) for (item, platform), verdict in pairs if isinstance(verdict, Verdict)]
         if checked:
-            self._record_entries(checked)
-        return done
+            self._record_entries(checked, now)
+        return [v if isinstance(v, Verdict) else ContentError(v.problem) for v in done]
 
     def warm_up(self) -> None:
         """Run fictional items through every detector once, recording nothing, so that the first real request
@@ -216,25 +241,43 @@ class Service:
         assert filed is not None
         return ReportFiled.of(filed, verdict.model_dump(mode="json"))
 
-    def _record_entries(self, entries: list[tuple[Item, Verdict, str]]) -> None:
-        by_platform: dict[str, list[tuple[Item, Verdict]]] = {}
-        for item, verdict, platform in entries:
-            by_platform.setdefault(platform, []).append((item, verdict))
-        now = utcnow()
+    def _record_entries(
+        self, entries: list[tuple[Item, Verdict, str]], now: datetime | None = None, claim: list[Receipt] | None = None
+    ) -> None:
+        """Record verdicts of several platforms in one transaction; with `claim` (stream receipts, in the
+        order of `entries`), only the entries whose receipt no earlier transaction took."""
+        now = now or utcnow()
         self._preserve_media([(item, verdict) for item, verdict, _ in entries])
-        shadows = {platform: self._shadow(checked) for platform, checked in by_platform.items()}
-        containers = {
-            platform: self._check_containers(checked, platform, now) for platform, checked in by_platform.items()
-        }
+        shadows = self._shadows_by_platform(entries)
+        containers = self._containers_by_platform(entries, now)
         with self.db.transaction() as tx:
+            if claim is not None:
+                fresh = tx.stream_receipts.claim(claim, now)
+                entries = [entry for entry, receipt in zip(entries, claim, strict=True) if receipt in fresh]
+            by_platform: dict[str, list[tuple[Item, Verdict]]] = {}
+            for item, verdict, platform in entries:
+                by_platform.setdefault(platform, []).append((item, verdict))
             for platform, checked in by_platform.items():
                 tx.items.record_checked(checked, platform, now)
                 state_automatic_removals(tx, checked, platform, now)
-                self._record_conduct(tx, checked, platform, containers[platform], now)
+                self._record_conduct(tx, checked, platform, containers.get(platform, []), now)
                 record_matches(tx, checked, platform, now)
                 record_symbol_matches(tx, checked, platform, now)
-                self._learn(tx, checked, platform, shadows[platform], now)
+                ids = {item.id for item, _ in checked}
+                shadow = [row for row in shadows.get(platform, []) if row[0] in ids]
+                self._learn(tx, checked, platform, shadow, now)
+                if claim is not None:
+                    enqueue_verdicts(tx, checked, platform, now)
             self._after_write(tx, [verdict for _, verdict, _ in entries], now)
+
+    def _shadows_by_platform(self, entries: list[tuple[Item, Verdict, str]]) -> dict[str, ShadowRows]:
+        return {platform: self._shadow(checked) for platform, checked in _by_platform(entries).items()}
+
+    def _containers_by_platform(
+        self, entries: list[tuple[Item, Verdict, str]], now: datetime
+    ) -> dict[str, list[Verdict]]:
+        by_platform = _by_platform(entries).items()
+        return {platform: self._check_containers(checked, platform, now) for platform, checked in by_platform}
 
     def _record(
         self,
@@ -332,3 +375,10 @@ def record_policy(tx: Transaction, policy: Policy) -> None:
         for r in policy.rules
     ]
     tx.audit.append(action="policy.activate", subject=subject, actor="system", payload={"rules": rules})
+
+
+def _by_platform(entries: list[tuple[Item, Verdict, str]]) -> dict[str, list[tuple[Item, Verdict]]]:
+    by_platform: dict[str, list[tuple[Item, Verdict]]] = {}
+    for item, verdict, platform in entries:
+        by_platform.setdefault(platform, []).append((item, verdict))
+    return by_platform

@@ -117,6 +117,18 @@ class Settings(BaseSettings):
     # Detector entry-point names to run; empty means every installed detector.
     detectors: list[str] = Field(default_factory=list)
 
+    # The stream (NATS JetStream): where `bastion worker` takes items and `bastion publish` puts them. The stream
+    # name prefixes every stream, subject and consumer, so deployments and test runs can share one server.
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_stream: str = Field(default="BASTION", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    # A worker takes up to `batch_size` items at a time (one transaction each) and holds at most `max_in_flight`
+    # unacknowledged; a message that fails `max_deliveries` times goes to the dead-letter stream.
+    worker_batch_size: int = Field(default=256, gt=0, le=4096)
+    worker_max_in_flight: int = Field(default=1024, gt=0)
+    worker_max_deliveries: int = Field(default=5, gt=0)
+    worker_ack_wait_seconds: float = Field(default=60.0, gt=0)
+    worker_retry_delay_seconds: float = Field(default=2.0, ge=0)
+
     # Rule firing alerts: a rule firing more than `factor` times its usual rate.
     rule_alert_factor: float = 5.0
     rule_alert_min_fires: int = 20

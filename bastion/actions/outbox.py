@@ -7,11 +7,13 @@ id as `delivery`, for the platform to drop duplicates).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from bastion.actions.base import ActionTarget, PlatformAction
+from bastion.core import Action, Item, Verdict
 from bastion.store.db import Database
 from bastion.store.models.review import OutboxRow
 from bastion.store.transaction import Transaction
@@ -26,6 +28,27 @@ def enqueue_action(
     """Keep an action on the platform's item in the caller's transaction: it is sent only if the decision commits."""
     return tx.outbox.enqueue(platform, item_id, action, details, now)
 
+
+
+def enqueue_verdicts(tx: Transaction, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
+    """A stream verdict the platform must act on (review or remove) goes out through the webhook outbox too."""
+    actions = [
+        (
+            platform,
+            item.id,
+            "verdict",
+            {
+                "verdict": verdict.action.value,
+                "categories": [c.value for c in verdict.categories],
+                "priority": verdict.priority,
+                "score": verdict.score,
+                "policy_version": verdict.policy_version,
+            },
+        )
+        for item, verdict in checked
+        if verdict.action is not Action.ALLOW
+    ]
+    tx.outbox.enqueue_many(actions, now)
 
 @dataclass(frozen=True)
 class DeliveryReport:

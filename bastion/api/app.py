@@ -21,6 +21,7 @@ from bastion.api import (
     check,
     docs,
     errors,
+    metrics,
     notices,
     openapi,
     orders,
@@ -34,6 +35,7 @@ from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.web import actors as actor_pages
+from bastion.web import dead_letters as dead_letter_pages
 from bastion.web import learning as learning_pages
 from bastion.web import legal as legal_pages
 from bastion.web import orders as order_pages
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.include_router(review.router)
     app.include_router(notices.router)
     app.include_router(orders.router)
+    app.include_router(metrics.router)
     docs.install(app)
     _install_web(app, settings)
     app.add_middleware(body_limit.BodyLimitMiddleware, limit=lambda: app.state.settings.max_body_bytes)
@@ -159,6 +162,7 @@ def _install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(legal_pages.router)
     app.include_router(learning_pages.router)
     app.include_router(actor_pages.router)
+    app.include_router(dead_letter_pages.router)
     app.include_router(order_pages.router)
     app.include_router(symbol_pages.router)
 

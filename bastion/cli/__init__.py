@@ -13,6 +13,7 @@ from bastion.cli import (
     banks,
     complaints,
     conduct,
+    doctor,
     keys,
     learning,
     legal,
@@ -21,6 +22,7 @@ from bastion.cli import (
     report,
     rules,
     sor,
+    stream,
     users,
 )
 from bastion.cli import symbols as symbols_cli
@@ -82,7 +84,22 @@ def demo(
         serve(host="127.0.0.1", port=port, workers=1)
 
 
-for _module in (model, banks, rules, users, actions, keys, audit, notifiers, report, legal, learning, conduct):
+for _module in (
+    model,
+    banks,
+    rules,
+    users,
+    actions,
+    keys,
+    audit,
+    notifiers,
+    report,
+    legal,
+    learning,
+    conduct,
+    stream,
+    doctor,
+):
     _module.register(app)
 sor.register(app)
 complaints.register(app)

@@ -49,6 +49,7 @@ class Permission(StrEnum):
     MANAGE_ORDERS = "manage_orders"  # record removal orders and work their clocks (TCO Art 3-4)
     OPEN_PRESERVED = "open_preserved"  # open material preserved under TCO Art 6
     MANAGE_MODELS = "manage_models"  # shadow, promote and roll back text models (admins only)
+    MANAGE_STREAM = "manage_stream"  # see and replay the stream's dead letters (admins only)
 
 
 _ALL = frozenset(Permission)

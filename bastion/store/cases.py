@@ -12,9 +12,10 @@ from collections.abc import Generator, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bastion.core import CaseState
 from bastion.store.banks import qualified_name
 from bastion.store.case_view import CaseView, build_case_view, case_item
 from bastion.store.models.banks import BankRow
@@ -30,6 +31,12 @@ class CaseRepository:
 
     def get(self, case_id: int) -> CaseRow | None:
         return self._session.get(CaseRow, case_id)
+
+    def earliest_open_deadline(self) -> datetime | None:
+        """The nearest deadline (a removal order's clock) among cases nobody has decided yet."""
+        undecided = CaseRow.state.in_([CaseState.OPEN.value, CaseState.ASSIGNED.value, CaseState.APPEALED.value])
+        found: datetime | None = self._session.scalar(select(func.min(CaseRow.deadline)).where(undecided))
+        return found
 
     def for_item(self, platform: str, item_id: str) -> CaseRow | None:
         """The case of the platform's item of that id (there is at most one)."""

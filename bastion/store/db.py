@@ -113,6 +113,16 @@ class Database:
                 if raw is not None:
                     raw.execute("PRAGMA foreign_keys=ON")
 
+    def migration_state(self) -> tuple[set[str], set[str]]:
+        """(the revisions this database is at, the newest revisions this release has): equal when up to date."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        script = ScriptDirectory.from_config(alembic_config(self.engine.url.render_as_string(hide_password=False)))
+        with self.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        return current, set(script.get_heads())
+
     def ping(self) -> bool:
         try:
             with self.engine.connect() as connection:

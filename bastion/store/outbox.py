@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bastion.store.models.review import OutboxRow
@@ -24,6 +24,23 @@ class OutboxRepository:
         self._session.add(row)
         self._session.flush()
         return row
+
+    def enqueue_many(self, actions: list[tuple[str, str, str, dict[str, Any]]], now: datetime) -> None:
+        """Keep many (platform, item id, action, details), due at once, in one statement (a stream batch's verdicts)."""
+        if actions:
+            rows = [
+                {
+                    "platform": platform,
+                    "item_id": item_id,
+                    "action": action,
+                    "payload": details,
+                    "created_at": now,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                }
+                for platform, item_id, action, details in actions
+            ]
+            self._session.execute(insert(OutboxRow), rows)
 
     def due(self, now: datetime, limit: int) -> list[int]:
         """Ids of undelivered actions whose next attempt is due, oldest first."""

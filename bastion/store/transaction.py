@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from bastion.store.reports import ReportRepository
     from bastion.store.rule_stats import RuleStatsRepository
     from bastion.store.statements import StatementRepository
+    from bastion.store.stream import StreamReceiptRepository
     from bastion.store.symbols import SymbolRepository
     from bastion.store.text_models import TextModelRepository
     from bastion.store.threats import ThreatRepository
@@ -140,3 +141,7 @@ class Transaction:
     @cached_property
     def symbols(self) -> SymbolRepository:
         return self._repository("symbols", "SymbolRepository")
+
+    @cached_property
+    def stream_receipts(self) -> StreamReceiptRepository:
+        return self._repository("stream", "StreamReceiptRepository")

@@ -71,6 +71,7 @@ class Probe:
 TABLE: dict[tuple[str, str], list[Probe]] = {
     ("GET", "/healthz"): [Probe("/healthz", EVERYONE)],
     ("GET", "/readyz"): [Probe("/readyz", EVERYONE)],
+    ("GET", "/metrics"): [Probe("/metrics", EVERYONE)],
     ("GET", "/openapi.json"): [Probe("/openapi.json", EVERYONE)],
     ("GET", "/docs"): [Probe("/docs", EVERYONE)],
     ("MOUNT", "/docs/assets"): [Probe("/docs/assets/swagger-ui.css", EVERYONE)],
@@ -116,6 +117,8 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("POST", "/admin/models/{version}/shadow"): [Probe("/admin/models/no-such-model/shadow", ADMIN_ONLY)],
     ("POST", "/admin/models/{version}/promote"): [Probe("/admin/models/no-such-model/promote", ADMIN_ONLY)],
     ("POST", "/admin/models/rollback"): [Probe("/admin/models/rollback", ADMIN_ONLY)],
+    ("GET", "/admin/dead-letters"): [Probe("/admin/dead-letters", outcomes(OK, NO, NO, NO, NO, IN))],
+    ("POST", "/admin/dead-letters/{seq}/replay"): [Probe("/admin/dead-letters/999999/replay", ADMIN_ONLY)],
     ("POST", "/admin/users"): [Probe("/admin/users", ADMIN_ONLY, {"password": "long-enough-1", "role": "admin"})],
     ("POST", "/admin/users/{username}/active"): [Probe("/admin/users/target/active", ADMIN_ONLY, {"active": "true"})],
     ("POST", "/admin/users/{username}/role"): [Probe("/admin/users/target/role", ADMIN_ONLY, {"role": "moderator"})],

@@ -8,5 +8,6 @@ from bastion.store.models import notices as notices
 from bastion.store.models import orders as orders
 from bastion.store.models import review as review
 from bastion.store.models import statements as statements
+from bastion.store.models import stream as stream
 from bastion.store.models import symbols as symbols
 from bastion.store.models import threats as threats

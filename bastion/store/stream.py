@@ -1,0 +1,39 @@
+"""Stream receipts: which (platform, item id, content digest) a stream worker has already recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bastion.store.dialect import name_of, upsert_insert
+from bastion.store.models.stream import StreamReceiptRow
+
+Receipt = tuple[str, str, str]  # (platform, item id, content digest)
+
+
+class StreamReceiptRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def claim(self, receipts: Sequence[Receipt], now: datetime) -> set[Receipt]:
+        """Take these receipts in the caller's transaction; returns the ones no earlier transaction took.
+
+        Rows go in key order, so two workers claiming overlapping batches lock them in
+        the same order. On PostgreSQL a receipt another open transaction holds makes
+        this one wait for it: once that commits, the receipt is not new here.
+        """
+        if not receipts:
+            return set()
+        rows = [
+            {"platform": platform, "item_id": item_id, "digest": digest, "recorded_at": now}
+            for platform, item_id, digest in sorted(set(receipts))
+        ]
+        statement = (
+            upsert_insert(name_of(self._session))(StreamReceiptRow)
+            .on_conflict_do_nothing()
+            .returning(StreamReceiptRow.platform, StreamReceiptRow.item_id, StreamReceiptRow.digest)
+        )
+        taken = self._session.execute(statement, rows)
+        return {(row.platform, row.item_id, row.digest) for row in taken}

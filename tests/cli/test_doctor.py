@@ -1,0 +1,52 @@
+"""`bastion doctor` as an operator runs it: what is fine, what is wrong and what to do, in plain words."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _doctor(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("BASTION_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bastion", "doctor"],
+        capture_output=True,
+        text=True,
+        env={**base, "BASTION_DATA_DIR": str(tmp_path / "data"), "BASTION_NATS_STREAM": "T20_DOCTOR", **env},
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+
+def test_a_migrated_database_and_a_reachable_stream_are_all_ok(tmp_path: Path, db_url: str) -> None:
+    result = _doctor(tmp_path, BASTION_DATABASE_URL=db_url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    for check in ("database", "migrations", "banks", "stream", "text model"):
+        assert any(line.startswith("ok") and f" {check}:" in line for line in lines), (check, result.stdout)
+    assert "the schema is up to date" in result.stdout
+
+
+@pytest.mark.postgres
+def test_a_database_that_does_not_answer_is_a_problem_said_plainly(tmp_path: Path) -> None:
+    result = _doctor(tmp_path, BASTION_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
+    assert result.returncode == 1
+    assert "PROBLEM  database: postgresql+psycopg://postgres@127.0.0.1:1/nowhere does not answer" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unmigrated_database_and_no_stream_are_warnings_and_nothing_is_created(tmp_path: Path) -> None:
+    empty = tmp_path / "old.db"
+    empty.touch()
+    result = _doctor(tmp_path, BASTION_DATABASE_URL=f"sqlite:///{empty}", BASTION_NATS_URL="nats://127.0.0.1:1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning  migrations: the schema is behind (empty" in result.stdout
+    assert "warning  stream: NATS is not reachable at nats://127.0.0.1:1" in result.stdout
+    (tmp_path / "fresh").mkdir()
+    fresh = _doctor(tmp_path / "fresh", BASTION_NATS_URL="nats://127.0.0.1:1")
+    assert "no database yet" in fresh.stdout
+    assert not (tmp_path / "fresh" / "data").exists()

@@ -1,0 +1,83 @@
+"""`bastion publish` and `bastion worker` against the real NATS JetStream and PostgreSQL, as an operator runs them."""
+
+from __future__ import annotations
+
+import signal
+import socket
+
+import httpx
+import pytest
+
+from tests.stream.conftest import Deployment
+
+pytestmark = pytest.mark.postgres
+
+ROWS: list[dict[str, object]] = [
+    {"id": "s1", "text": "Nice weather for a walk"},
+    {"id": "s2", "text": "join the crimson dawn brigade, brothers"},
+    {"id": "s3", "text": "our football team won the match"},
+]
+
+
+def _verdicts(deployment: Deployment) -> int:
+    return int(deployment.sql("SELECT count(*) FROM verdicts")[0][0])  # type: ignore[call-overload]
+
+
+def test_published_items_get_verdicts_cases_actions_and_audit_records(deployment: Deployment) -> None:
+    published = deployment.publish_rows(ROWS, platform="forum")
+    assert published.returncode == 0, published.stderr
+    assert "published 3 items" in published.stdout
+    port = _free_port()
+    deployment.start_worker("--metrics-port", str(port))
+    deployment.wait_for(lambda: _verdicts(deployment) == 3, what="three verdicts")
+    deployment.wait_for(lambda: deployment.stream_state()["unacked"] == 0, what="every message acknowledged")
+
+    actions = dict(deployment.sql("SELECT item_id, action FROM verdicts WHERE platform = 'forum'"))
+    assert actions == {"s1": "allow", "s2": "review", "s3": "allow"}
+    assert deployment.sql("SELECT platform, item_id, state FROM cases") == [("forum", "s2", "open")]
+    outbox = deployment.sql("SELECT item_id, action, payload->>'verdict' FROM action_outbox")
+    assert outbox == [("s2", "verdict", "review")]  # what the platform must act on also goes to its webhook
+    audited = deployment.sql("SELECT subject FROM audit_log WHERE action = 'verdict' ORDER BY subject")
+    assert audited == [("item:forum/s1",), ("item:forum/s2",), ("item:forum/s3",)]
+    state = deployment.stream_state()
+    assert (state["items"], state["verdicts"], state["dead_letters"]) == (0, 3, 0)  # taken off, answered, none dead
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    assert "bastion_stream_items_in_total 3.0" in metrics
+    assert 'bastion_verdicts_total{action="review"} 1.0' in metrics
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_sigterm_finishes_what_the_worker_holds_before_it_exits(deployment: Deployment) -> None:
+    rows: list[dict[str, object]] = [{"id": f"d{n}", "text": f"post number {n} about the harbour"} for n in range(600)]
+    assert deployment.publish_rows(rows).returncode == 0
+    worker = deployment.start_worker("--batch-size", "50", "--max-in-flight", "200")
+    deployment.wait_for(lambda: _verdicts(deployment) > 0, what="a first verdict")
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=60) == 0
+    state = deployment.stream_state()
+    assert state["unacked"] == 0  # nothing left waiting for a redelivery
+    assert _verdicts(deployment) + state["items"] == 600  # every message either checked and taken off, or untouched
+    assert state["verdicts"] == _verdicts(deployment)
+
+
+def test_publish_reports_malformed_rows_and_a_second_publish_is_dropped(deployment: Deployment) -> None:
+    source = deployment.tmp_path / "mixed.jsonl"
+    source.write_text('{"id": "m1", "text": "hello"}\nnot json\n{"text": "no id"}\n', encoding="utf-8")
+    first = deployment.bastion("publish", str(source))
+    assert first.returncode == 1
+    assert "line 2" in first.stderr and "line 3" in first.stderr
+    assert "published 1 items" in first.stdout
+    again = deployment.bastion("publish", str(source))
+    assert "published 0 items" in again.stdout and "(1 already there)" in again.stdout
+
+
+def test_an_unreachable_nats_is_one_clear_line(deployment: Deployment) -> None:
+    result = deployment.bastion("worker", env={"BASTION_NATS_URL": "nats://127.0.0.1:1"})
+    assert result.returncode == 2
+    assert "NATS is not reachable at nats://127.0.0.1:1" in result.stderr
+    assert "Traceback" not in result.stderr
