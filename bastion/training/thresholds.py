@@ -24,6 +24,9 @@ PROTECTED_CONTEXTS = ("news", "counter_speech", "religious")  # each held to TAR
 # attacks or are the group's own releases, TVEC by its definition, and those eight alone held Arabic's line at
 # 0.886, where ordinary Arabic (`alfifi-negative`) had no false positive left and TVEC recall was 0.57. English
 # keeps its own such rows: its line is the reference for every language, and its hard negatives need them.
+# Only the shipped lines (`draw_lines`) leave them out: the deep tier's share is chosen before, on every person's
+# label, because with Arabic's 392 positives caught lower the pooled recall picks another blend for every
+# language (0.25: English's line fell from 0.333 to 0.194 and three counter-speech probes were flagged).
 NOT_DRAWING_OWN_LINE = {"ar": frozenset({"fifthtribe-annotated"})}
 
 
@@ -40,7 +43,12 @@ def threshold_for_fpr(p_tvec: np.ndarray, negative: np.ndarray, target: float = 
     return float(min(1.0, scores[allowed] + 1e-6)) if len(scores) > allowed else 0.5
 
 
-def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus, among: np.ndarray | None = None) -> dict[str, float]:
+def thresholds_by_language(
+    p_tvec: np.ndarray,
+    corpus: Corpus,
+    among: np.ndarray | None = None,
+    own_line_without: dict[str, frozenset[str]] | None = None,
+) -> dict[str, float]:
     """At most 1% false positives in every language with enough negatives to tell, overall and on each
     protected context (news, counter-speech, religious) with enough rows of its own.
 
@@ -51,13 +59,16 @@ def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus, among: np.ndarray
     lower one would put a language's speakers under more scrutiny than the
     reference's (dev's French negatives, all from one counter-speech
     collection, asked for 0.005 against English's 0.1). The reference also
-    serves every other language ("*"). `among` limits the rows drawn on.
+    serves every other language ("*"). `among` limits the rows drawn on; `own_line_without` names, per
+    language, sources whose negatives do not draw its own line (`NOT_DRAWING_OWN_LINE`).
     """
     negative = corpus.negatives if among is None else corpus.negatives & among
     own = {
         lang: rows
         for lang in sorted(set(corpus.langs))
-        if lang != "und" and (rows := _drawing_own_line(negative, corpus, lang)).sum() >= MIN_NEGATIVES_FOR_THRESHOLD
+        if lang != "und"
+        and (rows := _drawing_own_line(negative, corpus, lang, own_line_without or {})).sum()
+        >= MIN_NEGATIVES_FOR_THRESHOLD
     }
     if not own:
         return {"*": _threshold_within(p_tvec, negative, corpus)}
@@ -67,10 +78,12 @@ def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus, among: np.ndarray
     return lines | script_lines(lines)
 
 
-def _drawing_own_line(negative: np.ndarray, corpus: Corpus, lang: str) -> np.ndarray:
-    """The language's negatives that draw its own line (`NOT_DRAWING_OWN_LINE`)."""
+def _drawing_own_line(
+    negative: np.ndarray, corpus: Corpus, lang: str, without: dict[str, frozenset[str]]
+) -> np.ndarray:
+    """The language's negatives that draw its own line."""
     rows = negative & (corpus.langs == lang)
-    left_out = NOT_DRAWING_OWN_LINE.get(lang)
+    left_out = without.get(lang)
     return rows & ~np.isin(corpus.sources, sorted(left_out)) if left_out else rows
 
 
@@ -117,10 +130,10 @@ def draw_lines(
     """The cascade's thresholds for the languages it judges, and the deep tier's route for the rest."""
     combined = cascade(predictions.fast, predictions.deep, deep_from, deep_weight)
     if deep_weight == 0 or not languages:
-        return thresholds_by_language(combined, corpus), None
+        return thresholds_by_language(combined, corpus, own_line_without=NOT_DRAWING_OWN_LINE), None
     routed = np.isin(corpus.langs, sorted(languages))
     route = DeepRoute(languages, route_thresholds(predictions.deep, corpus, languages))
-    return thresholds_by_language(combined, corpus, ~routed), route
+    return thresholds_by_language(combined, corpus, ~routed, NOT_DRAWING_OWN_LINE), route
 
 
 def shipped_scores(

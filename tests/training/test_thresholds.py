@@ -6,7 +6,12 @@ import numpy as np
 
 from bastion.text.model import LABELS, DeepRoute, TextModel, line_for, line_key
 from bastion.training.corpus import Corpus
-from bastion.training.thresholds import route_languages, route_thresholds, thresholds_by_language
+from bastion.training.thresholds import (
+    NOT_DRAWING_OWN_LINE,
+    route_languages,
+    route_thresholds,
+    thresholds_by_language,
+)
 from bastion.training.train import model_version
 
 
@@ -131,8 +136,9 @@ def test_arabic_supporters_posts_labelled_by_topic_do_not_draw_arabic_s_own_line
     )
     corpus = _corpus(langs, sources, ["benign"] * 720)
 
-    thresholds = thresholds_by_language(scores, corpus)
+    thresholds = thresholds_by_language(scores, corpus, own_line_without=NOT_DRAWING_OWN_LINE)
 
+    assert thresholds_by_language(scores, corpus)["ar"] > 0.95  # every person's label, as the deep share is chosen
     assert thresholds["en"] > 0.35  # 10 of 410 English negatives at 0.35: over 1%, so they set English's line
     assert 0.69 < thresholds["ar"] < 0.7  # the 1% line on ordinary Arabic, not the supporters' posts' 0.95
     assert thresholds["*Arab"] == thresholds["ar"]
