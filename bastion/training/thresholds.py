@@ -18,6 +18,16 @@ DEEP_RECALL = 0.99  # share of judged TVEC the cascade must hand to the deep tie
 MIN_NEGATIVES_FOR_THRESHOLD = 200
 MIN_TAUGHT_TVEC = 30  # judged TVEC rows in a language before the fast tier's score in it means anything
 PROTECTED_CONTEXTS = ("news", "counter_speech", "religious")  # each held to TARGET_FPR on its own
+# Negatives that do not draw their language's own line (they still draw the reference line, and every figure
+# counts them). Dev's 42 Arabic rows from `fifthtribe-annotated` are supporters' posts labelled benign by topic,
+# not by stance (../shared/data/README.md); read offline under the policy, the eight that score highest hail
+# attacks or are the group's own releases, TVEC by its definition, and those eight alone held Arabic's line at
+# 0.886, where ordinary Arabic (`alfifi-negative`) had no false positive left and TVEC recall was 0.57. English
+# keeps its own such rows: its line is the reference for every language, and its hard negatives need them.
+# Only the shipped lines (`draw_lines`) leave them out: the deep tier's share is chosen before, on every person's
+# label, because with Arabic's 392 positives caught lower the pooled recall picks another blend for every
+# language (0.25: English's line fell from 0.333 to 0.194 and three counter-speech probes were flagged).
+NOT_DRAWING_OWN_LINE = {"ar": frozenset({"fifthtribe-annotated"})}
 
 
 def deep_from_for(p_fast: np.ndarray, corpus: Corpus) -> float:
@@ -33,7 +43,12 @@ def threshold_for_fpr(p_tvec: np.ndarray, negative: np.ndarray, target: float = 
     return float(min(1.0, scores[allowed] + 1e-6)) if len(scores) > allowed else 0.5
 
 
-def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus, among: np.ndarray | None = None) -> dict[str, float]:
+def thresholds_by_language(
+    p_tvec: np.ndarray,
+    corpus: Corpus,
+    among: np.ndarray | None = None,
+    own_line_without: dict[str, frozenset[str]] | None = None,
+) -> dict[str, float]:
     """At most 1% false positives in every language with enough negatives to tell, overall and on each
     protected context (news, counter-speech, religious) with enough rows of its own.
 
@@ -44,13 +59,16 @@ def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus, among: np.ndarray
     lower one would put a language's speakers under more scrutiny than the
     reference's (dev's French negatives, all from one counter-speech
     collection, asked for 0.005 against English's 0.1). The reference also
-    serves every other language ("*"). `among` limits the rows drawn on.
+    serves every other language ("*"). `among` limits the rows drawn on; `own_line_without` names, per
+    language, sources whose negatives do not draw its own line (`NOT_DRAWING_OWN_LINE`).
     """
     negative = corpus.negatives if among is None else corpus.negatives & among
     own = {
         lang: rows
         for lang in sorted(set(corpus.langs))
-        if lang != "und" and (rows := negative & (corpus.langs == lang)).sum() >= MIN_NEGATIVES_FOR_THRESHOLD
+        if lang != "und"
+        and (rows := _drawing_own_line(negative, corpus, lang, own_line_without or {})).sum()
+        >= MIN_NEGATIVES_FOR_THRESHOLD
     }
     if not own:
         return {"*": _threshold_within(p_tvec, negative, corpus)}
@@ -58,6 +76,15 @@ def thresholds_by_language(p_tvec: np.ndarray, corpus: Corpus, among: np.ndarray
     floor = _threshold_within(p_tvec, own[reference], corpus)
     lines = {"*": floor} | {lang: max(floor, _threshold_within(p_tvec, rows, corpus)) for lang, rows in own.items()}
     return lines | script_lines(lines)
+
+
+def _drawing_own_line(
+    negative: np.ndarray, corpus: Corpus, lang: str, without: dict[str, frozenset[str]]
+) -> np.ndarray:
+    """The language's negatives that draw its own line."""
+    rows = negative & (corpus.langs == lang)
+    left_out = without.get(lang)
+    return rows & ~np.isin(corpus.sources, sorted(left_out)) if left_out else rows
 
 
 def script_lines(lines: dict[str, float]) -> dict[str, float]:
@@ -103,10 +130,10 @@ def draw_lines(
     """The cascade's thresholds for the languages it judges, and the deep tier's route for the rest."""
     combined = cascade(predictions.fast, predictions.deep, deep_from, deep_weight)
     if deep_weight == 0 or not languages:
-        return thresholds_by_language(combined, corpus), None
+        return thresholds_by_language(combined, corpus, own_line_without=NOT_DRAWING_OWN_LINE), None
     routed = np.isin(corpus.langs, sorted(languages))
     route = DeepRoute(languages, route_thresholds(predictions.deep, corpus, languages))
-    return thresholds_by_language(combined, corpus, ~routed), route
+    return thresholds_by_language(combined, corpus, ~routed, NOT_DRAWING_OWN_LINE), route
 
 
 def shipped_scores(

@@ -6,7 +6,12 @@ import numpy as np
 
 from bastion.text.model import LABELS, DeepRoute, TextModel, line_for, line_key
 from bastion.training.corpus import Corpus
-from bastion.training.thresholds import route_languages, route_thresholds, thresholds_by_language
+from bastion.training.thresholds import (
+    NOT_DRAWING_OWN_LINE,
+    route_languages,
+    route_thresholds,
+    thresholds_by_language,
+)
 from bastion.training.train import model_version
 
 
@@ -113,3 +118,27 @@ def test_the_packaged_model_judges_urdu_and_persian_at_arabics_line() -> None:
 
     assert model.threshold_for("ur") == model.threshold_for("fa") == model.threshold_for("ar")
     assert model.line_of("ur") == "*Arab"
+
+
+def test_arabic_supporters_posts_labelled_by_topic_do_not_draw_arabic_s_own_line() -> None:
+    """Ten high-scoring Arabic rows from `fifthtribe-annotated` (supporters' posts labelled benign by topic) would
+    hold Arabic's line above 0.9; ordinary Arabic draws it, and English keeps such rows of its own."""
+    langs = np.array(["en"] * 400 + ["en"] * 10 + ["ar"] * 300 + ["ar"] * 10)
+    sources = np.array(
+        ["news"] * 200
+        + ["faith"] * 200
+        + ["fifthtribe-annotated"] * 10
+        + ["tweets"] * 300
+        + ["fifthtribe-annotated"] * 10
+    )
+    scores = np.concatenate(
+        [np.linspace(0, 0.3, 400), np.full(10, 0.35), np.linspace(0.3, 0.7, 300), np.full(10, 0.95)]
+    )
+    corpus = _corpus(langs, sources, ["benign"] * 720)
+
+    thresholds = thresholds_by_language(scores, corpus, own_line_without=NOT_DRAWING_OWN_LINE)
+
+    assert thresholds_by_language(scores, corpus)["ar"] > 0.95  # every person's label, as the deep share is chosen
+    assert thresholds["en"] > 0.35  # 10 of 410 English negatives at 0.35: over 1%, so they set English's line
+    assert 0.69 < thresholds["ar"] < 0.7  # the 1% line on ordinary Arabic, not the supporters' posts' 0.95
+    assert thresholds["*Arab"] == thresholds["ar"]
