@@ -3,7 +3,7 @@ reports against it, its profile over time and the accounts it co-posts with. Con
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -12,23 +12,12 @@ from bastion.actors.networks import open_cluster_case
 from bastion.actors.policy import load_conduct_policy
 from bastion.actors.view import actor_page_view
 from bastion.core import utcnow
-from bastion.review.accounts import Permission, can
-from bastion.store.models.review import UserRow
-from bastion.web.auth import check_csrf, csrf_token, require
-from bastion.web.routes import templates
+from bastion.review.accounts import Permission
+from bastion.web.auth import check_csrf, require
+from bastion.web.routes import page
 
 router = APIRouter(include_in_schema=False)
 
-
-def _page(request: Request, name: str, user: UserRow, status: int = 200, **context: Any) -> HTMLResponse:
-    context |= {
-        "user": user,
-        "csrf": csrf_token(request),
-        "can": (lambda p: can(user.role, p)),
-        "P": Permission,
-        "flash": request.session.pop("flash", None),
-    }
-    return templates.TemplateResponse(request, name, context, status_code=status)
 
 
 @router.get("/actors/{actor_id}")
@@ -38,8 +27,8 @@ def actor_page(request: Request, actor_id: int) -> HTMLResponse:
     with request.app.state.db.snapshot() as tx:
         view = actor_page_view(tx, actor_id, utcnow(), policy.network.min_shared)
     if view is None:
-        return _page(request, "error.html", user, 404, message=f"No actor {actor_id}.")
-    return _page(request, "actor.html", user, v=view)
+        return page(request, "error.html", user, 404, message=f"No actor {actor_id}.")
+    return page(request, "actor.html", user, v=view)
 
 
 @router.post("/actors/{actor_id}/cluster-case")

@@ -8,7 +8,7 @@ Every promotion, shadow start and rollback is audited (`bastion.learning.registr
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -17,27 +17,16 @@ from markdown_it import MarkdownIt
 from bastion.core import utcnow
 from bastion.learning.compare import NothingToCompare, compare
 from bastion.learning.registry import RegistryError, promote, rollback, start_shadow
-from bastion.review.accounts import Permission, can
-from bastion.store.models.review import UserRow
+from bastion.review.accounts import Permission
 from bastion.store.transaction import Transaction
 from bastion.text.policy import PolicyDocumentError, current_policy
-from bastion.web.auth import check_csrf, csrf_token, require
-from bastion.web.routes import templates
+from bastion.web.auth import check_csrf, require
+from bastion.web.routes import page
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str | None, Form()]
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
-
-def _page(request: Request, name: str, user: UserRow, **context: Any) -> HTMLResponse:
-    context |= {
-        "user": user,
-        "csrf": csrf_token(request),
-        "can": (lambda p: can(user.role, p)),
-        "P": Permission,
-        "flash": request.session.pop("flash", None),
-    }
-    return templates.TemplateResponse(request, name, context)
 
 
 def _back(request: Request, flash: str) -> RedirectResponse:
@@ -52,8 +41,8 @@ def policy_page(request: Request) -> HTMLResponse:
     try:
         policy = current_policy(request.app.state.settings.tvec_policy_file)
     except PolicyDocumentError as error:
-        return _page(request, "policy.html", user, policy=None, problem=str(error), body="")
-    return _page(request, "policy.html", user, policy=policy, problem=None, body=_MARKDOWN.render(policy.body))
+        return page(request, "policy.html", user, policy=None, problem=str(error), body="")
+    return page(request, "policy.html", user, policy=policy, problem=None, body=_MARKDOWN.render(policy.body))
 
 
 @router.get("/admin/models")
@@ -66,7 +55,7 @@ def models_page(request: Request) -> HTMLResponse:
         except NothingToCompare:
             comparison = None
     serving = request.app.state.service.context.text_model().version
-    return _page(request, "models.html", user, models=models, comparison=comparison, serving=serving)
+    return page(request, "models.html", user, models=models, comparison=comparison, serving=serving)
 
 
 @router.post("/admin/models/{version}/shadow")

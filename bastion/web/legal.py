@@ -21,25 +21,15 @@ from bastion.legal.notices import IncompleteNotice, NoticeForm, NoticeRefused, N
 from bastion.legal.threats import ThreatError, load_contacts, mark_threat, may_mark, record_referral
 from bastion.legal.transparency import model_figures, transparency_report
 from bastion.legal.transparency_render import as_csv, as_html, as_json
-from bastion.review.accounts import Permission, can
+from bastion.review.accounts import Permission
 from bastion.review.queue import may_see, needed_to_work
 from bastion.store.models.review import UserRow
-from bastion.web.auth import Forbidden, LoginRequired, check_csrf, csrf_token, current_user, require
-from bastion.web.routes import templates
+from bastion.web.auth import Forbidden, LoginRequired, check_csrf, current_user, require
+from bastion.web.routes import page
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 
-
-def _page(request: Request, name: str, user: UserRow | None, status: int = 200, **context: Any) -> HTMLResponse:
-    context |= {
-        "user": user,
-        "csrf": csrf_token(request),
-        "can": (lambda p: user is not None and can(user.role, p)),
-        "P": Permission,
-        "flash": request.session.pop("flash", None),
-    }
-    return templates.TemplateResponse(request, name, context, status_code=status)
 
 
 def _visitor(request: Request) -> UserRow | None:
@@ -64,7 +54,7 @@ def notice_form(request: Request) -> HTMLResponse:
 def _notice_page(
     request: Request, form: NoticeForm, missing: list[Any], error: str | None, status: int = 200, platform: str = ""
 ) -> HTMLResponse:
-    return _page(
+    return page(
         request,
         "notice_new.html",
         _visitor(request),
@@ -131,8 +121,8 @@ def notice_receipt(request: Request, receipt: str) -> HTMLResponse:
         notice = tx.notices.by_receipt(receipt)
         status = notice_status(tx, notice) if notice else None
     if status is None:
-        return _page(request, "error.html", _visitor(request), 404, message="No notice has this receipt.")
-    return _page(request, "notice_receipt.html", _visitor(request), notice=status)
+        return page(request, "error.html", _visitor(request), 404, message="No notice has this receipt.")
+    return page(request, "notice_receipt.html", _visitor(request), notice=status)
 
 
 @router.get("/cases/{case_id}/threat")
@@ -141,14 +131,14 @@ def threat_page(request: Request, case_id: int) -> HTMLResponse:
     with request.app.state.db.snapshot() as tx:
         case = tx.cases.get(case_id)
         if case is None:
-            return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
+            return page(request, "error.html", user, 404, message=f"No case {case_id}.")
         if not may_see(case, user):
             raise Forbidden(needed_to_work(case)[0])
         threat = tx.threats.on_case(case_id)
         referrals = tx.threats.referrals(threat.id) if threat else []
     contacts = load_contacts(request.app.state.settings.threat_contacts)
     to_inform = contacts.to_inform(threat.countries) if threat else []
-    return _page(
+    return page(
         request,
         "threat.html",
         user,
@@ -225,9 +215,9 @@ def report_page(request: Request, start: str = "", end: str = "", format: str = 
         first = date.fromisoformat(start) if start else date(today.year, 1, 1)
         last = date.fromisoformat(end) if end else today
     except ValueError:
-        return _page(request, "error.html", user, 422, message="Dates are YYYY-MM-DD.")
+        return page(request, "error.html", user, 422, message="Dates are YYYY-MM-DD.")
     if last < first:
-        return _page(request, "error.html", user, 422, message="The period ends before it starts.")
+        return page(request, "error.html", user, 422, message="The period ends before it starts.")
     with request.app.state.db.snapshot() as tx:
         report = transparency_report(
             tx,
@@ -242,7 +232,7 @@ def report_page(request: Request, start: str = "", end: str = "", format: str = 
     if format == "json":
         body = json.dumps(as_json(report), indent=2)
         return Response(body, media_type="application/json", headers=_attachment(f"{name}.json"))
-    return _page(request, "transparency.html", user, body=as_html(report, standalone=False), first=first, last=last)
+    return page(request, "transparency.html", user, body=as_html(report, standalone=False), first=first, last=last)
 
 
 def _attachment(filename: str) -> dict[str, str]:

@@ -23,26 +23,16 @@ from bastion.legal.order_form import Locator, OrderForm
 from bastion.legal.orders import OrderRefused, Sender, order_rules, receive_order
 from bastion.legal.preservation import PreservationError, extend_hold, open_material, preserved_media
 from bastion.legal.regimes import regime_files
-from bastion.review.accounts import Permission, can
+from bastion.review.accounts import Permission
 from bastion.store.models.review import UserRow
-from bastion.web.auth import check_csrf, csrf_token, require
-from bastion.web.routes import templates
+from bastion.web.auth import check_csrf, require
+from bastion.web.routes import page
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 Csrf = Annotated[str | None, Form()]
 DOCUMENTS = {"annex-ii": annex_ii, "annex-iii": annex_iii}
 
-
-def _page(request: Request, name: str, user: UserRow, status: int = 200, **context: Any) -> HTMLResponse:
-    context |= {
-        "user": user,
-        "csrf": csrf_token(request),
-        "can": (lambda p: can(user.role, p)),
-        "P": Permission,
-        "flash": request.session.pop("flash", None),
-    }
-    return templates.TemplateResponse(request, name, context, status_code=status)
 
 
 def _back(request: Request, url: str, flash: str) -> RedirectResponse:
@@ -51,7 +41,7 @@ def _back(request: Request, url: str, flash: str) -> RedirectResponse:
 
 
 def _missing(request: Request, user: UserRow, what: str) -> HTMLResponse:
-    return _page(request, "error.html", user, 404, message=f"No {what}.")
+    return page(request, "error.html", user, 404, message=f"No {what}.")
 
 
 @router.get("/legal/orders")
@@ -59,7 +49,7 @@ def orders_page(request: Request) -> HTMLResponse:
     user = require(request, Permission.MANAGE_ORDERS)
     with request.app.state.db.snapshot() as tx:
         orders = tx.orders.newest()
-    return _page(request, "orders.html", user, orders=orders, now=now_of(request))
+    return page(request, "orders.html", user, orders=orders, now=now_of(request))
 
 
 @router.get("/legal/orders/new")
@@ -73,7 +63,7 @@ def _form_page(
 ) -> HTMLResponse:
     settings = request.app.state.settings
     regimes = {name: data for name, data in regime_files(settings.regimes_dir).items() if data.orders}
-    return _page(request, "order_new.html", user, status, values=values, error=error, regimes=regimes)
+    return page(request, "order_new.html", user, status, values=values, error=error, regimes=regimes)
 
 
 @router.post("/legal/orders")
@@ -136,7 +126,7 @@ def order_page(request: Request, order_id: int) -> HTMLResponse:
     alerts = [record for record in history if record.action == "order.alert"]
     context = {"order": order, "o": body, "alerts": alerts, "history": history, "holds": holds, "rules": rules}
     context |= {"now": now_of(request), "window": scrutiny_deadline(order, settings)}
-    return _page(request, "order.html", user, **context)
+    return page(request, "order.html", user, **context)
 
 
 @router.post("/legal/orders/{order_id}/clock")
@@ -226,7 +216,7 @@ def preserved_page(request: Request, hold_id: int) -> Response:
     user, hold = _open(request, hold_id, "material")
     if hold is None:
         return _missing(request, user, f"preserved material {hold_id}")
-    return _page(
+    return page(
         request,
         "preserved.html",
         user,

@@ -48,7 +48,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 Csrf = Annotated[str | None, Form()]
 
 
-def _page(request: Request, name: str, user: UserRow | None, status: int = 200, **context: Any) -> HTMLResponse:
+def page(request: Request, name: str, user: UserRow | None, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page of the web UI with what every template needs: the user, the CSRF token, permissions, the flash."""
     context |= {
         "user": user,
         "csrf": csrf_token(request),
@@ -72,7 +73,7 @@ def home() -> RedirectResponse:
 
 @router.get("/login")
 def login_page(request: Request) -> HTMLResponse:
-    return _page(request, "login.html", None)
+    return page(request, "login.html", None)
 
 
 @router.post("/login")
@@ -84,7 +85,7 @@ def login(
     try:
         log_in(request, username, password)
     except LoginRefused as refused:
-        return _page(request, "login.html", None, refused.status, error=refused.message)
+        return page(request, "login.html", None, refused.status, error=refused.message)
     return _redirect("/queue")
 
 
@@ -110,7 +111,7 @@ def queue_page(
     with request.app.state.db.snapshot() as tx:
         entries = queue(tx, user, filters, utcnow())
         banks = tx.cases.bank_names()
-    return _page(
+    return page(
         request,
         "queue.html",
         user,
@@ -133,14 +134,14 @@ def case_page(request: Request, case_id: int) -> HTMLResponse:
             actors = [(tx.actors.get(about.actor_id), about.reason), *actors]
         symbols = symbol_evidence(tx, view.item) if view is not None else {}
     if view is None:
-        return _page(request, "error.html", user, 404, message=f"No case {case_id}.")
+        return page(request, "error.html", user, 404, message=f"No case {case_id}.")
     _check_sees(view.case, user)
     context = _case_context(view, user) | symbols
     if view.item.media:
         _count_exposure(request, case_id)
     exposure = int(request.session.get("exposure", 0))
     context |= {"actors": actors, "about": about}
-    return _page(request, "case.html", user, exposure=exposure, suggest_break=exposure >= user.break_after, **context)
+    return page(request, "case.html", user, exposure=exposure, suggest_break=exposure >= user.break_after, **context)
 
 
 def _check_sees(case: CaseRow | None, user: UserRow) -> None:
@@ -266,7 +267,7 @@ def media(request: Request, case_id: int) -> Response:
 @router.get("/me")
 def me_page(request: Request) -> HTMLResponse:
     user = current_user(request)
-    return _page(request, "me.html", user, exposure=int(request.session.get("exposure", 0)))
+    return page(request, "me.html", user, exposure=int(request.session.get("exposure", 0)))
 
 
 @router.post("/me")
@@ -297,7 +298,7 @@ def dashboard_page(request: Request) -> HTMLResponse:
     with request.app.state.db.snapshot() as tx:
         figures = dashboard_figures(tx, utcnow())
         production = production_figures(tx, utcnow() - PRODUCTION_WINDOW)
-    return _page(request, "dashboard.html", user, d=figures, production=production)
+    return page(request, "dashboard.html", user, d=figures, production=production)
 
 
 @router.get("/audit")
@@ -306,7 +307,7 @@ def audit_page(request: Request) -> HTMLResponse:
     with request.app.state.db.snapshot() as tx:
         records = tx.audit.newest(100)
         total = tx.audit.count()
-    return _page(request, "audit.html", user, records=records, total=total)
+    return page(request, "audit.html", user, records=records, total=total)
 
 
 @router.get("/admin")
@@ -314,7 +315,7 @@ def admin_page(request: Request) -> HTMLResponse:
     user = require(request, Permission.MANAGE_USERS)
     with request.app.state.db.snapshot() as tx:
         users = tx.users.all()
-    return _page(request, "admin.html", user, users=users, roles=list(Role), role_label=role_label)
+    return page(request, "admin.html", user, users=users, roles=list(Role), role_label=role_label)
 
 
 @router.post("/admin/users")
