@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bastion.api.app import create_app
@@ -24,6 +20,7 @@ from bastion.service import Service
 from bastion.settings import Settings
 from bastion.training.train import train
 from tests.learning.traffic import check_and_decide
+from tests.web.test_browser import serving
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,12 +33,6 @@ class Site:
     url: str
     live: str
     candidate: str
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -70,18 +61,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, fictional_data: Path, fiction
         start_shadow(tx, candidate.version, "test", utcnow())
     check_and_decide(service, moderator, "after")
     live = json.loads((fictional_model_dir / "model.json").read_text())["version"]
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", live, candidate.version)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, service)) as url:
+        yield Site(url, live, candidate.version)
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, expect
 
 from bastion.api.app import create_app
@@ -23,7 +20,7 @@ from bastion.review.accounts import Role, create_user
 from bastion.review.cases import Decision, claim, decide
 from bastion.service import Service
 from bastion.settings import Settings
-from tests.web.test_browser import DOCS_SCREENSHOTS, PASSWORD, _free_port, browser
+from tests.web.test_browser import DOCS_SCREENSHOTS, PASSWORD, browser, serving
 
 __all__ = ["browser"]
 pytestmark = pytest.mark.browser
@@ -80,18 +77,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
         for name in ("ada", "bo"):
             create_user(tx, name, PASSWORD, Role.MODERATOR, "test")
     case_id = _records(service)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", case_id
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, service)) as url:
+        yield url, case_id
 
 
 def test_a_moderator_goes_from_the_conduct_case_to_the_actor_page_and_opens_a_cluster_case(

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import base64
 import os
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, expect
 
 from bastion.api.app import create_app
@@ -20,7 +17,7 @@ from bastion.service import Service
 from bastion.settings import Settings
 from bastion.symbols.registry import add_symbol, create_symbol_bank
 from tests.symbols.conftest import emblem_png, emblem_scene
-from tests.web.test_browser import DOCS_SCREENSHOTS, PASSWORD, Site, _free_port, _login, browser
+from tests.web.test_browser import DOCS_SCREENSHOTS, PASSWORD, Site, _login, browser, serving
 
 __all__ = ["browser"]  # the module's Chromium, shared with the other browser tests' fixture
 pytestmark = pytest.mark.browser
@@ -41,18 +38,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     media = Media(base64=base64.b64encode(emblem_scene(fraction=0.22, seed=11)).decode(), content_type="image/png")
     item = Item(id="leaflet", kind=Kind.IMAGE, author="acct-3307", text="found this at the stall", media=media)
     service.check([item], "browser-test")
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", service.db, "")
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, service)) as url:
+        yield Site(url, service.db, "")
 
 
 def test_the_symbol_outline_is_drawn_over_the_blurred_image_and_a_match_can_be_disputed(

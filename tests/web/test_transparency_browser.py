@@ -4,14 +4,11 @@ decisions and a threat to life, reads the same figures as its JSON export, and d
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, expect
 
 from bastion.api.app import create_app
@@ -23,7 +20,7 @@ from bastion.legal.threats import mark_threat
 from bastion.review.cases import Decision, claim, decide
 from bastion.service import Service
 from bastion.settings import Settings
-from tests.web.test_browser import DOCS_SCREENSHOTS, _free_port, browser
+from tests.web.test_browser import DOCS_SCREENSHOTS, browser, serving
 
 __all__ = ["browser"]
 pytestmark = pytest.mark.browser
@@ -65,20 +62,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'bastion.db'}", secure_cookies=False)
     service = Service.from_settings(settings)
     load_demo(settings, service.db)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    _records(service, url)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, service)) as url:
+        _records(service, url)
+        yield url
 
 
 def test_the_report_renders_its_figures_and_exports_them(
