@@ -46,4 +46,4 @@ def test_keys_list_shows_each_key_with_its_scopes_and_never_the_secret(tmp_path:
         [banks_key.split("_")[1], "hashes", "banks:read,banks:write", "yes"],
     ]
     for key in (default_key, banks_key):
-        assert key.split("_")[2].encode() not in listed.stdout + listed.stderr
+        assert key.split("_", 2)[2].encode() not in listed.stdout + listed.stderr
