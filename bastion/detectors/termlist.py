@@ -65,6 +65,29 @@ class TermList(BaseModel):
 class _Compiled:
     source: TermList
     patterns: tuple[tuple[re.Pattern[str], Term], ...]
+    any_term: re.Pattern[str] | None  # matches wherever some term does: most texts need one search, not one per term
+
+    @classmethod
+    def of(cls, source: TermList) -> _Compiled:
+        patterns = tuple((re.compile(term.pattern(), re.IGNORECASE), term) for term in source.terms)
+        return cls(source, patterns, _any_of([pattern.pattern for pattern, _ in patterns]))
+
+    def may_match(self, text: str) -> bool:
+        return self.any_term is None or self.any_term.search(text) is not None
+
+
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
+    """One alternation of every term, or None where joining could change what a term means: a backreference
+    would count another term's groups, and an inline flag is only allowed at the start of a pattern."""
+    if not patterns or any(_BACKREFERENCE.search(pattern) for pattern in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
+    except re.error:
+        return None
 
 
 class TermListError(ValueError):
@@ -86,9 +109,7 @@ class TermListDetector(Detector):
     version = "1"
 
     def __init__(self, lists: list[TermList]) -> None:
-        self._lists = [
-            _Compiled(tl, tuple((re.compile(t.pattern(), re.IGNORECASE), t) for t in tl.terms)) for tl in lists
-        ]
+        self._lists = [_Compiled.of(tl) for tl in lists]
         digest = hashlib.sha256("".join(tl.model_dump_json() for tl in lists).encode()).hexdigest()[:8]
         self.version = f"1+{digest}"  # the lists are configuration: their content versions the detector
 
@@ -105,6 +126,8 @@ class TermListDetector(Detector):
             if not compiled.source.applies_to_lang(content.lang):
                 continue
             for field in content.texts:
+                if not compiled.may_match(field.normalised.text):
+                    continue
                 for pattern, term in compiled.patterns:
                     for match in pattern.finditer(field.normalised.text):
                         start, end = field.normalised.original_span(match.start(), match.end())
