@@ -12,7 +12,10 @@ The context a condition sees:
 | `max_score` | the highest signal score, 0.0 without signals |
 
 Use `has(x.field)` before reading a key that may be missing: a condition that
-errors on an item does not fire, and the error is reported.
+errors on an item does not fire, and the error is reported. The context holds
+only the variables, fields and evidence keys that some rule of the policy
+names (`s.evidence.exact`, `s.evidence["exact"]`): a condition that counts or
+walks the keys of an evidence map sees only the named ones.
 
 Every condition runs on every item, so its cost is bounded before it is
 compiled: at most `MAX_LENGTH` characters, `MAX_DEPTH` levels of brackets,
@@ -28,6 +31,7 @@ time budget could not stop a runaway condition, only notice it afterwards.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +41,7 @@ from bastion.core import PROTECTED, VIOLATING, Item, Signal
 
 _VIOLATING = sorted(c.value for c in VIOLATING)
 _PROTECTED = sorted(c.value for c in PROTECTED)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ExpressionError(ValueError):
@@ -149,17 +154,35 @@ class Condition:
         return result
 
 
-def evaluation_context(item: Item, signals: list[Signal], lang: str | None) -> cel.Context:
+def evaluation_context(
+    item: Item, signals: list[Signal], lang: str | None, names: frozenset[str] | None = None
+) -> cel.Context:
     """What every rule sees, converted to CEL once and shared by all of them (a plain dict would be
-    converted again for each rule: 3.6× the time with four rules). ExpressionError when it cannot be."""
+    converted again for each rule: 3.6× the time with four rules). ExpressionError when it cannot be.
+
+    With `names` (every word the rules' expressions contain, `words_of`), a variable, field or evidence
+    key no rule names is left out: converting every signal's evidence and the constant lists cost more
+    than running the rules, and a rule cannot read a key it does not name."""
     try:
-        return cel.Context(_variables(item, signals, lang))
+        return cel.Context(_variables(item, signals, lang, names))
     except (KeyError, RuntimeError, ValueError, TypeError) as error:
         raise ExpressionError(f"{type(error).__name__}: {error}"[:300]) from None
 
 
-def _variables(item: Item, signals: list[Signal], lang: str | None) -> dict[str, Any]:
-    return {
+def words_of(expressions: Iterable[str]) -> frozenset[str]:
+    """Every identifier-like word of the expressions, string literals included (so `s["evidence"]` counts)."""
+    return frozenset(word for expression in expressions for word in _WORD.findall(expression))
+
+
+def _named_keys(evidence: dict[str, Any], names: frozenset[str] | None) -> dict[str, Any]:
+    return evidence if names is None else {key: value for key, value in evidence.items() if key in names}
+
+
+def _variables(item: Item, signals: list[Signal], lang: str | None, names: frozenset[str] | None) -> dict[str, Any]:
+    def named(name: str) -> bool:
+        return names is None or name in names
+
+    variables: dict[str, Any] = {
         "item": {
             "id": item.id,
             "kind": item.kind.value,
@@ -167,7 +190,7 @@ def _variables(item: Item, signals: list[Signal], lang: str | None) -> dict[str,
             "author": item.author or "",
             "surface": item.surface or "",
             "lang": item.lang or "",
-            "metadata": item.metadata,
+            "metadata": item.metadata if named("metadata") else {},
         },
         "signals": [
             {
@@ -175,7 +198,7 @@ def _variables(item: Item, signals: list[Signal], lang: str | None) -> dict[str,
                 "version": s.version,
                 "category": s.category.value,
                 "score": s.score,
-                "evidence": s.evidence,
+                "evidence": _named_keys(s.evidence, names) if named("evidence") else {},
             }
             for s in signals
         ],
@@ -184,3 +207,4 @@ def _variables(item: Item, signals: list[Signal], lang: str | None) -> dict[str,
         "protected": _PROTECTED,
         "max_score": max((s.score for s in signals), default=0.0),
     }
+    return {name: value for name, value in variables.items() if named(name)}

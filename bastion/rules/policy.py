@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bastion.core import Action, Category, Item, RuleRef, Signal
-from bastion.rules.expressions import Condition, ExpressionError, evaluation_context
+from bastion.rules.expressions import Condition, ExpressionError, evaluation_context, words_of
 
 log = structlog.get_logger(__name__)
 
@@ -104,9 +105,14 @@ class Policy:
         _refuse_duplicates(rules)
         return cls(tuple(rules), digest.hexdigest()[:12])
 
+    @cached_property
+    def _names(self) -> frozenset[str]:
+        """The words the rules use: the context holds only what some rule can read."""
+        return words_of(rule.condition.expression for rule in self.rules)
+
     def decide(self, item: Item, signals: list[Signal], lang: str | None) -> Decision:
         try:
-            context = evaluation_context(item, signals, lang)
+            context = evaluation_context(item, signals, lang, self._names)
         except ExpressionError as problem:
             # Fail closed: an item no rule can read goes to a person, never through unseen.
             log.warning("item_unreadable_by_rules", item=item.id, problem=str(problem))

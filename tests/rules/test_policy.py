@@ -83,11 +83,11 @@ rules:
     assert decision.errors and "careless" in decision.errors[0]
 
 
-def test_an_item_no_rule_can_read_goes_to_review_not_through() -> None:
-    default = Policy.load(Settings().policy_dir)
+def test_an_item_no_rule_can_read_goes_to_review_not_through(tmp_path: Path) -> None:
+    rules = policy(tmp_path, "rules:\n  - {name: titled, version: 1, when: 'has(item.metadata.title)', action: allow}")
     unreadable = Item.model_construct(id="u", kind=Kind.TEXT, text="t", metadata={"title": "\ud800"})
 
-    decision = default.decide(unreadable, [signal("incitement", 0.9)], "en")
+    decision = rules.decide(unreadable, [signal("news", 0.9)], "en")
 
     assert decision.action is Action.REVIEW
     assert decision.errors and "cannot be read" in decision.errors[0]
@@ -118,3 +118,34 @@ def test_the_policy_version_changes_with_any_edit(tmp_path: Path) -> None:
     first = policy(tmp_path, "rules:\n  - {name: a, version: 1, when: 'true', action: review}\n")
     second = policy(tmp_path, "rules:\n  - {name: a, version: 1, when: 'false', action: review}\n")
     assert first.version != second.version
+
+
+def test_a_rule_reads_every_evidence_key_and_field_it_names(tmp_path: Path) -> None:
+    rules = policy(
+        tmp_path,
+        """
+rules:
+  - {name: listed, version: 1, action: review,
+     when: 'signals.exists(s, "demo" in s.evidence.lists && s.evidence["spans"].size() == 1)'}
+  - {name: reported, version: 1, action: review, when: "item.metadata.reports > 3 && lang == 'en'"}
+""",
+    )
+    spans = [{"field": "text", "start": 0, "end": 4}]
+    decision = rules.decide(ITEM, [signal("recruitment", 0.6, "termlist", lists=["demo"], spans=spans)], "en")
+
+    assert [r.name for r in decision.fired] == ["listed", "reported"]
+    assert decision.errors == []
+
+
+def test_a_key_no_rule_names_is_not_in_the_context(tmp_path: Path) -> None:
+    rules = policy(
+        tmp_path,
+        """
+rules:
+  - {name: wide, version: 1, action: review, when: 'signals.exists(s, s.evidence.size() > 1)'}
+""",
+    )
+    decision = rules.decide(ITEM, [signal("incitement", 0.6, p_fast=0.2, p_deep=0.9)], "en")
+
+    assert decision.fired == []
+    assert decision.errors == []
