@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bastion.core import Category, Signal
 from bastion.detectors.base import Content, Detector
 from bastion.text.normalise import normalise_text
+from bastion.text.required_literals import Required, fold, may_match, required_literals
 
 if TYPE_CHECKING:
     from bastion.context import AppContext
@@ -62,32 +63,21 @@ class TermList(BaseModel):
 
 
 @dataclass(frozen=True)
-class _Compiled:
-    source: TermList
-    patterns: tuple[tuple[re.Pattern[str], Term], ...]
-    any_term: re.Pattern[str] | None  # matches wherever some term does: most texts need one search, not one per term
+class _CompiledTerm:
+    pattern: re.Pattern[str]
+    term: Term
+    required: Required  # strings one of which the text must hold (folded) for the pattern to have a chance
 
     @classmethod
-    def of(cls, source: TermList) -> _Compiled:
-        patterns = tuple((re.compile(term.pattern(), re.IGNORECASE), term) for term in source.terms)
-        return cls(source, patterns, _any_of([pattern.pattern for pattern, _ in patterns]))
-
-    def may_match(self, text: str) -> bool:
-        return self.any_term is None or self.any_term.search(text) is not None
+    def of(cls, term: Term) -> _CompiledTerm:
+        source = term.pattern()
+        return cls(re.compile(source, re.IGNORECASE), term, required_literals(source, re.IGNORECASE))
 
 
-_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
-
-
-def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
-    """One alternation of every term, or None where joining could change what a term means: a backreference
-    would count another term's groups, and an inline flag is only allowed at the start of a pattern."""
-    if not patterns or any(_BACKREFERENCE.search(pattern) for pattern in patterns):
-        return None
-    try:
-        return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
-    except re.error:
-        return None
+@dataclass(frozen=True)
+class _Compiled:
+    source: TermList
+    terms: tuple[_CompiledTerm, ...]
 
 
 class TermListError(ValueError):
@@ -109,7 +99,7 @@ class TermListDetector(Detector):
     version = "1"
 
     def __init__(self, lists: list[TermList]) -> None:
-        self._lists = [_Compiled.of(tl) for tl in lists]
+        self._lists = [_Compiled(tl, tuple(_CompiledTerm.of(t) for t in tl.terms)) for tl in lists]
         digest = hashlib.sha256("".join(tl.model_dump_json() for tl in lists).encode()).hexdigest()[:8]
         self.version = f"1+{digest}"  # the lists are configuration: their content versions the detector
 
@@ -122,14 +112,16 @@ class TermListDetector(Detector):
 
     def detect(self, content: Content) -> list[Signal]:
         hits: dict[Category, list[tuple[float, dict[str, object], str]]] = {}
+        folds = [fold(field.normalised.text) for field in content.texts]
         for compiled in self._lists:
             if not compiled.source.applies_to_lang(content.lang):
                 continue
-            for field in content.texts:
-                if not compiled.may_match(field.normalised.text):
-                    continue
-                for pattern, term in compiled.patterns:
-                    for match in pattern.finditer(field.normalised.text):
+            for field, folded in zip(content.texts, folds, strict=True):
+                for compiled_term in compiled.terms:
+                    if not may_match(compiled_term.required, folded):
+                        continue
+                    term = compiled_term.term
+                    for match in compiled_term.pattern.finditer(field.normalised.text):
                         start, end = field.normalised.original_span(match.start(), match.end())
                         span = {"field": field.name, "start": start, "end": end, "text": field.original[start:end]}
                         hits.setdefault(term.category, []).append((term.weight, span, compiled.source.name))

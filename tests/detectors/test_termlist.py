@@ -78,43 +78,42 @@ def test_the_version_changes_with_the_lists() -> None:
     assert _detector().version != _detector(version=2).version
 
 
-_OVERLAPPING = TermList.model_validate(
+_WORDS = [
+    "join",
+    "the",
+    "brigade",
+    "brigades",
+    "harbour",
+    "festival",
+    "bread",
+    "rejoin",
+    "İstanbul",
+    "ſhoot",
+    " ",
+    "\n",
+]
+_MIXED = TermList.model_validate(
     {
-        "name": "overlap",
+        "name": "mixed",
         "threshold": 0.0,
         "terms": [
             {"phrase": "join the brigade", "category": "recruitment", "weight": 0.4},
             {"phrase": "the brigade", "category": "glorification", "weight": 0.3},
-            {"regex": r"(bri)(gade)s?", "category": "propaganda", "weight": 0.2},
-            {"regex": r"harbour\s+festival", "category": "threat", "weight": 0.5},
+            {"regex": r"(bri)(gade)s?|rejoin", "category": "propaganda", "weight": 0.2},
+            {"regex": r"(?<!\w)(?:harbour|istanbul)\s+(?:festival|bread)", "category": "threat", "weight": 0.5},
+            {"regex": r"(?-i:SHOOT)|shoot", "category": "incitement", "weight": 0.5},
         ],
     }
 )
-_WORDS = ["join", "the", "brigade", "brigades", "harbour", "festival", "bread", "rejoin", " ", "  ", "\n"]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_WORDS), max_size=12).map(" ".join))
-def test_one_search_for_any_term_finds_what_the_terms_find_one_by_one(text: str) -> None:
-    """The shortcut (skip a list when no term matches anywhere) never loses an overlapping or nested hit."""
-    joined = TermListDetector([_OVERLAPPING, *load_term_lists(Settings().term_lists_dir)])
-    one_by_one = TermListDetector([_OVERLAPPING, *load_term_lists(Settings().term_lists_dir)])
-    for compiled in one_by_one._lists:
-        object.__setattr__(compiled, "any_term", None)
+def test_skipping_terms_whose_words_are_absent_never_loses_a_hit(text: str) -> None:
+    lists = [_MIXED, *load_term_lists(Settings().term_lists_dir)]
+    every_term = TermListDetector(lists)
+    for compiled in every_term._lists:
+        for term in compiled.terms:
+            object.__setattr__(term, "required", None)
 
-    assert all(compiled.any_term is not None for compiled in joined._lists)
-    assert joined.detect(content_of(text)) == one_by_one.detect(content_of(text))
-
-
-def test_a_list_whose_terms_cannot_be_joined_is_searched_term_by_term() -> None:
-    backreference = TermList.model_validate(
-        {"name": "b", "terms": [{"regex": r"(\w+) \1", "category": "threat", "weight": 0.9}]}
-    )
-    inline_flag = TermList.model_validate(
-        {"name": "f", "terms": [{"regex": r"(?i)varnholm", "category": "incitement", "weight": 0.9}]}
-    )
-    detector = TermListDetector([backreference, inline_flag])
-
-    assert [compiled.any_term for compiled in detector._lists] == [None, None]
-    found = detector.detect(content_of("again again on VARNHOLM"))
-    assert sorted(s.category for s in found) == sorted([Category.THREAT, Category.INCITEMENT])
+    assert TermListDetector(lists).detect(content_of(text)) == every_term.detect(content_of(text))

@@ -1,0 +1,95 @@
+"""The strings a regular expression cannot match without: one substring test skips most patterns on most texts.
+
+A term list runs every pattern over every text, and Python's `re` scans a
+pattern that opens with a look-behind or an alternation position by position
+(up to 18 µs per pattern on a short post). Most texts contain none of the
+words a pattern needs, and `word in text` is a C-level search, so a pattern is
+only run where one of its required strings appears. Both sides are compared
+after `fold`, which maps every character to one representative of the
+characters `re.IGNORECASE` treats as equal, so the test never skips a text the
+pattern would match, with or without IGNORECASE.
+"""
+
+from __future__ import annotations
+
+import _sre
+from functools import cache
+from re import _casefix, _constants, _parser  # type: ignore[attr-defined]  # the parser and case rules of `re`
+from typing import Any
+
+_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
+# No character past the Supplementary Multilingual Plane has case (checked for Python 3.11's tables): a tenth of
+# the scan.
+_CASED_UP_TO = 0x20000
+Required = frozenset[str] | None  # None: nothing is required (or nothing long enough to be worth a test)
+
+
+def required_literals(pattern: str, flags: int = 0, shortest: int = 3) -> Required:
+    """Folded strings at least one of which every match of `pattern` contains; None when the best such set
+    has a string shorter than `shortest` (a test for "a" or "de" would skip nothing)."""
+    try:
+        parsed = _parser.parse(pattern, flags)
+    except Exception:  # the term's own compile reports a broken pattern; here it only means no test
+        return None
+    found = _required(list(parsed))
+    if found is None or min(len(s) for s in found) < shortest:
+        return None
+    return frozenset(fold(s) for s in found)
+
+
+def may_match(required: Required, folded_text: str) -> bool:
+    return required is None or any(s in folded_text for s in required)
+
+
+def fold(text: str) -> str:
+    """`text` with each character replaced by the lowest of the characters `re.IGNORECASE` matches it with."""
+    return text.translate(_fold_table())
+
+
+@cache
+def _fold_table() -> dict[int, int]:
+    table = {}
+    for code in range(_CASED_UP_TO):
+        lower = _sre.unicode_tolower(code)
+        folded = min((lower, *_casefix._EXTRA_CASES.get(lower, ())))
+        if folded != code:
+            table[code] = folded
+    return table
+
+
+def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """The strongest requirement of a sequence: a run of literals, or what one of its parts requires."""
+    best: set[str] | None = None
+    run: list[str] = []
+
+    def consider(candidate: set[str] | None) -> None:
+        nonlocal best
+        if candidate and all(candidate) and (best is None or _strength(candidate) > _strength(best)):
+            best = candidate
+
+    for op, argument in items:
+        if op is _constants.LITERAL:
+            run.append(chr(argument))
+            continue
+        consider({"".join(run)} if run else None)
+        run = []
+        consider(_required_of(op, argument))
+    consider({"".join(run)} if run else None)
+    return best
+
+
+def _required_of(op: Any, argument: Any) -> set[str] | None:
+    if op is _constants.SUBPATTERN:
+        return _required(list(argument[3]))
+    if op is _constants.ATOMIC_GROUP:
+        return _required(list(argument))
+    if op in _REPEATS and argument[0] >= 1:
+        return _required(list(argument[2]))
+    if op is _constants.BRANCH:
+        branches = [_required(list(branch)) for branch in argument[1]]
+        return None if any(b is None for b in branches) else set().union(*branches)  # type: ignore[arg-type]
+    return None  # a class, a wildcard, an anchor, a look-around or a back-reference requires no literal
+
+
+def _strength(candidate: set[str]) -> int:
+    return min(len(s) for s in candidate)
