@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bastion.core import utcnow
 from bastion.store.dialect import is_postgresql
+from bastion.store.base import SerialisedJSON
 from bastion.store.models.core import AuditRow
 
 GENESIS = "0" * 64
@@ -32,10 +33,44 @@ def canonical_json(value: Any) -> str:
 
 
 def record_hash(prev_hash: str, seq: int, at: datetime, action: str, subject: str, actor: str, payload: Any) -> str:
-    body = canonical_json(
-        {"seq": seq, "at": at.isoformat(), "action": action, "subject": subject, "actor": actor, "payload": payload}
+    return _hash(prev_hash, seq, at, action, subject, actor, canonical_json(payload))
+
+
+def _hash(prev_hash: str, seq: int, at: datetime, action: str, subject: str, actor: str, payload_json: str) -> str:
+    """The hash over the canonical JSON of the record, written out in its sorted key order so that the payload,
+    already in canonical JSON, is not serialised a second time (it holds a whole verdict)."""
+    text = _text_json
+    body = (
+        f'{{"action":{text(action)},"actor":{text(actor)},"at":{text(at.isoformat())},'
+        f'"payload":{payload_json},"seq":{int(seq)},"subject":{text(subject)}}}'
     )
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def _stable_json(payload: Any) -> str:
+    """The payload's canonical JSON as `verify_chain` will recompute it from what the database hands back.
+
+    That is `canonical_json(payload)` itself unless a mapping has a key that is not a string: JSON turns
+    keys 2 and 10 into "2" and "10", which sort the other way round, so those payloads are read back first."""
+    first = canonical_json(payload)
+    return canonical_json(json.loads(first)) if _has_other_keys(payload) else first
+
+
+def _has_other_keys(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if any(not isinstance(key, str) for key in node):
+                return True
+            pending.extend(node.values())
+        elif isinstance(node, list | tuple):
+            pending.extend(node)
+    return False
+
+
+def _text_json(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -73,8 +108,8 @@ def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime 
     for entry in entries:
         seq += 1
         subject, actor = entry.subject[:256], entry.actor[:128]
-        clean = json.loads(canonical_json(entry.payload))  # exactly what the database will hand back
-        digest = record_hash(prev_hash, seq, at, entry.action, subject, actor, clean)
+        payload_json = _stable_json(entry.payload)
+        digest = _hash(prev_hash, seq, at, entry.action, subject, actor, payload_json)
         rows.append(
             {
                 "seq": seq,
@@ -82,7 +117,7 @@ def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime 
                 "action": entry.action,
                 "subject": subject,
                 "actor": actor,
-                "payload": clean,
+                "payload": SerialisedJSON(payload_json),
                 "prev_hash": prev_hash,
                 "hash": digest,
             }

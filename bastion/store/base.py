@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
@@ -19,6 +21,16 @@ _NAMING = {
 }
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class SerialisedJSON(str):
+    """A JSON column's value already written as JSON text (the audit chain serialises each payload to hash
+    it): stored as it is instead of being serialised a second time."""
+
+
+def serialise_json(value: Any) -> str:
+    """Every engine's JSON serialiser: `json.dumps`, except for text the caller already serialised."""
+    return str.__str__(value) if isinstance(value, SerialisedJSON) else json.dumps(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

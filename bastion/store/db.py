@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bastion.settings import Settings
+from bastion.store.base import serialise_json
 from bastion.store.transaction import Transaction
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -172,12 +173,14 @@ def alembic_config(url: str) -> Any:
 
 def _create_engine(url: str, writer: bool) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=serialise_json
+        )
         event.listen(engine, "do_connect", _create_private(engine.url.database))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate if writer else _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=serialise_json)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

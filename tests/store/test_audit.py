@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 from sqlalchemy import delete, update
 
-from bastion.store.audit import append_audit, verify_chain
+from bastion.store.audit import append_audit, canonical_json, verify_chain
 from bastion.store.db import Database
 from bastion.store.models.core import AuditRow
 
@@ -71,3 +73,22 @@ def test_concurrent_writers_keep_one_unbroken_chain(db: Database) -> None:
     report = _verify(db)
     assert report.ok
     assert report.records == 40
+
+
+_AWKWARD_PAYLOADS = [
+    {"keys": {2: "two", 10: "ten"}},  # sort as numbers before JSON, as strings after
+    {"nested": [{"b": 1, "a": [1.5, 0.1, 2.0, None, True]}], "ünï": "çødé ✓", "quote": 'say "x"\n'},
+    {"when": date(2026, 12, 6), "big": 2**70},  # a date is serialised by str(), then stored as text
+    {},
+]
+
+
+def test_every_payload_reads_back_as_stored_and_the_chain_verifies(db: Database) -> None:
+    for number, payload in enumerate(_AWKWARD_PAYLOADS):
+        with db.session() as session:
+            append_audit(session, action="test.awkward", subject=f"p{number}", actor="tester", payload=payload)
+
+    with db.reader() as session:
+        stored = [row.payload for row in session.query(AuditRow).order_by(AuditRow.seq)]
+    assert stored == [json.loads(canonical_json(payload)) for payload in _AWKWARD_PAYLOADS]
+    assert _verify(db).ok
