@@ -19,8 +19,8 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from bastion.core import utcnow
-from bastion.store.dialect import is_postgresql
 from bastion.store.base import SerialisedJSON
+from bastion.store.dialect import is_postgresql
 from bastion.store.models.core import AuditRow
 
 GENESIS = "0" * 64
@@ -104,7 +104,7 @@ def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime 
     head = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
     at = at or utcnow()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for entry in entries:
         seq += 1
         subject, actor = entry.subject[:256], entry.actor[:128]
@@ -124,7 +124,7 @@ def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime 
         )
         prev_hash = digest
     session.execute(insert(AuditRow), rows)
-    return [row["seq"] for row in rows]
+    return [int(row["seq"]) for row in rows]
 
 
 @dataclass(frozen=True)
