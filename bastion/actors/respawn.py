@@ -111,6 +111,8 @@ def watch_respawns(
     policy: ConductPolicy,
 ) -> None:
     """Match new or changed profiles, and young accounts that posted media or links, against the respawn bank."""
+    if not posters and not any(c.actor.kind == ACCOUNT for c in changes):
+        return  # nothing to match: most batches, which need not read the whole bank
     bank = tx.conduct.respawn_bank(platform)
     if not bank:
         return

@@ -5,6 +5,8 @@ its bio is not."""
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
 from bastion.actors.policy import ConductPolicy, Threshold
 from bastion.core import Category, Item, Kind, utcnow
 from bastion.review.cases import Decision, claim, decide
@@ -74,3 +76,22 @@ def test_a_common_name_and_a_shared_greeting_alone_never_match(
     with db.snapshot() as tx:
         for name in ("neighbour", "neighbour-2"):
             assert tx.conduct.cases_about(tx.actors.find("local", "account", name).id) == []
+
+
+def test_items_with_no_profile_or_young_poster_never_read_the_respawn_bank(
+    service: Service, db: Database, users: dict[str, UserRow]
+) -> None:
+    _remove_account(service, users)
+    statements: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        service.check([Item(id="plain-1", text="Lovely evening at the lake"), Item(id="plain-2", text="Bread at 8")])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+    assert any("INSERT INTO items" in s for s in statements)  # the listener saw the batch
+    assert not any("respawn_bank" in s for s in statements)
