@@ -14,14 +14,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
 from bastion.api.auth import Scope, require_scope
-from bastion.api.banks import BankOut
+from bastion.api.banks import BankBody, BankOut
 from bastion.api.errors import BadRequest
 from bastion.api.params import RowId
 from bastion.banks.entries import BankError, ReadOnlyBank, set_enabled
-from bastion.core import Bank, Category, ContentError
+from bastion.core import Category, ContentError
 from bastion.store.db import Database
 from bastion.store.models.symbols import SymbolRow
 from bastion.store.transaction import Transaction
@@ -43,7 +43,7 @@ BanksWrite = Annotated[str, Depends(require_scope(Scope.BANKS_WRITE))]
 Admin = Annotated[str, Depends(require_scope(Scope.ADMIN))]
 
 
-class SymbolBankIn(Bank):
+class SymbolBankIn(BankBody):
     category: Category = Category.PROPAGANDA
 
 
@@ -52,7 +52,7 @@ class SymbolIn(BaseModel):
     images: list[str] = Field(min_length=1, max_length=10, description="reference images, base64")
     labels: list[str] = Field(default_factory=list)
     source: str | None = None
-    sensitivity: float = Field(default=DEFAULT_SENSITIVITY, ge=0.0, le=1.0)
+    sensitivity: StrictFloat = Field(default=DEFAULT_SENSITIVITY, ge=0.0, le=1.0)
 
 
 class SymbolOut(BaseModel):

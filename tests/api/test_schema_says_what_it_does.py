@@ -31,3 +31,33 @@ def test_a_symbol_bank_export_is_sent_as_the_json_lines_the_schema_documents(cli
     documented = client.get("/openapi.json").json()["paths"]["/v1/symbols/banks/{name}/export"]["get"]
     assert export.status_code == 200 and export.headers["content-type"].startswith("application/x-ndjson")
     assert list(documented["responses"]["200"]["content"]) == ["application/x-ndjson"]
+
+
+def test_a_bank_s_flags_and_numbers_are_the_json_types_the_schema_names(client: TestClient) -> None:
+    """`"benign": 0` made an ordinary bank (pydantic reads 0, "no" or "3" as what the field holds)."""
+    refused = [
+        client.post("/v1/banks", json={"name": "b1", "benign": 0}),
+        client.post("/v1/banks", json={"name": "b2", "enabled": "yes"}),
+        client.post("/v1/banks", json={"name": "b3", "pdq_threshold": "3"}),
+        client.post("/v1/symbols/banks", json={"name": "s1", "benign": 1}),
+    ]
+
+    assert [(r.status_code, r.json()["error"]) for r in refused] == [(422, "invalid_request")] * 4
+    assert client.post("/v1/banks", json={"name": "b4", "benign": True, "pdq_threshold": 3}).status_code == 201
+    entry = {"hashes": [{"kind": "md5", "value": "0" * 32, "confidence": "0.5"}]}
+    assert client.post("/v1/banks/b4/entries", json=entry).status_code == 422
+
+
+def test_an_item_s_time_is_iso_8601_text_not_a_number(client: TestClient) -> None:
+    """A number (or digits) was read as Unix time, seconds or milliseconds by its size; the contract says ISO 8601."""
+    item = {"id": "t", "text": "an ordinary post"}
+
+    answers = [
+        client.post("/v1/check", json={**item, "created_at": 0}),
+        client.post("/v1/check", json={**item, "created_at": "1714560000"}),
+        client.post("/v1/reports", json={"item": {**item, "created_at": 0}, "reporter": "r", "reason": "terrorism"}),
+    ]
+
+    assert [r.status_code for r in answers] == [422] * 3
+    assert "ISO 8601" in answers[0].json()["message"] and "created_at" in answers[0].json()["message"]
+    assert client.post("/v1/check", json={**item, "created_at": "2024-05-01T12:00:00Z"}).status_code == 200
