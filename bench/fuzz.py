@@ -70,6 +70,7 @@ def _server_errors(log: Path, since: int) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="time budget of the run")
+    # One by default: with two, Hypothesis parsing lambdas' source in two threads hit a CPython 3.11 ast error.
     parser.add_argument("--workers", type=int, default=1, help="schemathesis' concurrent workers")
     parser.add_argument("--seed", type=int, default=None, help="schemathesis' random seed (to reproduce a run)")
     args = parser.parse_args()
