@@ -69,7 +69,8 @@ def shared_across_processes(processes: int) -> Iterator[None]:
 
 def forget_at_exit() -> None:
     """In a worker process sharing metrics: when it exits, its live gauges stop counting (its counters stay in
-    the totals, as a counter must never go down)."""
+    the totals, as a counter must never go down). A worker killed outright (uvicorn kills one that misses its
+    health check) leaves its gauge file behind: "mostrecent" makes the next scrape's reading win over it."""
     if os.environ.get(MULTIPROCESS_DIR):
         atexit.register(multiprocess.mark_process_dead, os.getpid())
 
