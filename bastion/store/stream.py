@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from bastion.store.dialect import name_of, upsert_insert
@@ -53,3 +53,7 @@ class StreamReceiptRepository:
         key = tuple_(StreamReceiptRow.platform, StreamReceiptRow.item_id, StreamReceiptRow.digest)
         result = self._session.execute(delete(StreamReceiptRow).where(key.in_(oldest)))
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def oldest(self) -> datetime | None:
+        """When the oldest receipt kept was recorded (one index lookup): how far behind its pruning is."""
+        return self._session.scalar(select(func.min(StreamReceiptRow.recorded_at)))
