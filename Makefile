@@ -5,7 +5,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: setup setup-test system-deps system-deps-test demo test lint bench clean
+.PHONY: setup setup-test system-deps system-deps-test demo test lint fuzz bench clean
 
 setup: $(VENV)/.installed
 
@@ -36,6 +36,10 @@ test: setup-test
 lint: setup-test
 	$(BIN)/ruff check bastion tests bench
 	$(BIN)/mypy bastion
+
+# Schemathesis for five minutes, every check, against `bastion serve` (the suite runs a short version in process).
+fuzz: setup-test
+	nice -n 10 $(BIN)/python bench/fuzz.py --minutes 5
 
 clean:
 	rm -rf $(VENV) bastion-data .pytest_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, ClassVar
@@ -25,6 +26,8 @@ from pydantic import (
 )
 
 from bastion.wire import value_count, without_surrogates
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 MAX_ID_LENGTH = 256
 MAX_LANG_TAG = 16
@@ -245,6 +248,15 @@ class Item(BaseModel):
     @classmethod
     def _printable_id(cls, value: str | None) -> str | None:
         return value if value is None else _printable(value)
+
+    @field_validator("created_at", mode="before")
+    @classmethod
+    def _iso_time(cls, value: Any) -> Any:
+        """A time is ISO 8601 text, as the contract says. Pydantic would also read a number, or digits, as Unix
+        time (seconds or milliseconds, by its size), which the schema never promised: schemathesis sent 0."""
+        if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
+            raise ValueError("a time is ISO 8601 text, such as 2024-05-01T12:00:00Z, not a number")
+        return value
 
     @field_validator("created_at")
     @classmethod

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     worker_max_deliveries: int = Field(default=5, gt=0)
     worker_ack_wait_seconds: float = Field(default=60.0, gt=0)
     worker_retry_delay_seconds: float = Field(default=2.0, ge=0)
+    # A stream receipt (what makes a redelivered message a no-op) is needed while its message can come back:
+    # `bastion stream prune-receipts` deletes older ones, and refuses a retention shorter than redelivery.
+    stream_receipt_retention_hours: float = Field(default=24.0, gt=0)
 
     # Rule firing alerts: a rule firing more than `factor` times its usual rate.
     rule_alert_factor: float = 5.0

@@ -19,6 +19,7 @@ def _flattened(routes: Iterable[Any], prefix: str) -> Iterator[tuple[str, str]]:
         if hasattr(route, "original_router"):  # FastAPI keeps an included router as one entry
             yield from _flattened(route.original_router.routes, prefix + route.include_context.prefix)
         elif getattr(route, "methods", None):
-            yield from ((method, prefix + route.path) for method in route.methods - {"HEAD"})
+            # path_format: as the schema writes it, without a converter (`{symbol_id:int}` is `{symbol_id}`)
+            yield from ((method, prefix + route.path_format) for method in route.methods - {"HEAD"})
         else:
             yield "MOUNT", prefix + route.path

@@ -32,6 +32,7 @@ from bastion.api import (
 from bastion.api.auth import KeyCache
 from bastion.api.process_group import die_with_parent
 from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
+from bastion.metrics import forget_at_exit
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.web import actors as actor_pages
@@ -55,6 +56,7 @@ def serving_app() -> FastAPI:
     """The app as `bastion serve` runs it in each worker process: configured from the environment, JSON logs."""
     log_as_json_lines()
     die_with_parent()  # `serve --workers N`: no orphaned worker keeps the port after the parent is killed
+    forget_at_exit()  # `serve --workers N`: a worker that exits leaves the shared gauges
     return create_app()
 
 

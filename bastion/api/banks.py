@@ -14,7 +14,7 @@ from itertools import chain
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt
 
 from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest
@@ -46,9 +46,17 @@ BanksWrite = Annotated[str, Depends(require_scope(Scope.BANKS_WRITE))]
 Admin = Annotated[str, Depends(require_scope(Scope.ADMIN))]
 
 
-class BankIn(Bank):
+class BankBody(Bank):
+    """A bank as a request gives it. Strict types: pydantic would read `"benign": 0` or `"yes"` as a boolean the
+    schema says must be true or false (schemathesis found `0` accepted)."""
+
+    enabled: StrictBool = True
+    benign: StrictBool = False
+
+
+class BankIn(BankBody):
     category: Category = Category.PROPAGANDA
-    pdq_threshold: int | None = Field(default=None, ge=0, le=128)
+    pdq_threshold: StrictInt | None = Field(default=None, ge=0, le=128)
 
 
 class BankOut(BaseModel):
@@ -68,7 +76,7 @@ class HashIn(BaseModel):
     value: str
     labels: list[str] = Field(default_factory=list)
     source: str | None = None
-    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    confidence: StrictFloat = Field(default=1.0, ge=0.0, le=1.0)  # a number, never the text "0.5"
 
 
 class MediaIn(BaseModel):

@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 
 from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest, field_errors, parse_json
+from bastion.api.forms import read_form
 from bastion.api.request_log import note_item
 from bastion.core import MAX_METADATA_VALUES, Item, Verdict
 
@@ -86,11 +87,10 @@ def _item_from_fields(fields: Any) -> Item:
 
 
 async def _multipart_fields(request: Request) -> dict[str, Any]:
-    form = await request.form(max_files=1, max_fields=4)
-    raw_item = form.get("item")
-    if not isinstance(raw_item, str):
+    form, raw_fields = await read_form(request, max_files=1, max_fields=4)
+    if not isinstance(form.get("item"), str):
         raise BadRequest(422, "invalid_item", "multipart requests need an 'item' field holding the item as JSON")
-    fields = parse_json(raw_item.encode())
+    fields = parse_json(raw_fields["item"])  # its bytes: not UTF-8 is `invalid_utf8`, as in a JSON body
     upload = form.get("media")
     if isinstance(upload, UploadFile):
         data = await upload.read()

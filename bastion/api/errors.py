@@ -98,12 +98,17 @@ def _summary(details: list[dict[str, Any]]) -> str:
     return "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5])
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path. Starlette's 405 names only the first route's methods, and
-    FastAPI makes one route per method: GET /v1/banks answered a POST with `Allow: GET` (RFC 9110 §15.5.6)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return sorted(methods)
+    """Every method some route serves at this path (RFC 9110 §15.5.6). Starlette's 405 names only the first
+    route's methods, and FastAPI makes one route per method: GET /v1/banks answered a POST with `Allow: GET`.
+    Each method is tried against the routes, as routing would: a router included with a prefix has no
+    methods of its own to read (the header was empty)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest
@@ -39,7 +39,7 @@ class NoticeIn(BaseModel):
     item_id: str = Field(default="", max_length=256, description="or the platform's id of the item")
     notifier_name: str = Field(default="", max_length=200, description="Art 16(2)(c); not for child sexual abuse")
     notifier_email: str = Field(default="", max_length=320)
-    good_faith: bool = Field(default=False, description="the notifier's statement of good faith, Art 16(2)(d)")
+    good_faith: StrictBool = Field(default=False, description="the notifier's statement of good faith, Art 16(2)(d)")
     notifier_code: str = Field(default="", max_length=200, description="a registered (trusted) notifier's code")
     item: Item | None = Field(default=None, description="the item's content, checked if Bastion has not seen it")
 

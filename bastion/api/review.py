@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 from bastion.api.auth import Scope, require_scope
 from bastion.api.errors import BadRequest
 from bastion.api.orders import now_of
+from bastion.api.params import RowId
 from bastion.core import Item, Pseudonym, utcnow
 from bastion.legal.complaints import complaint_view, lodge_complaint, lodge_notifier_complaint
 from bastion.review.cases import ReviewError, file_appeal
@@ -94,7 +95,7 @@ def complaint(body: ComplaintIn, request: Request, platform: Appellant) -> dict[
 
 
 @router.get("/v1/complaints/{complaint_id}", summary="A complaint's state and, once decided, its outcome")
-def complaint_state(complaint_id: int, request: Request, platform: Appellant) -> dict[str, Any]:
+def complaint_state(complaint_id: RowId, request: Request, platform: Appellant) -> dict[str, Any]:
     with request.app.state.db.snapshot() as tx:
         found = tx.cases.appeal(complaint_id)
         if found is None or found.kind != "complaint" or found.platform != platform:

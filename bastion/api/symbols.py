@@ -14,13 +14,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
 from bastion.api.auth import Scope, require_scope
-from bastion.api.banks import BankOut
+from bastion.api.banks import BankBody, BankOut
 from bastion.api.errors import BadRequest
+from bastion.api.params import RowId
 from bastion.banks.entries import BankError, ReadOnlyBank, set_enabled
-from bastion.core import Bank, Category, ContentError
+from bastion.core import Category, ContentError
 from bastion.store.db import Database
 from bastion.store.models.symbols import SymbolRow
 from bastion.store.transaction import Transaction
@@ -42,7 +43,7 @@ BanksWrite = Annotated[str, Depends(require_scope(Scope.BANKS_WRITE))]
 Admin = Annotated[str, Depends(require_scope(Scope.ADMIN))]
 
 
-class SymbolBankIn(Bank):
+class SymbolBankIn(BankBody):
     category: Category = Category.PROPAGANDA
 
 
@@ -51,7 +52,7 @@ class SymbolIn(BaseModel):
     images: list[str] = Field(min_length=1, max_length=10, description="reference images, base64")
     labels: list[str] = Field(default_factory=list)
     source: str | None = None
-    sensitivity: float = Field(default=DEFAULT_SENSITIVITY, ge=0.0, le=1.0)
+    sensitivity: StrictFloat = Field(default=DEFAULT_SENSITIVITY, ge=0.0, le=1.0)
 
 
 class SymbolOut(BaseModel):
@@ -155,7 +156,11 @@ def add(name: str, body: SymbolIn, request: Request, platform: BanksWrite) -> Sy
         raise _error(error) from None
 
 
-@router.get("/banks/{name}/export", summary="The bank's active symbols as JSON lines", response_class=PlainTextResponse)
+class _JSONLines(PlainTextResponse):
+    media_type = "application/x-ndjson"  # what the schema then documents, as the response sends it
+
+
+@router.get("/banks/{name}/export", summary="The bank's active symbols as JSON lines", response_class=_JSONLines)
 def export(name: str, request: Request, platform: BanksRead) -> PlainTextResponse:
     try:
         with _db(request).snapshot() as tx:
@@ -163,7 +168,7 @@ def export(name: str, request: Request, platform: BanksRead) -> PlainTextRespons
             body = "".join(line + "\n" for line in export_lines(tx, name, platform))
     except BankError as error:
         raise _error(error) from None
-    return PlainTextResponse(body, media_type="application/x-ndjson")
+    return _JSONLines(body)
 
 
 @router.post("/banks/{name}/import", status_code=201, summary="Add the symbols of an export (all or nothing)")
@@ -190,8 +195,9 @@ def import_(name: str, body: ImportIn, request: Request, platform: BanksWrite) -
     return {"added": len(added), "symbol_ids": added}
 
 
-@router.delete("/{symbol_id}", summary="Remove a symbol (kept and audited; it stops matching)")
-def remove(symbol_id: int, request: Request, platform: Admin) -> dict[str, Any]:
+# Digits only in the path: `DELETE /v1/symbols/banks` is then the 405 of `/banks`, not a 422 about a symbol id.
+@router.delete("/{symbol_id:int}", summary="Remove a symbol (kept and audited; it stops matching)")
+def remove(symbol_id: RowId, request: Request, platform: Admin) -> dict[str, Any]:
     try:
         with _db(request).transaction() as tx:
             set_symbol_state(tx, symbol_id, "removed", f"platform:{platform}", platform=platform)

@@ -49,21 +49,23 @@ def serve(
 
     from bastion.api.request_log import serving_banner, uvicorn_log_config
     from bastion.api.slow_clients import DeadlineProtocol
+    from bastion.metrics import shared_across_processes
 
     database()  # migrate once, before workers start
     err.print(serving_banner(host, port, settings().resolved_database_url, workers), highlight=False)
-    uvicorn.run(
-        "bastion.api.app:serving_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        http=DeadlineProtocol,  # a deadline for each request's headers and body (slow clients)
-        timeout_graceful_shutdown=settings().shutdown_grace_seconds,
-        log_level="warning",
-        log_config=uvicorn_log_config(),
-        access_log=False,
-    )
+    with shared_across_processes(workers):  # /metrics on any worker counts them all
+        uvicorn.run(
+            "bastion.api.app:serving_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            http=DeadlineProtocol,  # a deadline for each request's headers and body (slow clients)
+            timeout_graceful_shutdown=settings().shutdown_grace_seconds,
+            log_level="warning",
+            log_config=uvicorn_log_config(),
+            access_log=False,
+        )
 
 
 @app.command()

@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from bastion.cli._context import settings
+from bastion.core import utcnow
 from bastion.settings import Settings
 from bastion.store.db import Database
 
@@ -66,6 +67,8 @@ def _database_findings(s: Settings) -> list[Finding]:
             )
             found.append(Finding("migrations", "warning", words + "; the next `bastion serve` or `worker` migrates it"))
         found.append(_bank_finding(db))
+        if current == newest:
+            found.append(_receipt_finding(db, s))
         return found
     finally:
         db.dispose()
@@ -83,6 +86,20 @@ def _bank_finding(db: Database) -> Finding:
     entries = sum(count for _, count in enabled)
     words = f"{len(enabled)} of {len(banks)} banks enabled, {entries:,} live entries"
     return Finding("banks", "ok" if enabled else "warning", words)
+
+
+def _receipt_finding(db: Database, s: Settings) -> Finding:
+    """Receipts older than the retention and a night's slack mean `bastion stream prune-receipts` is not running."""
+    with db.snapshot() as tx:
+        oldest = tx.stream_receipts.oldest()
+    if oldest is None:
+        return Finding("stream receipts", "ok", "none kept")
+    hours = (utcnow() - oldest).total_seconds() / 3600
+    retention = s.stream_receipt_retention_hours
+    words = f"the oldest is {hours:,.0f} h old (retention {retention:g} h)"
+    if hours <= retention + 24:  # pruned nightly, the oldest is at most a day past the retention
+        return Finding("stream receipts", "ok", words)
+    return Finding("stream receipts", "warning", words + "; schedule `bastion stream prune-receipts` nightly")
 
 
 def _stream_finding(s: Settings) -> Finding:

@@ -1,4 +1,4 @@
-"""`bastion worker`, `bastion publish` and `bastion dlq`: the stream of items on NATS JetStream."""
+"""`bastion worker`, `bastion publish`, `bastion dlq` and `bastion stream`: the stream of items on NATS JetStream."""
 
 from __future__ import annotations
 
@@ -14,19 +14,23 @@ from nats.js import JetStreamContext
 from rich.console import Console
 from rich.table import Table
 
-from bastion.cli._context import err, fail, require_file, service, settings
+from bastion.cli._context import database, err, fail, require_file, service, settings
+from bastion.core import utcnow
 from bastion.readers import BadRow, detect_format, read_items
 from bastion.workers.dead_letters import dead_letters, replay
+from bastion.workers.receipts import RetentionTooShort, prune_receipts
 from bastion.workers.stream import StreamNames, StreamUnavailable, connect, ensure_streams
 
 T = TypeVar("T")
 dlq_app = typer.Typer(help="Dead letters: stream messages that could not be checked.", no_args_is_help=True)
+stream_app = typer.Typer(help="Upkeep of what the stream keeps in the database.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.command()(worker)
     app.command()(publish)
     app.add_typer(dlq_app, name="dlq")
+    app.add_typer(stream_app, name="stream")
 
 
 def worker(
@@ -132,6 +136,23 @@ def dlq_replay(
     typer.echo(f"replayed {len(done)} dead letters")
     if missing:
         raise fail(f"no dead letter with seq {', '.join(map(str, missing))}", code=1)
+
+
+@stream_app.command("prune-receipts")
+def prune_stream_receipts(
+    batch_size: Annotated[int, typer.Option(help="receipts deleted per transaction", min=1, max=100_000)] = 5_000,
+) -> None:
+    """Delete stream receipts older than BASTION_STREAM_RECEIPT_RETENTION_HOURS (24), in short transactions.
+
+    A receipt makes a redelivered message a no-op, so it is needed only while its message can come back;
+    run this nightly (cron, a Kubernetes CronJob). The run is audited with its count. Needs no NATS.
+    """
+    try:
+        pruned = prune_receipts(database(), settings(), utcnow(), batch_size, actor="cli")
+    except RetentionTooShort as error:
+        raise fail(str(error)) from None
+    before = pruned.recorded_before.strftime("%Y-%m-%d %H:%M:%S")
+    typer.echo(f"deleted {pruned.deleted} stream receipts recorded before {before} UTC ({pruned.batches} batches)")
 
 
 def _with_stream(work: Callable[[JetStreamContext, StreamNames], Awaitable[T]]) -> T:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from bastion.store.dialect import name_of, upsert_insert
@@ -37,3 +38,22 @@ class StreamReceiptRepository:
         )
         taken = self._session.execute(statement, rows)
         return {(row.platform, row.item_id, row.digest) for row in taken}
+
+    def delete_recorded_before(self, cutoff: datetime, limit: int) -> int:
+        """Delete at most `limit` receipts recorded before `cutoff` (oldest first); returns how many went.
+
+        Bounded so that each call is a short transaction holding a few thousand row locks, never the table.
+        """
+        oldest = (
+            select(StreamReceiptRow.platform, StreamReceiptRow.item_id, StreamReceiptRow.digest)
+            .where(StreamReceiptRow.recorded_at < cutoff)
+            .order_by(StreamReceiptRow.recorded_at)
+            .limit(limit)
+        )
+        key = tuple_(StreamReceiptRow.platform, StreamReceiptRow.item_id, StreamReceiptRow.digest)
+        result = self._session.execute(delete(StreamReceiptRow).where(key.in_(oldest)))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def oldest(self) -> datetime | None:
+        """When the oldest receipt kept was recorded (one index lookup): how far behind its pruning is."""
+        return self._session.scalar(select(func.min(StreamReceiptRow.recorded_at)))

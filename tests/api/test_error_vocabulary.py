@@ -39,6 +39,17 @@ def test_invalid_utf8_gets_the_same_answer_everywhere(client: TestClient) -> Non
     }
 
 
+def test_an_item_not_utf8_in_a_multipart_form_is_refused_as_in_a_json_body(client: TestClient) -> None:
+    """The form's `item` field was read as latin-1: "caf\xe9" became "café" and was checked."""
+    as_json = client.post("/v1/check", content=_NOT_UTF8, headers={"content-type": "application/json"})
+
+    as_form = client.post("/v1/check", files={"item": (None, _NOT_UTF8)})
+
+    assert (as_form.status_code, as_form.json()["error"]) == (as_json.status_code, as_json.json()["error"])
+    assert (as_form.status_code, as_form.json()["error"]) == (400, "invalid_utf8")
+    assert client.post("/v1/check", files={"item": (None, '{"id": "y", "text": "café"}'.encode())}).status_code == 200
+
+
 async def _disconnecting_client(app: Any, api_key: str) -> list[dict[str, Any]]:
     """Call the app the way a server does when the client goes away before sending its body."""
     sent: list[dict[str, Any]] = []

@@ -20,6 +20,7 @@ def _value(text: str, name: str) -> float:
 
 
 def test_metrics_count_checked_items_and_verdicts_by_action(client: TestClient) -> None:
+    assert client.app.state.warmed.wait(timeout=120)  # type: ignore[attr-defined]  # its items count as checked
     before = client.get("/metrics").text
     checked = _value(before, "bastion_items_checked_total")
     reviews = _value(before, 'bastion_verdicts_total{action="review"}') if 'action="review"' in before else 0.0

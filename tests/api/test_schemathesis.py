@@ -1,8 +1,9 @@
 """Schemathesis against the project's own OpenAPI schema: the server does what the schema says.
 
-A short run (a few examples an operation) so that it fits the suite; the
-issue's five-minute run is the same test with `BASTION_SCHEMATHESIS_EXAMPLES`
-raised.
+A short run (a few examples an operation) so that it fits the suite
+(`BASTION_SCHEMATHESIS_EXAMPLES` raises it). The five-minute run, every check
+over HTTP against `bastion serve` with stateful sequences too, is
+`make fuzz` (bench/fuzz.py); docs/benchmarks.md records what it found.
 """
 
 from __future__ import annotations

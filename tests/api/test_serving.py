@@ -1,14 +1,17 @@
-"""`bastion serve` as an operator runs it: slow clients time out, and workers die with their parent."""
+"""`bastion serve` as an operator runs it: slow clients time out, workers die with their parent, and /metrics counts
+every worker."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -74,14 +77,19 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.fixture
-def one_worker(tmp_path: Path) -> Iterator[tuple[int, str]]:
-    """A server with one-second deadlines, and a key to reach the routes that read a body."""
+def _check_key(tmp_path: Path) -> str:
     db = Database.from_settings(Settings(data_dir=tmp_path / "data"))
     db.migrate()
     with db.transaction() as tx:
         key = tx.keys.create("slow", ["check"], actor="test").secret
     db.dispose()
+    return key
+
+
+@pytest.fixture
+def one_worker(tmp_path: Path) -> Iterator[tuple[int, str]]:
+    """A server with one-second deadlines, and a key to reach the routes that read a body."""
+    key = _check_key(tmp_path)
     server, port = _serve(tmp_path, 1, BASTION_HEADER_TIMEOUT_SECONDS="1", BASTION_BODY_TIMEOUT_SECONDS="1")
     try:
         _until(lambda: _ready(port), "the server was not ready")
@@ -153,3 +161,40 @@ def test_killing_the_parent_takes_its_workers_down_and_frees_the_port(tmp_path: 
         if server.poll() is None:
             server.kill()
             server.wait(timeout=30)
+
+
+def _metrics(port: int) -> httpx.Response:
+    return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=60)  # a connection of its own, to either worker
+
+
+def _checked(metrics: str) -> float:
+    match = re.search(r"^bastion_items_checked_total (\S+)$", metrics, re.MULTILINE)
+    assert match, "bastion_items_checked_total missing from /metrics"
+    return float(match.group(1))
+
+
+def test_metrics_count_the_checks_of_every_worker_whichever_answers_the_scrape(tmp_path: Path) -> None:
+    """Each worker process had its own counters: a scrape showed whichever process it reached."""
+    key = _check_key(tmp_path)
+    server, port = _serve(tmp_path, 2)
+    try:
+        with ThreadPoolExecutor(16) as pool:  # both workers warm (their warm-up's items are counted too)
+            _until(lambda: all(pool.map(lambda _: _ready(port), range(16))), "the workers were not ready")
+            before = {_checked(scrape.text) for scrape in pool.map(lambda _: _metrics(port), range(16))}
+        assert len(before) == 1
+
+        def check(n: int) -> int:  # a connection of its own each: the two workers take turns accepting
+            item = {"id": f"w{n}", "text": "An ordinary post about the weather"}
+            response = httpx.post(
+                f"http://127.0.0.1:{port}/v1/check", json=item, headers={"Authorization": f"Bearer {key}"}, timeout=60
+            )
+            return response.status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(check, range(40))) == {200}
+            scrapes = list(pool.map(lambda _: _metrics(port), range(16)))
+
+        assert {_checked(scrape.text) for scrape in scrapes} == {before.pop() + 40}
+    finally:
+        server.terminate()
+        server.wait(timeout=60)

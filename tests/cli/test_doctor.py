@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from bastion.core import utcnow
+from bastion.store.db import Database
 
 
 def _doctor(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -50,3 +54,15 @@ def test_an_unmigrated_database_and_no_stream_are_warnings_and_nothing_is_create
     fresh = _doctor(tmp_path / "fresh", BASTION_NATS_URL="nats://127.0.0.1:1")
     assert "no database yet" in fresh.stdout
     assert not (tmp_path / "fresh" / "data").exists()
+
+
+def test_stream_receipts_past_retention_are_a_warning_naming_the_prune(tmp_path: Path, db_url: str) -> None:
+    db = Database.from_url(db_url)
+    with db.transaction() as tx:
+        tx.stream_receipts.claim([("local", "kept", "d" * 64)], utcnow() - timedelta(days=3))
+    db.dispose()
+
+    result = _doctor(tmp_path, BASTION_DATABASE_URL=db_url)
+
+    assert "warning  stream receipts: the oldest is 72 h old (retention 24 h)" in result.stdout
+    assert "schedule `bastion stream prune-receipts` nightly" in result.stdout

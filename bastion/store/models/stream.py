@@ -23,4 +23,5 @@ class StreamReceiptRow(Base):
     platform: Mapped[str] = mapped_column(String(128), primary_key=True)
     item_id: Mapped[str] = mapped_column(String(256), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Indexed: `bastion stream prune-receipts` deletes the oldest in batches, each found without a scan.
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
