@@ -217,7 +217,7 @@ class Service:
             Item(id="warm-up-2", text="Brothers, join the fictional Crimson Dawn Brigade and bring your friends"),
             Item(id="warm-up-3", text="Le marché du port ouvre mardi matin", lang="fr"),  # the deep tier alone
         ]
-        self.check(items, record=False)
+        self.pipeline.decide_many([self.pipeline.prepare(item) for item in items], counted=False)
 
     def report(self, item: Item, reporter: str, reason: ReportReason, text: str, platform: str) -> ReportFiled:
         """File a user's report on the platform's item; reports on one item share one case.

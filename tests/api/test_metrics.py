@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from bastion.core import utcnow
+from bastion.metrics import DETECTOR_SECONDS, ITEMS_CHECKED
 from bastion.service import Service
 from bastion.store.items import CaseRequest
 
@@ -20,7 +21,7 @@ def _value(text: str, name: str) -> float:
 
 
 def test_metrics_count_checked_items_and_verdicts_by_action(client: TestClient) -> None:
-    assert client.app.state.warmed.wait(timeout=120)  # type: ignore[attr-defined]  # its items count as checked
+    assert client.app.state.warmed.wait(timeout=120)  # type: ignore[attr-defined]  # warm-up has run its items
     before = client.get("/metrics").text
     checked = _value(before, "bastion_items_checked_total")
     reviews = _value(before, 'bastion_verdicts_total{action="review"}') if 'action="review"' in before else 0.0
@@ -42,3 +43,13 @@ def test_metrics_show_the_clock_of_the_nearest_legal_deadline(client: TestClient
         )
     seconds = _value(client.get("/metrics").text, "bastion_oldest_legal_deadline_seconds")
     assert 30 * 60 < seconds <= 40 * 60
+
+
+def test_a_process_warming_up_counts_no_item_and_no_detector_latency(service: Service) -> None:
+    checked = ITEMS_CHECKED._value.get()
+    timed = {d.name: DETECTOR_SECONDS.labels(d.name)._sum.get() for d in service.pipeline.detectors}
+
+    service.warm_up()
+
+    assert ITEMS_CHECKED._value.get() == checked
+    assert {d.name: DETECTOR_SECONDS.labels(d.name)._sum.get() for d in service.pipeline.detectors} == timed

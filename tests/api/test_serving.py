@@ -178,7 +178,7 @@ def test_metrics_count_the_checks_of_every_worker_whichever_answers_the_scrape(t
     key = _check_key(tmp_path)
     server, port = _serve(tmp_path, 2)
     try:
-        with ThreadPoolExecutor(16) as pool:  # both workers warm (their warm-up's items are counted too)
+        with ThreadPoolExecutor(16) as pool:  # both workers warm, so every count below is traffic
             _until(lambda: all(pool.map(lambda _: _ready(port), range(16))), "the workers were not ready")
             before = {_checked(scrape.text) for scrape in pool.map(lambda _: _metrics(port), range(16))}
         assert len(before) == 1
