@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     # A worker takes up to `batch_size` items at a time (one transaction each) and holds at most `max_in_flight`
     # unacknowledged; a message that fails `max_deliveries` times goes to the dead-letter stream.
     worker_batch_size: int = Field(default=256, gt=0, le=4096)
-    worker_max_in_flight: int = Field(default=1024, gt=0)
+    worker_max_in_flight: int = Field(default=512, gt=0)  # one batch in hand, one fetched ahead
     worker_max_deliveries: int = Field(default=5, gt=0)
     worker_ack_wait_seconds: float = Field(default=60.0, gt=0)
     worker_retry_delay_seconds: float = Field(default=2.0, ge=0)

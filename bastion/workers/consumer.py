@@ -78,7 +78,10 @@ class StreamWorker:
             settings = self.service.settings
             config = ConsumerConfig(
                 ack_policy=AckPolicy.EXPLICIT,
-                max_ack_pending=self.max_in_flight,
+                # Each worker bounds what it holds (`max_in_flight`, below). A bound on the consumer, which every
+                # worker shares, let the first worker fetch it all ahead while a second one waited with nothing:
+                # two workers were slower than one.
+                max_ack_pending=-1,
                 ack_wait=settings.worker_ack_wait_seconds,
                 max_deliver=-1,  # the worker counts failures itself and dead-letters; the server never drops one
             )

@@ -81,3 +81,22 @@ def test_an_unreachable_nats_is_one_clear_line(deployment: Deployment) -> None:
     assert result.returncode == 2
     assert "NATS is not reachable at nats://127.0.0.1:1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_worker_that_stalls_holding_messages_leaves_the_rest_to_the_others(deployment: Deployment) -> None:
+    """The consumer's own limit on unacknowledged messages was the first worker's `max_in_flight`: a second worker
+    got nothing while the first held that many (two workers were slower than one)."""
+    rows: list[dict[str, object]] = [{"id": f"h{n}", "text": f"post number {n} about the harbour"} for n in range(600)]
+    assert deployment.publish_rows(rows).returncode == 0
+    first = deployment.start_worker("--batch-size", "50", "--max-in-flight", "100")
+    deployment.wait_for(lambda: deployment.stream_state()["unacked"] >= 50, what="the first worker holding a batch")
+    first.send_signal(signal.SIGSTOP)
+    try:
+        held = deployment.stream_state()["unacked"]
+        deployment.start_worker("--batch-size", "50", "--max-in-flight", "100")
+        deployment.wait_for(lambda: _verdicts(deployment) >= 600 - held, seconds=40, what="the second worker's share")
+    finally:
+        first.send_signal(signal.SIGCONT)
+    deployment.wait_for(lambda: _verdicts(deployment) == 600, what="every item checked once")
+    deployment.wait_for(lambda: deployment.stream_state()["unacked"] == 0, what="every message acknowledged")
+    assert deployment.sql("SELECT count(*) FROM audit_log WHERE action = 'verdict'") == [(600,)]
