@@ -21,13 +21,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from serving import free_port, wait_ready
 
 from bastion.core import Item
 from bastion.service import Service
@@ -75,7 +75,7 @@ def over_http(data_dir: Path, seconds: int, connections: int, workers: int) -> d
     db.migrate()
     with db.transaction() as tx:
         key = tx.keys.create("bench", ["check"], actor="bench").secret
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BASTION_DATA_DIR": str(data_dir)}
     server = subprocess.Popen(
         [sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", str(workers)],
@@ -84,7 +84,7 @@ def over_http(data_dir: Path, seconds: int, connections: int, workers: int) -> d
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for(port)
+        wait_ready(port)
         script = Path(data_dir) / "check.lua"
         script.write_text(_WRK_SCRIPT % (key, ", ".join(json.dumps(t) for t in TEXTS)))
         subprocess.run(
@@ -147,26 +147,6 @@ def _cpu_seconds(root: int) -> float:
         if root in (pid, parent):
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for(port: int) -> None:
-    """Until /readyz says ready: the models are loaded and warmed in every worker that answers."""
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit("the server did not become ready")
 
 
 def main() -> None:

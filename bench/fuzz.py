@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
+from serving import free_port, wait_ready
 
 from bastion.api.scopes import Scope
 from bastion.settings import Settings
@@ -39,24 +38,6 @@ def _key(data_dir: Path) -> str:
         key = tx.keys.create("fuzz", list(Scope), actor="bench").secret
     db.dispose()
     return key
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_ready(port: int, seconds: float = 180) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"the server was not ready within {seconds} s")
 
 
 def _server_errors(log: Path, since: int) -> list[str]:
@@ -76,7 +57,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bastion-fuzz-") as tmp:
         data_dir, log = Path(tmp) / "data", Path(tmp) / "server.log"
-        key, port = _key(data_dir), _free_port()
+        key, port = _key(data_dir), free_port()
         env = {**os.environ, "BASTION_DATA_DIR": str(data_dir)}
         env.pop("BASTION_DATABASE_URL", None)
         with log.open("wb") as server_log:
@@ -84,7 +65,7 @@ def main() -> int:
                 [sys.executable, "-m", "bastion", "serve", "--port", str(port)], env=env, stderr=server_log
             )
         try:
-            _wait_ready(port)
+            wait_ready(port)
             since = log.stat().st_size
             command = [
                 str(Path(sys.executable).parent / "schemathesis"),

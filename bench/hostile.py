@@ -22,7 +22,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import httpx
 from PIL import Image
+from serving import free_port, wait_ready
 
 from bastion.settings import Settings
 from bastion.store.db import Database
@@ -51,9 +51,7 @@ def _server(data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], int,
     with db.transaction() as tx:
         key = tx.keys.create("bench", ["check"], actor="bench").secret
     db.dispose()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     env = {**os.environ, "BASTION_DATA_DIR": str(data_dir), "BASTION_HEADER_TIMEOUT_SECONDS": "5"}
     command = [sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", str(workers)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -227,18 +225,6 @@ async def _phase(port: int, key: str, seconds: float, clients: int, server: int,
     }
 
 
-def _wait_ready(port: int) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    sys.exit("the server did not become ready")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=8)
@@ -250,7 +236,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server, port, key = _server(Path(tmp), args.workers)
         try:
-            _wait_ready(port)
+            wait_ready(port)
             run = lambda attack: asyncio.run(  # noqa: E731
                 _phase(port, key, args.seconds, args.clients, server.pid, attack)
             )
