@@ -19,6 +19,10 @@ from bastion.cli._context import database, err, fail, require_file, settings
 from bastion.text.labels import LABELS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    import numpy as np
+
     from bastion.training.extra_collections import ExtraRows
 
 _DEFAULT_DATA = Path("../shared/data/dev.jsonl")
@@ -86,6 +90,15 @@ def train(
     scores: Annotated[
         Path | None, typer.Option(help="write every row's out-of-fold score here (JSONL of ids, no texts)")
     ] = None,
+    hold_out: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="with --cross-source, hold out only this collection (repeatable; default: each, and each source)"
+        ),
+    ] = None,
+    embedding_cache: Annotated[
+        Path | None, typer.Option(help="keep sentence vectors here between runs (digests and vectors, no texts)")
+    ] = None,
 ) -> None:
     """Train both text tiers and write the model with its measured figures (model.json) and its card (model-card.md).
 
@@ -128,6 +141,8 @@ def train(
                 pools=collections[1].pools if collections else None,
                 source_folds=source_folds,
                 scores_out=scores,
+                hold_out=hold_out,
+                embedder=_embedder(embedding_cache),
             )
         except LabelledFileError as error:
             raise fail(str(error)) from None
@@ -173,6 +188,13 @@ def _extra_collections(data: Path, wanted: bool, weights: list[str], scratch: Pa
     extra = read_extra(directory, weights=_weights(weights))
     err.print(f"extra collections from {directory}: {extra.counts}")
     return write_rows(extra, scratch / "extra-collections.jsonl"), extra
+
+
+def _embedder(cache: Path | None) -> Callable[[Sequence[str]], np.ndarray]:
+    from bastion.text.embedding import embed
+    from bastion.training.embedding_cache import EmbeddingCache
+
+    return embed if cache is None else EmbeddingCache(cache)
 
 
 def _weights(specs: list[str]) -> dict[str, float]:

@@ -12,7 +12,8 @@ something other than TVEC (`pool_flag_rates`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from scipy import sparse
 from bastion.text.model import LABELS, DeepRoute, cascade, line_for
 from bastion.training.copies import TrainingExtra
 from bastion.training.corpus import TVEC, Corpus
+from bastion.training.figures import evaluate_tiers, metrics
+from bastion.training.thresholds import flagged, shipped_scores
 from bastion.training.tiers import Predictions, out_of_fold
 
 MIN_ROWS = 30  # fewer rows of a label in a collection say nothing about its rate
@@ -36,9 +39,18 @@ def held_out_elsewhere(
     copies: Sequence[TrainingExtra],
     outside: Mapping[str, tuple[sparse.csr_matrix, np.ndarray]],
     source_folds: bool = True,
+    hold_out: Collection[str] | None = None,
 ) -> Iterator[tuple[str, Predictions]]:
     """Leave-one-collection-out predictions (with `outside` texts scored by their collection's fold),
-    then leave-one-source-out, fitting only the folds the collections did not already fit."""
+    then leave-one-source-out, fitting only the folds the collections did not already fit; with
+    `hold_out`, only those collections' folds (`collections_held_out`)."""
+    if hold_out:
+        only = set(hold_out)
+        yield (
+            "collections_held_out",
+            out_of_fold(X, E, corpus, corpus.collections, pseudo_threshold, progress, copies, outside, only),
+        )
+        return
     by_collection = out_of_fold(X, E, corpus, corpus.collections, pseudo_threshold, progress, copies, outside)
     yield "leave_one_collection_out", by_collection
     if not source_folds:
@@ -53,6 +65,36 @@ def held_out_elsewhere(
             np.where(split, by_source.fast, by_collection.fast), np.where(split, by_source.deep, by_collection.deep)
         ),
     )
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Where the shipped model draws its lines, drawn on the 5-fold scores."""
+
+    deep_from: float
+    deep_weight: float
+    thresholds: dict[str, float]
+    route: DeepRoute | None
+    languages: frozenset[str]
+
+
+def figures_elsewhere(
+    elsewhere: Predictions, corpus: Corpus, lines: Lines, hold_out: Collection[str] | None = None
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Figures with lines drawn on these predictions, and at the shipped lines (the held-out set's
+    situation: lines drawn on dev, texts from collections never seen); with `hold_out`, per held-out
+    collection only (other rows were never predicted). Returns them and every row's shipped score."""
+    scores = shipped_scores(elsewhere, corpus, lines.deep_from, lines.deep_weight, lines.route)
+    hit = flagged(scores, corpus, lines.thresholds, lines.route)
+    by_collection = collection_figures(hit, corpus)
+    if hold_out:
+        return {
+            "by_collection_at_shipped_thresholds": {c: f for c, f in by_collection.items() if c in hold_out}
+        }, scores
+    entry = evaluate_tiers(elsewhere, corpus, lines.deep_from, lines.deep_weight, lines.languages)
+    entry["at_shipped_thresholds"] = metrics(hit, corpus, lines.thresholds, lines.route)
+    entry["by_collection_at_shipped_thresholds"] = by_collection
+    return entry, scores
 
 
 def collection_figures(hit: np.ndarray, corpus: Corpus) -> dict[str, dict[str, Any]]:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,8 +52,15 @@ from bastion.training.card import write_card
 from bastion.training.context_probes import THREAT_PROBES, context_probe_summary, tvec_probe_summary
 from bastion.training.copies import WrittenRows, training_copies
 from bastion.training.corpus import TVEC, Corpus, as_paths, read_corpus
-from bastion.training.elsewhere import collection_figures, held_out_elsewhere, pool_flag_rates, write_scores
-from bastion.training.figures import choose_deep_weight, evaluate_tiers, metrics
+from bastion.training.elsewhere import (
+    Lines,
+    collection_figures,
+    figures_elsewhere,
+    held_out_elsewhere,
+    pool_flag_rates,
+    write_scores,
+)
+from bastion.training.figures import choose_deep_weight, evaluate_tiers
 from bastion.training.judged_rows import load_judgements
 from bastion.training.swap_probes import FAITH_PROBES, GROUP_PROBES, swap_probe_summary
 from bastion.training.thresholds import deep_from_for, draw_lines, flagged, route_languages, shipped_scores
@@ -74,11 +81,14 @@ def train(
     pools: Mapping[str, Sequence[dict[str, Any]]] | None = None,
     source_folds: bool = True,
     scores_out: Path | None = None,
+    hold_out: Collection[str] | None = None,
+    embedder: Callable[[Sequence[str]], np.ndarray] = embed,
 ) -> TextModel:
     """Fit both tiers on every row, with thresholds and figures from out-of-fold predictions; `notes` (the data
     mix, the policy version) join the figures, and the model's card is written beside it (`card.write_card`).
     `pools` (`extra_collections.ExtraRows.pools`: every row of a collection no person labelled) are scored by
-    models that never saw them; `scores_out` receives every row's out-of-fold score (ids, never texts)."""
+    models that never saw them; `scores_out` receives every row's out-of-fold score (ids, never texts);
+    `hold_out` names the only collections held out (default: each, then each source)."""
     progress(f"reading {', '.join(map(str, as_paths(data)))}")
     corpus = read_corpus(data, limit, judgements=load_judgements() if judged else None)
     if corpus.unknown_labels:
@@ -89,8 +99,8 @@ def train(
         )
     X = corpus.X
     progress(f"embedding {len(corpus.texts)} texts and their faith-swapped copies for the deep tier")
-    E = embed(corpus.texts)
-    copies = training_copies(corpus, written=written)
+    E = embedder(corpus.texts)
+    copies = training_copies(corpus, embedder, written=written)
     # Thresholds come from k-fold predictions, as the operating point of a
     # model trained on all of dev; cross-source folds show how far it travels.
     fold_of = np.random.default_rng(7).integers(0, folds, len(corpus.texts))
@@ -116,19 +126,16 @@ def train(
         flagged(in_dev_scores, corpus, thresholds, route), corpus
     )
     pools = pools or {}
-    outside = {name: _features_of(rows) for name, rows in pools.items()}
+    outside = {name: _features_of(rows, embedder) for name, rows in pools.items()}
     scores = {f"{folds}_fold": in_dev_scores}
     pool_scores: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if cross_source:
-        folds_elsewhere = held_out_elsewhere(X, E, corpus, pseudo_threshold, progress, copies, outside, source_folds)
+        lines = Lines(deep_from, deep_weight, thresholds, route, languages)
+        folds_elsewhere = held_out_elsewhere(
+            X, E, corpus, pseudo_threshold, progress, copies, outside, source_folds, hold_out
+        )
         for name, elsewhere in folds_elsewhere:
-            entry = evaluate_tiers(elsewhere, corpus, deep_from, deep_weight, languages)
-            # The held-out set's situation: thresholds drawn on dev, texts from collections never seen.
-            scores[name] = shipped_scores(elsewhere, corpus, deep_from, deep_weight, route)
-            hit = flagged(scores[name], corpus, thresholds, route)
-            entry["at_shipped_thresholds"] = metrics(hit, corpus, thresholds, route)
-            entry["by_collection_at_shipped_thresholds"] = collection_figures(hit, corpus)
-            report[name] = entry
+            report[name], scores[name] = figures_elsewhere(elsewhere, corpus, lines, hold_out)
             pool_scores |= elsewhere.outside
     progress("fitting both tiers on every row")
     everything = np.ones(len(corpus.texts), dtype=bool)
@@ -153,9 +160,11 @@ def train(
     return model
 
 
-def _features_of(rows: Sequence[dict[str, Any]]) -> tuple[sparse.csr_matrix, np.ndarray]:
+def _features_of(
+    rows: Sequence[dict[str, Any]], embedder: Callable[[Sequence[str]], np.ndarray]
+) -> tuple[sparse.csr_matrix, np.ndarray]:
     texts = [prepare(str(row["text"])) for row in rows]
-    return features(texts), embed(texts)
+    return features(texts), embedder(texts)
 
 
 def _judged_by_label(corpus: Corpus) -> dict[str, int]:

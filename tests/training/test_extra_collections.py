@@ -179,3 +179,20 @@ def test_a_collection_weight_must_name_a_number(tmp_path: Path) -> None:
 
     assert result.exit_code != 0
     assert "NAME=WEIGHT" in result.output
+
+
+def test_train_can_hold_out_only_the_collections_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path / "dev.jsonl", fictional_rows())  # type: ignore[arg-type]
+    _extra(tmp_path / "extra", copies=12)
+    monkeypatch.setattr(extra_collections, "JUDGED_EXTRA", tmp_path / "none-yet.jsonl")
+    args = ["train", "--data", str(tmp_path / "dev.jsonl"), "--out", str(tmp_path / "m"), "--limit", "300"]
+
+    result = CliRunner().invoke(app, [*args, "--hold-out", "threatgram101"])
+
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "m" / "model.json").read_text())["metrics"]
+    held_out = metrics["collections_held_out"]["by_collection_at_shipped_thresholds"]
+    assert list(held_out) == ["threatgram101"] and held_out["threatgram101"]["tvec"] > 0
+    assert "leave_one_collection_out" not in metrics and "leave_one_source_out" not in metrics
+    unread = metrics["pools_left_out"]["jihadist-pool"]["by_reader_label"]  # no readers' file yet: flag rate only
+    assert list(unread) == ["unread"] and unread["unread"]["rows"] == 36
