@@ -16,7 +16,7 @@ Two kinds of collection:
   measured as recall or false positives. A text the readers found `unclear`,
   or whose text no longer matches the digest they read, leaves training. The
   one figure taken on a pool is the share of it flagged with the pool left
-  out of training (`figures.pool_flag_rates`).
+  out of training (`elsewhere.pool_flag_rates`).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class Collection:
 # - call2violence: a call to hurt or kill people: incitement (Art 2(7)(a), (b));
 # - support: approving of violence done or to be done to people: glorifying it (Art 2(7)(a));
 # - glorification: praising violence and its perpetrators (Art 2(7)(a));
-# - prospensity: the writer's own willingness to use violence ("I would strike", "I'll break your legs"): a
+# - prospensity: the writer's own willingness to use violence ("if it comes to it, I will be the first to hit them"): a
 #   threat in the first person, the threat category (Art 2(7)(e)). Read offline, these are the German
 #   counterpart of the plain threats the threat probes hold to review, not venting about violence;
 # - other: violence-related talk that is none of the above (reports of crimes, fear, insults that mention
