@@ -8,7 +8,7 @@ import tempfile
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,13 @@ from rich.table import Table
 
 from bastion.cli._context import database, err, fail, require_file, settings
 from bastion.text.labels import LABELS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    import numpy as np
+
+    from bastion.training.extra_collections import ExtraRows
 
 _DEFAULT_DATA = Path("../shared/data/dev.jsonl")
 _KNOWN_LABELS = ", ".join(LABELS)
@@ -65,6 +72,33 @@ def train(
     decisions_weight: Annotated[float, typer.Option(help="weight of a decision's row", min=0.01)] = 1.0,
     decisions_since: Annotated[datetime | None, typer.Option(help="only decisions made at or after (UTC)")] = None,
     decisions_until: Annotated[datetime | None, typer.Option(help="only decisions made before (UTC)")] = None,
+    extra_collections: Annotated[
+        bool,
+        typer.Option(
+            "--extra-collections/--no-extra-collections",
+            help="also learn from the extra/ collections beside --data, when there (mapping: docs/model-card.md)",
+        ),
+    ] = True,
+    collection_weight: Annotated[
+        list[str] | None,
+        typer.Option(help="NAME=WEIGHT: train an extra/ collection at this weight (repeatable; default 1)"),
+    ] = None,
+    source_folds: Annotated[
+        bool,
+        typer.Option("--source-folds/--no-source-folds", help="with --cross-source, also hold out each source"),
+    ] = True,
+    scores: Annotated[
+        Path | None, typer.Option(help="write every row's out-of-fold score here (JSONL of ids, no texts)")
+    ] = None,
+    hold_out: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="with --cross-source, hold out only this collection (repeatable; default: each, and each source)"
+        ),
+    ] = None,
+    embedding_cache: Annotated[
+        Path | None, typer.Option(help="keep sentence vectors here between runs (digests and vectors, no texts)")
+    ] = None,
 ) -> None:
     """Train both text tiers and write the model with its measured figures (model.json) and its card (model-card.md).
 
@@ -91,6 +125,10 @@ def train(
                 decisions_until,
                 Path(scratch),
             )
+            collections = _extra_collections(data, extra_collections, collection_weight or [], Path(scratch))
+            if collections is not None:
+                extra.append(collections[0])
+                notes["extra_collections"] = collections[1].note()
             model = run_training(
                 [*files, *extra],
                 target,
@@ -100,6 +138,11 @@ def train(
                 judged=judged_rows,
                 progress=lambda m: err.print(m),
                 notes=notes,
+                pools=collections[1].pools if collections else None,
+                source_folds=source_folds,
+                scores_out=scores,
+                hold_out=hold_out,
+                embedder=_embedder(embedding_cache),
             )
         except LabelledFileError as error:
             raise fail(str(error)) from None
@@ -133,6 +176,38 @@ def _mix(
         parts.append(decisions_part(rows, decisions_weight, _utc(since), _utc(until)))
     files, mix = write_parts(parts, scratch)
     return files, {"mix": mix, "policy_version": policy_version_in_force(settings())}
+
+
+def _extra_collections(data: Path, wanted: bool, weights: list[str], scratch: Path) -> tuple[Path, ExtraRows] | None:
+    """The extra/ collections beside the data file, mapped onto the model's labels and written to `scratch`."""
+    from bastion.training.extra_collections import read_extra, write_rows
+
+    directory = data.parent / "extra"
+    if not wanted or not directory.is_dir():
+        return None
+    extra = read_extra(directory, weights=_weights(weights))
+    err.print(f"extra collections from {directory}: {extra.counts}")
+    return write_rows(extra, scratch / "extra-collections.jsonl"), extra
+
+
+def _embedder(cache: Path | None) -> Callable[[Sequence[str]], np.ndarray]:
+    from bastion.text.embedding import embed
+    from bastion.training.embedding_cache import EmbeddingCache
+
+    return embed if cache is None else EmbeddingCache(cache)
+
+
+def _weights(specs: list[str]) -> dict[str, float]:
+    weights = {}
+    for spec in specs:
+        name, _, value = spec.partition("=")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise fail(f"--collection-weight takes NAME=WEIGHT, not {spec!r}") from None
+        if not 0 < weights[name] <= 100:
+            raise fail(f"--collection-weight {spec!r}: a weight is above 0, at most 100")
+    return weights
 
 
 def _utc(moment: datetime | None) -> datetime | None:

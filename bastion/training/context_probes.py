@@ -22,6 +22,7 @@ from bastion.text.model import TextModel, prepare
 
 CONTEXT_PROBES = Path(__file__).resolve().parents[1] / "data" / "text" / "context-probes.yaml"
 TVEC_PROBES = CONTEXT_PROBES.with_name("tvec-probes.yaml")
+THREAT_PROBES = CONTEXT_PROBES.with_name("threat-probes.yaml")  # plain threats and calls to kill, no group named
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,9 @@ def context_probe_summary(model: TextModel) -> dict[str, dict[str, float | int]]
     }
 
 
-def tvec_probe_summary(model: TextModel) -> dict[str, dict[str, object]]:
-    """Per language: how many TVEC probes, how many caught, and which tier judged them."""
-    probes = context_probes(model, TVEC_PROBES)
+def tvec_probe_summary(model: TextModel, path: Path = TVEC_PROBES) -> dict[str, dict[str, object]]:
+    """Per language: how many TVEC probes (or threat probes), how many caught, and which tier judged them."""
+    probes = context_probes(model, path)
     return {
         lang: {
             "texts": len(mine),

@@ -5,8 +5,8 @@ predictions, from which every line and figure is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -129,10 +129,12 @@ def head_of(model: SGDClassifier | LogisticRegression, dimensions: int) -> Linea
 
 @dataclass(frozen=True)
 class Predictions:
-    """Out-of-fold P(tvec) from each tier for every row."""
+    """Out-of-fold P(tvec) from each tier for every row; `outside`, for texts outside the corpus (a pool's
+    every row), P(tvec) from the models of the fold that held out their collection."""
 
     fast: np.ndarray
     deep: np.ndarray
+    outside: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def out_of_fold(
@@ -143,12 +145,22 @@ def out_of_fold(
     pseudo_threshold: float,
     progress: Callable[[str], None] = lambda _: None,
     copies: Sequence[TrainingExtra] = (),
+    outside: Mapping[str, tuple[sparse.csr_matrix, np.ndarray]] | None = None,
+    only: Collection[str] | None = None,
 ) -> Predictions:
-    """P(tvec) for every row from models that never saw the row's group (fold, source or collection)."""
+    """P(tvec) for every row from models that never saw the row's group (fold, source or collection);
+    `only` limits the folds to these groups (other rows score 0), `outside` names texts to score with
+    the models of the fold holding out their group."""
     fast, deep = np.zeros(len(corpus.texts)), np.zeros(len(corpus.texts))
-    for group in sorted(set(groups)):
+    scored: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for group in sorted(set(groups) if only is None else set(groups) & set(only)):
         held_out = groups == group
         progress(f"fold: holding out {group} ({held_out.sum()} rows)")
-        fast[held_out] = _tvec_column(fit(X, corpus, ~held_out, pseudo_threshold, copies=copies), X[held_out])
-        deep[held_out] = _tvec_column(fit_deep(E, corpus, ~held_out, copies), E[held_out])
-    return Predictions(fast, deep)
+        fast_head = head_of(fit(X, corpus, ~held_out, pseudo_threshold, copies=copies), X.shape[1])
+        deep_head = head_of(fit_deep(E, corpus, ~held_out, copies), E.shape[1])
+        fast[held_out] = fast_head.probabilities(X[held_out])[:, TVEC]
+        deep[held_out] = deep_head.probabilities(E[held_out])[:, TVEC]
+        if outside and group in outside:
+            X_out, E_out = outside[group]
+            scored[group] = (fast_head.probabilities(X_out)[:, TVEC], deep_head.probabilities(E_out)[:, TVEC])
+    return Predictions(fast, deep, scored)

@@ -38,19 +38,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from bastion.text.embedding import embed
-from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel
+from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, features, prepare
 from bastion.training.card import write_card
-from bastion.training.context_probes import context_probe_summary, tvec_probe_summary
+from bastion.training.context_probes import THREAT_PROBES, context_probe_summary, tvec_probe_summary
 from bastion.training.copies import WrittenRows, training_copies
-from bastion.training.corpus import Corpus, as_paths, read_corpus
-from bastion.training.figures import choose_deep_weight, evaluate_tiers, metrics
+from bastion.training.corpus import TVEC, Corpus, as_paths, read_corpus
+from bastion.training.elsewhere import (
+    Lines,
+    collection_figures,
+    figures_elsewhere,
+    held_out_elsewhere,
+    pool_flag_rates,
+    write_scores,
+)
+from bastion.training.figures import choose_deep_weight, evaluate_tiers
 from bastion.training.judged_rows import load_judgements
 from bastion.training.swap_probes import FAITH_PROBES, GROUP_PROBES, swap_probe_summary
 from bastion.training.thresholds import deep_from_for, draw_lines, flagged, route_languages, shipped_scores
@@ -68,9 +78,17 @@ def train(
     judged: bool = True,
     progress: Callable[[str], None] = lambda _: None,
     notes: dict[str, object] | None = None,
+    pools: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+    source_folds: bool = True,
+    scores_out: Path | None = None,
+    hold_out: Collection[str] | None = None,
+    embedder: Callable[[Sequence[str]], np.ndarray] = embed,
 ) -> TextModel:
     """Fit both tiers on every row, with thresholds and figures from out-of-fold predictions; `notes` (the data
-    mix, the policy version) join the figures, and the model's card is written beside it (`card.write_card`)."""
+    mix, the policy version) join the figures, and the model's card is written beside it (`card.write_card`).
+    `pools` (`extra_collections.ExtraRows.pools`: every row of a collection no person labelled) are scored by
+    models that never saw them; `scores_out` receives every row's out-of-fold score (ids, never texts);
+    `hold_out` names the only collections held out (default: each, then each source)."""
     progress(f"reading {', '.join(map(str, as_paths(data)))}")
     corpus = read_corpus(data, limit, judgements=load_judgements() if judged else None)
     if corpus.unknown_labels:
@@ -81,8 +99,8 @@ def train(
         )
     X = corpus.X
     progress(f"embedding {len(corpus.texts)} texts and their faith-swapped copies for the deep tier")
-    E = embed(corpus.texts)
-    copies = training_copies(corpus, written=written)
+    E = embedder(corpus.texts)
+    copies = training_copies(corpus, embedder, written=written)
     # Thresholds come from k-fold predictions, as the operating point of a
     # model trained on all of dev; cross-source folds show how far it travels.
     fold_of = np.random.default_rng(7).integers(0, folds, len(corpus.texts))
@@ -103,32 +121,50 @@ def train(
         "deep_weight_tried": recall_by_weight,
         f"{folds}_fold": evaluate_tiers(in_dev, corpus, deep_from, deep_weight, languages),
     }
+    in_dev_scores = shipped_scores(in_dev, corpus, deep_from, deep_weight, route)
+    report[f"{folds}_fold"]["by_collection_at_shipped_thresholds"] = collection_figures(  # type: ignore[index]
+        flagged(in_dev_scores, corpus, thresholds, route), corpus
+    )
+    pools = pools or {}
+    outside = {name: _features_of(rows, embedder) for name, rows in pools.items()}
+    scores = {f"{folds}_fold": in_dev_scores}
+    pool_scores: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if cross_source:
-        for name, groups in (
-            ("leave_one_source_out", corpus.sources),
-            ("leave_one_collection_out", corpus.collections),
-        ):
-            elsewhere = out_of_fold(X, E, corpus, groups, pseudo_threshold, progress, copies)
-            entry = evaluate_tiers(elsewhere, corpus, deep_from, deep_weight, languages)
-            # The held-out set's situation: thresholds drawn on dev, texts from collections never seen.
-            scores = shipped_scores(elsewhere, corpus, deep_from, deep_weight, route)
-            entry["at_shipped_thresholds"] = metrics(
-                flagged(scores, corpus, thresholds, route), corpus, thresholds, route
-            )
-            report[name] = entry
+        lines = Lines(deep_from, deep_weight, thresholds, route, languages)
+        folds_elsewhere = held_out_elsewhere(
+            X, E, corpus, pseudo_threshold, progress, copies, outside, source_folds, hold_out
+        )
+        for name, elsewhere in folds_elsewhere:
+            report[name], scores[name] = figures_elsewhere(elsewhere, corpus, lines, hold_out)
+            pool_scores |= elsewhere.outside
     progress("fitting both tiers on every row")
     everything = np.ones(len(corpus.texts), dtype=bool)
     fast = _as_saved(head_of(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1]))
     deep = head_of(fit_deep(E, corpus, everything, copies), E.shape[1]) if deep_weight > 0 else None
     version = model_version(fast, deep, deep_from, thresholds, deep_weight, route)
     model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight, route)
+    for name in pools.keys() - pool_scores.keys():  # no fold held it out (nothing taught from it): unseen by all
+        X_pool, E_pool = outside[name]
+        p_deep = deep.probabilities(E_pool)[:, TVEC] if deep else np.zeros(X_pool.shape[0])
+        pool_scores[name] = (fast.probabilities(X_pool)[:, TVEC], p_deep)
+    report["pools_left_out"] = pool_flag_rates(pools, pool_scores, deep_from, deep_weight, thresholds, route)
     report["faith_probes"] = swap_probe_summary(model, FAITH_PROBES)
     report["group_probes"] = swap_probe_summary(model, GROUP_PROBES)
     report["context_probes"] = context_probe_summary(model)
     report["tvec_probes"] = tvec_probe_summary(model)
+    report["threat_probes"] = tvec_probe_summary(model, THREAT_PROBES)
+    if scores_out is not None:
+        write_scores(scores_out, corpus, scores, pools, pool_scores)
     model.save(out)
     write_card(model, out)
     return model
+
+
+def _features_of(
+    rows: Sequence[dict[str, Any]], embedder: Callable[[Sequence[str]], np.ndarray]
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    texts = [prepare(str(row["text"])) for row in rows]
+    return features(texts), embedder(texts)
 
 
 def _judged_by_label(corpus: Corpus) -> dict[str, int]:
