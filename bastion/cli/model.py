@@ -76,9 +76,10 @@ def train(
         bool,
         typer.Option(
             "--extra-collections/--no-extra-collections",
-            help="also learn from the extra/ collections beside --data, when there (mapping: docs/model-card.md)",
+            help="also learn from the extra/ collections beside --data (mapping and why it is off by default: "
+            "docs/model-card.md)",
         ),
-    ] = True,
+    ] = False,
     collection_weight: Annotated[
         list[str] | None,
         typer.Option(help="NAME=WEIGHT: train an extra/ collection at this weight (repeatable; default 1)"),

@@ -136,7 +136,9 @@ def test_train_learns_from_the_collections_beside_its_data_and_flags_the_pools_i
     monkeypatch.setattr(extra_collections, "JUDGED_EXTRA", judged)
     args = ["train", "--data", str(tmp_path / "dev.jsonl"), "--out", str(tmp_path / "m"), "--limit", "300"]
 
-    result = CliRunner().invoke(app, [*args, "--no-source-folds", "--scores", str(tmp_path / "scores.jsonl")])
+    result = CliRunner().invoke(
+        app, [*args, "--extra-collections", "--no-source-folds", "--scores", str(tmp_path / "scores.jsonl")]
+    )
 
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "m" / "model.json").read_text())["metrics"]
@@ -158,12 +160,12 @@ def test_train_learns_from_the_collections_beside_its_data_and_flags_the_pools_i
     assert all("text" not in entry for entry in scored)
 
 
-def test_train_leaves_the_collections_out_when_asked(tmp_path: Path) -> None:
+def test_train_leaves_the_collections_out_unless_asked(tmp_path: Path) -> None:
     _write(tmp_path / "dev.jsonl", fictional_rows())  # type: ignore[arg-type]
     _extra(tmp_path / "extra")
     args = ["train", "--data", str(tmp_path / "dev.jsonl"), "--out", str(tmp_path / "m"), "--no-cross-source"]
 
-    result = CliRunner().invoke(app, [*args, "--no-extra-collections"])
+    result = CliRunner().invoke(app, args)
 
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "m" / "model.json").read_text())["metrics"]
@@ -175,7 +177,7 @@ def test_a_collection_weight_must_name_a_number(tmp_path: Path) -> None:
     _extra(tmp_path / "extra")
     args = ["train", "--data", str(tmp_path / "dev.jsonl"), "--out", str(tmp_path / "m"), "--no-cross-source"]
 
-    result = CliRunner().invoke(app, [*args, "--collection-weight", "threatgram101=half"])
+    result = CliRunner().invoke(app, [*args, "--extra-collections", "--collection-weight", "threatgram101=half"])
 
     assert result.exit_code != 0
     assert "NAME=WEIGHT" in result.output
@@ -187,7 +189,7 @@ def test_train_can_hold_out_only_the_collections_named(tmp_path: Path, monkeypat
     monkeypatch.setattr(extra_collections, "JUDGED_EXTRA", tmp_path / "none-yet.jsonl")
     args = ["train", "--data", str(tmp_path / "dev.jsonl"), "--out", str(tmp_path / "m"), "--limit", "300"]
 
-    result = CliRunner().invoke(app, [*args, "--hold-out", "threatgram101"])
+    result = CliRunner().invoke(app, [*args, "--extra-collections", "--hold-out", "threatgram101"])
 
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "m" / "model.json").read_text())["metrics"]
