@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bastion.cli import _context, app
+from bastion.cli import app
 from bastion.core import utcnow
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.models.review import UserRow
 from tests.actors.conftest import removed_post
+from tests.cli_env import cli_env
 
 
 def test_a_stricter_policy_backtests_to_more_queued_actors(
@@ -29,20 +30,11 @@ def test_a_stricter_policy_backtests_to_more_queued_actors(
     removed_post(service, users["ada"], "p-9", "acct-2", now)
     strict = tmp_path / "strict.yaml"
     strict.write_text("thresholds:\n  - name: two-strikes\n    when: 'strikes.total >= 2'\n")
-    monkeypatch.setenv("BASTION_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("BASTION_DATABASE_URL", settings.database_url or "")
-    cached = (_context.settings, _context.database, _context.service)
-    for function in cached:
-        function.cache_clear()
-    try:
+    with cli_env(monkeypatch, settings.data_dir, settings.database_url):
         runner = CliRunner()
         default = runner.invoke(app, ["conduct", "backtest", "--since", "2000-01-01"])
         stricter = runner.invoke(app, ["conduct", "backtest", "--since", "2000-01-01", "--policy", str(strict)])
         broken = runner.invoke(app, ["conduct", "backtest", "--since", "2000-01-01", "--policy", str(tmp_path / "no")])
-    finally:
-        _context.database().dispose()
-        for function in cached:
-            function.cache_clear()
     assert default.exit_code == 0, default.output
     assert json.loads(default.output)["would_queue"] == 0 and json.loads(default.output)["actors"] == 2
     report = json.loads(stricter.output)

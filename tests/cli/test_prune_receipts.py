@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bastion.cli import app
-from bastion.cli._context import database, service, settings
+from bastion.cli._context import settings
 from bastion.core import utcnow
 from bastion.store.db import Database
 from bastion.store.models.stream import StreamReceiptRow
+from tests.cli_env import cli_env
 
 _OLD = [("local", f"old-{n}", "a" * 64) for n in range(5)]
 _RECENT = [("local", "new-1", "b" * 64), ("other", "new-2", "c" * 64)]
@@ -22,14 +23,8 @@ _RECENT = [("local", "new-1", "b" * 64), ("other", "new-2", "c" * 64)]
 
 @pytest.fixture
 def bastion(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("BASTION_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("BASTION_DATABASE_URL", db_url)
-    for cached in (settings, database, service):
-        cached.cache_clear()
-    yield CliRunner()
-    database().dispose()
-    for cached in (settings, database, service):
-        cached.cache_clear()
+    with cli_env(monkeypatch, tmp_path / "data", db_url):
+        yield CliRunner()
 
 
 @pytest.fixture

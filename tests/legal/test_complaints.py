@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bastion.cli import _context as cli_context
 from bastion.cli import app
 from bastion.core import utcnow
 from bastion.store.models.core import AuditRow
 from bastion.store.models.review import AppealRow, OutboxRow
+from tests.cli_env import cli_env as cli_env_of
 from tests.legal.orders_support import Legal, an_order, bank_poster, check_poster, legal, logged_in
 from tests.legal.statements_support import case_of, check_text, statements, web_decide
 
@@ -127,14 +127,8 @@ def test_a_complaint_against_an_automatic_removal_waits_for_a_person(legal: Lega
 
 @pytest.fixture
 def cli_env(legal: Legal, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("BASTION_DATA_DIR", str(legal.settings.data_dir))
-    monkeypatch.setenv("BASTION_DATABASE_URL", legal.settings.resolved_database_url)
-    for cached in (cli_context.settings, cli_context.database, cli_context.service):
-        cached.cache_clear()
-    yield
-    cli_context.database().dispose()
-    for cached in (cli_context.settings, cli_context.database, cli_context.service):
-        cached.cache_clear()
+    with cli_env_of(monkeypatch, legal.settings.data_dir, legal.settings.resolved_database_url):
+        yield
 
 
 def test_the_cli_lodges_and_lists_complaints(legal: Legal, cli_env: None) -> None:

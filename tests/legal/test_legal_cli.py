@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from bastion.api.app import create_app
-from bastion.cli import _context as cli_context
 from bastion.cli import app
 from bastion.core import Item
 from bastion.legal.order_form import OrderForm
@@ -20,6 +19,7 @@ from bastion.legal.orders import Sender, receive_order
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
+from tests.cli_env import cli_env
 from tests.legal.orders_support import an_order
 
 LONG_AGO = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)  # an order whose six months are long over
@@ -28,13 +28,8 @@ LONG_AGO = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)  # an order whose six months a
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The CLI's data directory, with its settings and database made afresh for this test."""
-    monkeypatch.setenv("BASTION_DATA_DIR", str(tmp_path / "data"))
-    for cached in (cli_context.settings, cli_context.database, cli_context.service):
-        cached.cache_clear()
-    yield tmp_path / "data"
-    cli_context.database().dispose()
-    for cached in (cli_context.settings, cli_context.database, cli_context.service):
-        cached.cache_clear()
+    with cli_env(monkeypatch, tmp_path / "data"):
+        yield tmp_path / "data"
 
 
 def test_an_authority_made_on_the_command_line_sends_orders_with_its_credential(data_dir: Path) -> None:

@@ -11,17 +11,13 @@ from typer.testing import CliRunner
 from bastion.cli import _context as cli_context
 from bastion.cli import app
 from bastion.legal.notifiers import notifier_by_code
+from tests.cli_env import cli_env
 
 
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("BASTION_DATA_DIR", str(tmp_path / "data"))
-    for cached in (cli_context.settings, cli_context.database, cli_context.service):
-        cached.cache_clear()
-    yield tmp_path / "data"
-    cli_context.database().dispose()
-    for cached in (cli_context.settings, cli_context.database, cli_context.service):
-        cached.cache_clear()
+    with cli_env(monkeypatch, tmp_path / "data"):
+        yield tmp_path / "data"
 
 
 def _run(*args: str) -> tuple[int, str]:

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bastion.api.scopes import Scope
-from bastion.cli import _context as cli_context
 from bastion.cli import app
 from bastion.core import Category, utcnow
 from bastion.legal.notifiers import register_notifier
@@ -28,6 +27,7 @@ from bastion.store.models.notices import NoticeRow
 from bastion.store.models.orders import OrderRow, OrderTargetRow
 from bastion.store.models.review import AppealRow, DecisionRow, OutboxRow, UserRow
 from bastion.store.models.threats import ReferralRow, ThreatRow
+from tests.cli_env import cli_env as cli_env_of
 from tests.legal.orders_support import PLATFORM, RECEIVED, Legal, an_order, bank_poster, check_poster, legal, minutes
 
 __all__ = ["legal"]
@@ -37,14 +37,8 @@ RECRUITING = "Brothers, join the Crimson Dawn Brigade today. The gates are open.
 @pytest.fixture
 def cli_env(legal: Legal, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """`bastion` run against the test's database."""
-    monkeypatch.setenv("BASTION_DATA_DIR", str(legal.settings.data_dir))
-    monkeypatch.setenv("BASTION_DATABASE_URL", legal.settings.resolved_database_url)
-    for cached in (cli_context.settings, cli_context.database, cli_context.service):
-        cached.cache_clear()
-    yield
-    cli_context.database().dispose()
-    for cached in (cli_context.settings, cli_context.database, cli_context.service):
-        cached.cache_clear()
+    with cli_env_of(monkeypatch, legal.settings.data_dir, legal.settings.resolved_database_url):
+        yield
 
 
 def _orders(legal: Legal) -> None:

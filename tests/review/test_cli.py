@@ -9,19 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from bastion.cli import app
-from bastion.cli._context import database, service, settings
+from bastion.cli._context import database
+from tests.cli_env import cli_env
 
 
 @pytest.fixture
 def bastion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("BASTION_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("BASTION_DATABASE_URL", raising=False)
-    for cached in (settings, database, service):
-        cached.cache_clear()
-    yield CliRunner()
-    database().dispose()
-    for cached in (settings, database, service):
-        cached.cache_clear()
+    with cli_env(monkeypatch, tmp_path / "data"):
+        yield CliRunner()
 
 
 def test_users_are_created_listed_and_disabled(bastion: CliRunner) -> None:

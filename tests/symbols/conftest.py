@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bastion.symbols.demo_art import crimson_dawn_emblem, harbour_festival_badge, png, scene_with, sunrise_town_badge
+from tests.cli_env import cli_env as fresh_cli
 
 __all__ = ["png"]
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cli_env(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """`bastion` commands run with CliRunner against this test's database; returns a scratch directory."""
-    monkeypatch.setenv("BASTION_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("BASTION_DATABASE_URL", db_url)
     monkeypatch.setenv("COLUMNS", "200")
-    from bastion.cli import _context
-
-    for cached in (_context.settings, _context.database, _context.service):
-        cached.cache_clear()
-    return tmp_path
+    with fresh_cli(monkeypatch, tmp_path / "data", db_url):
+        yield tmp_path
 
 
 def emblem_png() -> bytes:
