@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import delete, update
 
-from bastion.store.audit import append_audit, canonical_json, verify_chain
+from bastion.store.audit import append_audit, canonical_json, record_hash, verify_chain
 from bastion.store.db import Database
 from bastion.store.models.core import AuditRow
 
@@ -92,3 +94,22 @@ def test_every_payload_reads_back_as_stored_and_the_chain_verifies(db: Database)
         stored = [row.payload for row in session.query(AuditRow).order_by(AuditRow.seq)]
     assert stored == [json.loads(canonical_json(payload)) for payload in _AWKWARD_PAYLOADS]
     assert _verify(db).ok
+
+
+@pytest.mark.parametrize(
+    ("action", "subject", "actor", "payload"),
+    [
+        ("verdict", "item:forum/a1", "platform:forum", {"score": 0.85, "signals": [{"evidence": {"ü": "✓"}}]}),
+        ("case.open", 'item:x/"quoted"\\path', "system", {}),
+        ("note", "item:x/\u2028line", "user:ada", {"n": [1, 2.5, None, True]}),
+    ],
+)
+def test_a_record_hashes_as_the_canonical_json_of_the_whole_record(
+    action: str, subject: str, actor: str, payload: dict[str, object]
+) -> None:
+    """Chains written before the payload was serialised once must still verify: the same bytes are hashed."""
+    at = datetime(2026, 12, 6, 21, 0, tzinfo=UTC)
+    whole = {"seq": 7, "at": at.isoformat(), "action": action, "subject": subject, "actor": actor, "payload": payload}
+    expected = hashlib.sha256(("f" * 64 + canonical_json(whole)).encode()).hexdigest()
+
+    assert record_hash("f" * 64, 7, at, action, subject, actor, payload) == expected
