@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select, text
@@ -50,13 +52,17 @@ def _hash(prev_hash: str, seq: int, at: datetime, action: str, subject: str, act
 def _stable_json(payload: Any) -> str:
     """The payload's canonical JSON as `verify_chain` will recompute it from what the database hands back.
 
-    That is `canonical_json(payload)` itself unless a mapping has a key that is not a string: JSON turns
-    keys 2 and 10 into "2" and "10", which sort the other way round, so those payloads are read back first."""
+    That is `canonical_json(payload)` itself unless the payload holds something the database changes:
+    - a mapping key that is not a string: JSON turns keys 2 and 10 into "2" and "10", which sort the other
+      way round;
+    - a float that PostgreSQL's JSONB keeps as an exact decimal and hands back another way: 1e16 (written
+      "1e+16") comes back as the integer 10000000000000000, and -0.0 as 0.0.
+    Those payloads are written as the database will read them (on SQLite too, so both keep one chain)."""
     first = canonical_json(payload)
-    return canonical_json(json.loads(first)) if _has_other_keys(payload) else first
+    return canonical_json(_as_read_back(json.loads(first))) if _read_back_differs(payload) else first
 
 
-def _has_other_keys(value: Any) -> bool:
+def _read_back_differs(value: Any) -> bool:
     pending = [value]
     while pending:
         node = pending.pop()
@@ -66,7 +72,24 @@ def _has_other_keys(value: Any) -> bool:
             pending.extend(node.values())
         elif isinstance(node, list | tuple):
             pending.extend(node)
+        elif isinstance(node, float) and _jsonb_changes(node):
+            return True
     return False
+
+
+def _jsonb_changes(number: float) -> bool:
+    return "e+" in repr(number) or (number == 0.0 and math.copysign(1.0, number) < 0)
+
+
+def _as_read_back(value: Any) -> Any:
+    """A parsed payload with each float JSONB would change as JSONB hands it back."""
+    if isinstance(value, dict):
+        return {key: _as_read_back(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_read_back(item) for item in value]
+    if isinstance(value, float) and _jsonb_changes(value):
+        return int(Decimal(repr(value))) if "e+" in repr(value) else 0.0
+    return value
 
 
 def _text_json(value: str) -> str:

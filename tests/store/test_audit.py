@@ -96,6 +96,19 @@ def test_every_payload_reads_back_as_stored_and_the_chain_verifies(db: Database)
     assert _verify(db).ok
 
 
+def test_numbers_postgresql_writes_another_way_still_verify(db: Database) -> None:
+    """JSONB keeps numbers as exact decimals: 1e16 (JSON "1e+16") comes back as an integer and -0.0 as 0.0."""
+    payload = {"large": 1e16, "larger": [1.2345e20, -3e300], "zero": -0.0, "small": 1e-7, "whole": 2.0}
+    with db.session() as session:
+        append_audit(session, action="test.numbers", subject="n", actor="tester", payload=payload)
+
+    with db.reader() as session:
+        stored = session.query(AuditRow).one().payload
+    assert stored["large"] == 10**16 and stored["small"] == 1e-7 and stored["whole"] == 2.0
+    assert stored["larger"][0] == 123450000000000000000
+    assert _verify(db).ok
+
+
 @pytest.mark.parametrize(
     ("action", "subject", "actor", "payload"),
     [
