@@ -84,6 +84,13 @@ def train(
         list[str] | None,
         typer.Option(help="NAME=WEIGHT: train an extra/ collection at this weight (repeatable; default 1)"),
     ] = None,
+    taught_by_readers: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="NAME: teach this person-labelled extra/ collection from the offline readers' labels "
+            "(judged-extra.jsonl) instead of its own, and measure it like a pool (repeatable)"
+        ),
+    ] = None,
     source_folds: Annotated[
         bool,
         typer.Option("--source-folds/--no-source-folds", help="with --cross-source, also hold out each source"),
@@ -126,7 +133,9 @@ def train(
                 decisions_until,
                 Path(scratch),
             )
-            collections = _extra_collections(data, extra_collections, collection_weight or [], Path(scratch))
+            collections = _extra_collections(
+                data, extra_collections, collection_weight or [], set(taught_by_readers or []), Path(scratch)
+            )
             if collections is not None:
                 extra.append(collections[0])
                 notes["extra_collections"] = collections[1].note()
@@ -179,14 +188,16 @@ def _mix(
     return files, {"mix": mix, "policy_version": policy_version_in_force(settings())}
 
 
-def _extra_collections(data: Path, wanted: bool, weights: list[str], scratch: Path) -> tuple[Path, ExtraRows] | None:
+def _extra_collections(
+    data: Path, wanted: bool, weights: list[str], by_readers: set[str], scratch: Path
+) -> tuple[Path, ExtraRows] | None:
     """The extra/ collections beside the data file, mapped onto the model's labels and written to `scratch`."""
     from bastion.training.extra_collections import read_extra, write_rows
 
     directory = data.parent / "extra"
     if not wanted or not directory.is_dir():
         return None
-    extra = read_extra(directory, weights=_weights(weights))
+    extra = read_extra(directory, weights=_weights(weights), taught_by_readers=by_readers)
     err.print(f"extra collections from {directory}: {extra.counts}")
     return write_rows(extra, scratch / "extra-collections.jsonl"), extra
 

@@ -126,7 +126,8 @@ def pool_flag_rates(
     route: DeepRoute | None,
 ) -> dict[str, dict[str, Any]]:
     """Per pool scored by models that never saw it: the share flagged at the shipped lines, over all of
-    it and by the offline readers' label (`unread`: no label, unclear, or a changed text)."""
+    it, by the offline readers' label (`unread`: no label, unclear, or a changed text) and, for a
+    person-labelled collection taught by the readers, by its annotators' own label."""
     figures = {}
     for name, (fast, deep) in scored.items():
         rows = pools[name]
@@ -141,12 +142,18 @@ def pool_flag_rates(
             "flagged": _rate(hit, np.ones(len(rows), dtype=bool)),
             "flagged_of_reader_not_tvec": _rate(hit, not_tvec),
             "reader_not_tvec": int(not_tvec.sum()),
-            "by_reader_label": {
-                label: {"rows": int((readers == label).sum()), "flagged": _rate(hit, readers == label)}
-                for label in sorted(set(readers))
-            },
+            "by_reader_label": _by_label(hit, readers),
         }
+        if any("own_label" in row for row in rows):  # a person-labelled collection taught by the readers
+            figures[name]["by_own_label"] = _by_label(hit, np.array([str(row["own_label"]) for row in rows]))
     return figures
+
+
+def _by_label(hit: np.ndarray, labels: np.ndarray) -> dict[str, dict[str, Any]]:
+    return {
+        label: {"rows": int((labels == label).sum()), "flagged": _rate(hit, labels == label)}
+        for label in sorted(set(labels))
+    }
 
 
 def _rate(hit: np.ndarray, mask: np.ndarray) -> float | None:

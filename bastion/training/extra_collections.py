@@ -10,6 +10,11 @@ Two kinds of collection:
   every text, so the rows keep basis `text`: they teach, draw the lines and
   are measured, like dev's own person-labelled rows;
 - **pools** (`about-isis-2016`, `jihadist-pool`): no one read them one by one.
+  A person-labelled collection can be taught like a pool instead
+  (`taught_by_readers`), where the readers read it too: threatgram's labels
+  are noisy both ways (calls for a hanging labelled `none`, calls to jail a
+  politician labelled violent), and as person labels they would draw
+  English's line and choose the tiers' mix.
   They are taught only where the offline readers labelled a text under the
   policy (`judged-extra.jsonl`, the format of `judged-rows.jsonl`: id, label,
   digest of the text), as basis `judge`: taught at the judge's weight, never
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,6 +98,7 @@ class ExtraRows:
 
     rows: list[dict[str, Any]]  # labelled rows training reads, each naming its collection
     pools: dict[str, list[dict[str, Any]]]  # every row of each pool, `label` the readers' (None: unread or unclear)
+    # (and of each collection taught by the readers, with its annotators' label as `own_label`)
     counts: dict[str, dict[str, int]]  # collection → Bastion label (or "left out: …") → rows
 
     def note(self) -> dict[str, Any]:
@@ -100,11 +106,17 @@ class ExtraRows:
 
 
 def read_extra(
-    directory: Path, judgements: Mapping[str, Judgement] | None = None, weights: Mapping[str, float] | None = None
+    directory: Path,
+    judgements: Mapping[str, Judgement] | None = None,
+    weights: Mapping[str, float] | None = None,
+    taught_by_readers: Set[str] = frozenset(),
 ) -> ExtraRows:
-    """Every collection of `COLLECTIONS` found in `directory`, mapped; pools labelled by `judgements`
-    (default: the packaged `judged-extra.jsonl`, none when it is absent). A collection label the
-    mapping does not know stops the reading, named."""
+    """Every collection of `COLLECTIONS` found in `directory`, mapped; pools, and the collections named in
+    `taught_by_readers`, labelled by `judgements` (default: the packaged `judged-extra.jsonl`, none when it
+    is absent). A collection label the mapping does not know stops the reading, named."""
+    unknown = set(taught_by_readers) - {c.name for c in COLLECTIONS if not c.is_pool}
+    if unknown:
+        raise LabelledFileError(f"not a person-labelled extra collection: {', '.join(sorted(unknown))}")
     if judgements is None:
         judgements = load_judgements(JUDGED_EXTRA) if JUDGED_EXTRA.exists() else {}
     rows: list[dict[str, Any]] = []
@@ -115,10 +127,14 @@ def read_extra(
         if not path.exists():
             continue
         weight = (weights or {}).get(collection.name, collection.weight)
-        read = [_row(collection, raw, number, path, judgements, weight) for number, raw in read_labelled(path)]
+        by_readers = collection.is_pool or collection.name in taught_by_readers
+        read = [
+            _row(collection, raw, number, path, judgements if by_readers else None, weight)
+            for number, raw in read_labelled(path)
+        ]
         taught = [row for row in read if row["label"] is not None]
         rows.extend(taught)
-        if collection.is_pool:
+        if by_readers:
             pools[collection.name] = read
         counts[collection.name] = _counted(read)
     return ExtraRows(rows, pools, counts)
@@ -129,9 +145,11 @@ def _row(
     raw: dict[str, Any],
     number: int,
     path: Path,
-    judgements: Mapping[str, Judgement],
+    judgements: Mapping[str, Judgement] | None,
     weight: float,
 ) -> dict[str, Any]:
+    """The row under Bastion's labels: the readers' where `judgements` are given (None: unread, unclear or
+    changed since), else the collection's own."""
     row = {
         "id": str(raw.get("id", f"{collection.name}-{number}")),
         "text": raw["text"],
@@ -140,13 +158,15 @@ def _row(
         "collection": collection.name,
         "weight": weight,
     }
-    if collection.labels is None:
+    if collection.labels is not None and raw["label"] not in collection.labels:
+        raise LabelledFileError(f"{path}:{number}: {raw['label']!r} is not a label of {collection.name}")
+    own = {} if collection.labels is None else {"own_label": raw["label"]}
+    if judgements is not None:
         judged = judgements.get(row["id"])
         readable = judged is not None and judged.label != UNCLEAR and judged.digest == text_digest(raw["text"])
-        return row | {"label": judged.label if readable and judged else None, "basis": JUDGE_BASIS}
-    if raw["label"] not in collection.labels:
-        raise LabelledFileError(f"{path}:{number}: {raw['label']!r} is not a label of {collection.name}")
-    return row | {"label": collection.labels[raw["label"]], "basis": "text", "own_label": raw["label"]}
+        return row | own | {"label": judged.label if readable and judged else None, "basis": JUDGE_BASIS}
+    assert collection.labels is not None  # a pool is always read with judgements
+    return row | own | {"label": collection.labels[raw["label"]], "basis": "text"}
 
 
 def _counted(rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -98,6 +98,32 @@ def test_pools_are_taught_only_where_the_readers_labelled_a_text_they_read(tmp_p
     assert extra.counts["jihadist-pool"] == {"counter_speech": 1, "left out (unread, unclear or changed)": 2}
 
 
+def test_a_person_labelled_collection_can_be_taught_by_the_readers_and_keeps_its_own_labels(tmp_path: Path) -> None:
+    directory = _extra(tmp_path / "extra")
+    readers = {
+        "threatgram101-0-0": Judgement("tvec", text_digest(f"{THREAT} 0")),
+        "threatgram101-0-1": Judgement("unclear", text_digest(f"{LOCK_UP} 0")),
+        "threatgram101-0-2": Judgement("benign", text_digest("vote them out in may 0")),
+    }
+
+    extra = read_extra(directory, judgements=readers, taught_by_readers={"threatgram101"})
+
+    taught = {
+        (r["id"], r["label"], r["basis"], r["own_label"]) for r in extra.rows if r["collection"] == "threatgram101"
+    }
+    assert taught == {
+        ("threatgram101-0-0", "tvec", "judge", "violent_threat"),
+        ("threatgram101-0-2", "benign", "judge", "none"),
+    }
+    assert [row["own_label"] for row in extra.pools["threatgram101"]] == ["violent_threat", "nonviolent_threat", "none"]
+    assert all(r["basis"] == "text" for r in extra.rows if r["collection"] == "germeval2026-vio")
+
+
+def test_only_a_person_labelled_collection_can_be_taught_by_the_readers(tmp_path: Path) -> None:
+    with pytest.raises(LabelledFileError, match="not a person-labelled extra collection: jihadist-pool"):
+        read_extra(_extra(tmp_path / "extra"), judgements={}, taught_by_readers={"jihadist-pool"})
+
+
 def test_a_collection_label_without_a_mapping_stops_the_reading_named(tmp_path: Path) -> None:
     directory = _extra(tmp_path / "extra")
     _write(directory / "threatgram101.jsonl", [{"id": "tg-1", "text": THREAT, "label": "joke", "lang": "en"}])
@@ -198,3 +224,33 @@ def test_train_can_hold_out_only_the_collections_named(tmp_path: Path, monkeypat
     assert "leave_one_collection_out" not in metrics and "leave_one_source_out" not in metrics
     unread = metrics["pools_left_out"]["jihadist-pool"]["by_reader_label"]  # no readers' file yet: flag rate only
     assert list(unread) == ["unread"] and unread["unread"]["rows"] == 36
+
+
+def test_train_measures_a_collection_the_readers_taught_by_its_own_labels_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(tmp_path / "dev.jsonl", fictional_rows())  # type: ignore[arg-type]
+    _extra(tmp_path / "extra", copies=12)
+    texts = (THREAT, LOCK_UP, "vote them out in may")
+    readers = {
+        f"threatgram101-{n}-{i}": Judgement(label, text_digest(f"{texts[i]} {n}"))
+        for n in range(12)
+        for i, label in enumerate(("tvec", "hate_not_tvec", "benign"))
+    }
+    judged = tmp_path / "judged-extra.jsonl"
+    judged.write_text(
+        "".join(json.dumps({"id": i, "label": j.label, "text_sha256": j.digest}) + "\n" for i, j in readers.items())
+    )
+    monkeypatch.setattr(extra_collections, "JUDGED_EXTRA", judged)
+    args = ["train", "--data", str(tmp_path / "dev.jsonl"), "--out", str(tmp_path / "m"), "--limit", "300"]
+
+    result = CliRunner().invoke(
+        app, [*args, "--extra-collections", "--taught-by-readers", "threatgram101", "--no-source-folds"]
+    )
+
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "m" / "model.json").read_text())["metrics"]
+    figures = metrics["pools_left_out"]["threatgram101"]
+    assert set(figures["by_own_label"]) == {"violent_threat", "nonviolent_threat", "none"}
+    assert figures["by_reader_label"]["tvec"]["rows"] == 12
+    assert "threatgram101" not in metrics["leave_one_collection_out"]["by_collection_at_shipped_thresholds"]
