@@ -200,7 +200,7 @@ class TextModel:
         p_fast = fast[:, 0]
         deep = np.zeros_like(fast)
         alone = np.array([self.deep_only(lang) for lang in langs or [None] * len(prepared)], dtype=bool)
-        went_deep = np.zeros(len(prepared), dtype=bool) if self.deep is None else (p_fast >= self.deep_from) | alone
+        went_deep = np.zeros(len(prepared), dtype=bool) if self.deep is None else self._unsure(p_fast) | alone
         if self.deep is not None and went_deep.any():
             from bastion.text.embedding import embed
 
@@ -219,6 +219,10 @@ class TextModel:
             )
             for row in range(len(prepared))
         ]
+
+    def _unsure(self, p_fast: np.ndarray) -> np.ndarray:
+        """Texts the cascade hands to the deep tier: none when its share is 0 (it may still judge a route)."""
+        return p_fast >= self.deep_from if self.deep_weight > 0 else np.zeros(len(p_fast), dtype=bool)
 
     def drivers(self, words: Sequence[str], limit: int = 3) -> list[tuple[int, float]]:
         """Indices of the words that push hardest towards TVEC, with their weights."""

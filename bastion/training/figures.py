@@ -61,15 +61,17 @@ def evaluate_tiers(
     thresholds, route = draw_lines(predictions, corpus, deep_from, deep_weight, languages)
     shipped = shipped_scores(predictions, corpus, deep_from, deep_weight, route)
     report["shipped"] = metrics(flagged(shipped, corpus, thresholds, route), corpus, thresholds, route)
-    report["deep_share"] = round(float((predictions.fast >= deep_from).mean()), 4)
+    handed_on = predictions.fast >= deep_from if deep_weight > 0 else np.zeros(len(predictions.fast), dtype=bool)
+    report["deep_share"] = round(float(handed_on.mean()), 4)
     report["deep_weight"] = deep_weight
     return report
 
 
 def choose_deep_weight(predictions: Predictions, corpus: Corpus, deep_from: float) -> tuple[float, dict[str, float]]:
     """The deep tier's share that catches the most judged TVEC at 1% false positives per language,
-    out of fold; the smallest share within `DEEP_TIER_MUST_ADD` of the best wins, and 0 drops the
-    tier: it is kept only where it helps. Returns the share and the recall of every share tried."""
+    out of fold; the smallest share within `DEEP_TIER_MUST_ADD` of the best wins, and 0 takes the
+    tier out of the cascade: it joins it only where it helps. Its route languages keep it whatever
+    its share (`draw_lines`). Returns the share and the recall of every share tried."""
     positive = corpus.judged_tvec
     recall = {}
     for weight in DEEP_WEIGHTS:

@@ -140,7 +140,8 @@ def train(
     progress("fitting both tiers on every row")
     everything = np.ones(len(corpus.texts), dtype=bool)
     fast = _as_saved(head_of(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1]))
-    deep = head_of(fit_deep(E, corpus, everything, copies), E.shape[1]) if deep_weight > 0 else None
+    needs_deep = deep_weight > 0 or route is not None  # a route needs its deep tier even at share 0
+    deep = head_of(fit_deep(E, corpus, everything, copies), E.shape[1]) if needs_deep else None
     version = model_version(fast, deep, deep_from, thresholds, deep_weight, route)
     model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight, route)
     for name in pools.keys() - pool_scores.keys():  # no fold held it out (nothing taught from it): unseen by all

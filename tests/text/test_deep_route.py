@@ -37,6 +37,21 @@ def test_a_route_language_is_scored_by_the_deep_tier_alone(routed: TextModel) ->
     assert routed.threshold_for("en") == routed.thresholds["en"]
 
 
+def test_a_model_without_a_share_in_the_cascade_keeps_its_route(packaged: TextModel) -> None:
+    """At share 0 the deep tier judges its route languages alone and is never consulted elsewhere."""
+    route = DeepRoute(frozenset({"fr"}), {"*": 0.5})
+    unshared = dataclasses.replace(packaged, deep_weight=0.0, deep_from=0.0, route=route)  # hand on every text
+    texts = [prepare(FRENCH)] * 2
+
+    as_french, as_english = unshared.score(texts, ["fr", "en"])
+
+    assert unshared.line_of("fr") == "route:*"
+    assert as_french.tier == "deep_only"
+    assert as_french.p_deep is not None and as_french.p_tvec == pytest.approx(as_french.p_deep)
+    assert as_english.tier == "fast"
+    assert as_english.p_tvec == pytest.approx(as_english.p_fast)
+
+
 def test_the_detector_reports_the_route_and_its_line(routed: TextModel) -> None:
     detector = TextModelDetector(routed, CategoryCues.load(Settings().category_cues))
 

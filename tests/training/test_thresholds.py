@@ -8,10 +8,12 @@ from bastion.text.model import LABELS, DeepRoute, TextModel, line_for, line_key
 from bastion.training.corpus import Corpus
 from bastion.training.thresholds import (
     NOT_DRAWING_OWN_LINE,
+    draw_lines,
     route_languages,
     route_thresholds,
     thresholds_by_language,
 )
+from bastion.training.tiers import Predictions
 from bastion.training.train import model_version
 
 
@@ -75,6 +77,19 @@ def test_route_lines_never_fall_below_the_reference_languages() -> None:
 
     assert set(lines) == {"*", "fr"}
     assert lines["fr"] == lines["*"] > 0.49
+
+
+def test_the_route_is_drawn_when_the_cascade_leaves_the_deep_tier_out() -> None:
+    """A share of 0 is chosen where the deep tier adds nothing dev can measure; its route languages are not."""
+    langs = np.array(["en"] * 300 + ["fr"] * 300)
+    corpus = _corpus(langs, np.array(["a"] * 300 + ["b"] * 300), ["benign"] * 600)
+    predictions = Predictions(fast=np.linspace(0, 0.3, 600), deep=np.linspace(0, 0.6, 600))
+
+    thresholds, route = draw_lines(predictions, corpus, deep_from=0.1, deep_weight=0.0, languages=frozenset({"fr"}))
+
+    assert route is not None and route.languages == {"fr"}
+    assert route.threshold_for("fr") > 0.59, "drawn on the deep tier's own score, not the cascade's"
+    assert thresholds["en"] < 0.16, "the cascade's line is the fast tier's alone, drawn on the untouched language"
 
 
 def test_the_packaged_model_is_named_by_its_weights_and_thresholds() -> None:
