@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 # Characters that render as nothing or reorder text: zero-width, bidi controls,
 # soft hyphen, variation selectors, Arabic tatweel (a stretcher, not a letter).
@@ -63,10 +64,18 @@ _ASCII_PRINTABLE = frozenset(chr(code) for code in range(0x21, 0x7F))
 
 @dataclass(frozen=True)
 class Normalised:
-    """Normalised text and, for each of its characters, the index it came from."""
+    """Normalised text and, for each of its characters, the index it came from.
+
+    Every detector reads the text; only a hit needs the map (to show its span on the original), and
+    building it a character at a time costs four times the text itself, so it is built when first asked.
+    """
 
     text: str
-    source: tuple[int, ...]
+    original: str = field(repr=False)
+
+    @cached_property
+    def source(self) -> tuple[int, ...]:
+        return normalise_mapped(self.original)[1]
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that produced text[start:end]."""
@@ -77,6 +86,12 @@ class Normalised:
 
 def normalise(text: str) -> Normalised:
     """Normalise text for matching; idempotent, total, linear in the length."""
+    return Normalised(normalise_text(text), text)
+
+
+def normalise_mapped(text: str) -> tuple[str, tuple[int, ...]]:
+    """The normalised text, worked out a character at a time with the index each character came from
+    (`normalise_text` reads the same text off whole strings)."""
     chars, source = _fold_characters(text)
     while True:
         # Joining "a b c" or collapsing "aaa" can make a word that folds further
@@ -87,11 +102,11 @@ def normalise(text: str) -> Normalised:
         chars, source = _fold_words(chars, source)
         chars, source = _collapse_repeats(chars, source)
         if len(chars) == length:
-            return Normalised("".join(chars), tuple(source))
+            return "".join(chars), tuple(source)
 
 
 def normalise_text(text: str) -> str:
-    """Just the normalised string: what `normalise(text).text` is, without building the map.
+    """Just the normalised string: what `normalise_mapped(text)` reads, without building the map.
 
     The model reads every text through this, so it works on whole strings with
     C-level `str.translate` and regex substitutions instead of per-character lists.

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bastion.text.normalise import normalise, normalise_text
+from bastion.text.normalise import normalise, normalise_mapped, normalise_text
 
 # Any text at all, including surrogates' neighbours, controls, combining marks and RTL scripts.
 any_text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=300)
@@ -48,7 +48,7 @@ def test_leaves_other_scripts_and_plain_numbers_alone(text: str) -> None:
 @given(any_text)
 def test_never_raises_and_maps_every_character_back(text: str) -> None:
     result = normalise(text)
-    assert len(result.source) == len(result.text)
+    assert len(result.source) == len(result.text)  # the map is built on demand, from the character path
     assert all(0 <= index < len(text) for index in result.source)
     assert list(result.source) == sorted(result.source)
 
@@ -63,8 +63,8 @@ def test_is_idempotent(text: str) -> None:
 @given(st.one_of(any_text, tricky_text))
 @settings(max_examples=500)
 def test_the_string_path_reads_exactly_what_the_mapped_path_reads(text: str) -> None:
-    # The model reads `normalise_text`, evidence spans come from `normalise`: they must never disagree.
-    assert normalise_text(text) == normalise(text).text
+    # Detectors read `normalise_text`, evidence spans map back through `normalise_mapped`: never apart.
+    assert normalise_text(text) == normalise_mapped(text)[0]
 
 
 @given(any_text, st.integers(0, 400), st.integers(0, 400))
