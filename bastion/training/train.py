@@ -144,7 +144,9 @@ def train(
     deep = head_of(fit_deep(E, corpus, everything, copies), E.shape[1]) if needs_deep else None
     version = model_version(fast, deep, deep_from, thresholds, deep_weight, route)
     model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight, route)
-    for name in pools.keys() - pool_scores.keys():  # no fold held it out (nothing taught from it): unseen by all
+    for name in pools.keys() - pool_scores.keys():  # no fold held it out: unseen by all if nothing was taught from it
+        if any(row["label"] is not None for row in pools[name]):
+            continue  # taught and never held out: no figure (`--hold-out` it to measure it)
         X_pool, E_pool = outside[name]
         p_deep = deep.probabilities(E_pool)[:, TVEC] if deep else np.zeros(X_pool.shape[0])
         pool_scores[name] = (fast.probabilities(X_pool)[:, TVEC], p_deep)

@@ -244,13 +244,17 @@ def test_train_measures_a_collection_the_readers_taught_by_its_own_labels_too(
     monkeypatch.setattr(extra_collections, "JUDGED_EXTRA", judged)
     args = ["train", "--data", str(tmp_path / "dev.jsonl"), "--out", str(tmp_path / "m"), "--limit", "300"]
 
-    result = CliRunner().invoke(
-        app, [*args, "--extra-collections", "--taught-by-readers", "threatgram101", "--no-source-folds"]
-    )
+    taught = [*args, "--extra-collections", "--taught-by-readers", "threatgram101", "--no-source-folds"]
+
+    result = CliRunner().invoke(app, [*taught, "--hold-out", "threatgram101"])
+    unmeasured = CliRunner().invoke(app, [*taught, "--hold-out", "germeval2026-vio", "--out", str(tmp_path / "n")])
 
     assert result.exit_code == 0, result.output
+    assert unmeasured.exit_code == 0, unmeasured.output
+    never_held_out = json.loads((tmp_path / "n" / "model.json").read_text())["metrics"]["pools_left_out"]
+    assert "threatgram101" not in never_held_out  # taught and never left out: an in-sample figure is no figure
     metrics = json.loads((tmp_path / "m" / "model.json").read_text())["metrics"]
     figures = metrics["pools_left_out"]["threatgram101"]
     assert set(figures["by_own_label"]) == {"violent_threat", "nonviolent_threat", "none"}
     assert figures["by_reader_label"]["tvec"]["rows"] == 12
-    assert "threatgram101" not in metrics["leave_one_collection_out"]["by_collection_at_shipped_thresholds"]
+    assert "threatgram101" not in metrics["collections_held_out"]["by_collection_at_shipped_thresholds"]
