@@ -86,7 +86,9 @@ class AppContext:
         """The live model and the one in shadow beside it (`bastion.text.serving`)."""
         if self._models is None:
             s = self.settings
-            self._models = ServingModels(s.text_model_dir, self.db, s.model_refresh_seconds)
+            self._models = ServingModels(
+                s.text_model_dir, self.db, s.model_refresh_seconds, encoder=s.deep_tier_encoder
+            )
         return self._models
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,9 @@ class Settings(BaseSettings):
     term_lists_dir: Path = _PACKAGE_DATA / "termlists"
     url_lists_dir: Path = _PACKAGE_DATA / "urllists"
     text_model_dir: Path = _PACKAGE_DATA / "models" / "text"
+    # The deep tier's sentence encoder: the numpy port the packaged model was trained on, or the same pass with
+    # int8 convolutions through onnxruntime (docs/benchmarks.md: 1.4x less CPU, 0.05% of deep-tier verdicts differ).
+    deep_tier_encoder: Literal["numpy", "onnx-int8"] = "numpy"
     category_cues: Path = _PACKAGE_DATA / "text" / "category-cues.yaml"
     # OCR of images (Tesseract language packs joined by "+") and the limits on decoding them.
     ocr_languages: str = "eng+ara+fra+rus"

@@ -177,6 +177,7 @@ class TextModel:
     metrics: dict[str, object]
     deep_weight: float = 0.5  # the deep tier's share of the combined score, chosen by `bastion train`
     route: DeepRoute | None = None  # languages the deep tier judges alone
+    encoder: str = "numpy"  # what the deep tier embeds with (Settings.deep_tier_encoder); not saved with the model
 
     @property
     def _route(self) -> DeepRoute | None:
@@ -205,7 +206,8 @@ class TextModel:
             from bastion.text.embedding import embed
 
             unsure = np.flatnonzero(went_deep)
-            deep[unsure] = self.deep.probabilities(embed([prepared[int(i)] for i in unsure]))
+            vectors = embed([prepared[int(i)] for i in unsure], self.encoder)  # type: ignore[arg-type]
+            deep[unsure] = self.deep.probabilities(vectors)
         p_tvec = p_fast if self.deep is None else cascade(p_fast, deep[:, 0], self.deep_from, self.deep_weight, alone)
         mixed = np.where(went_deep[:, None], (1 - self.deep_weight) * fast + self.deep_weight * deep, fast)
         mixed = np.where(alone[:, None], deep, mixed)

@@ -11,6 +11,7 @@ keeps serving what it had.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class ServingModels:
     db: Database | None
     refresh_seconds: float = 30.0
     clock: Callable[[], float] = time.monotonic
+    encoder: str = "numpy"  # the deep tier's encoder (Settings.deep_tier_encoder), given to every model loaded
     _loaded: dict[str, TextModel] = field(default_factory=dict, init=False, repr=False)  # by directory
     _states: dict[str, tuple[str, str]] = field(default_factory=dict, init=False, repr=False)
     _checked: float | None = field(default=None, init=False, repr=False)
@@ -67,14 +69,17 @@ class ServingModels:
     def _load_default(self) -> TextModel:
         key = str(self.default_dir)
         if key not in self._loaded:
-            self._loaded[key] = TextModel.load(self.default_dir)
+            self._loaded[key] = self._with_encoder(TextModel.load(self.default_dir))
         return self._loaded[key]
 
     def _load(self, directory: str) -> TextModel | None:
         if directory not in self._loaded:
             try:
-                self._loaded[directory] = TextModel.load(Path(directory))
+                self._loaded[directory] = self._with_encoder(TextModel.load(Path(directory)))
             except (OSError, ValueError, KeyError) as error:
                 log.error("text model not loadable here", directory=directory, error=str(error))
                 return None
         return self._loaded[directory]
+
+    def _with_encoder(self, model: TextModel) -> TextModel:
+        return model if self.encoder == model.encoder else dataclasses.replace(model, encoder=self.encoder)

@@ -21,8 +21,11 @@ from bastion.text.embedding import DIMENSIONS, ENCODER, embed
 class EmbeddingCache:
     """`embed`, remembering every vector it gave in `directory`."""
 
-    def __init__(self, directory: Path, embedder: Callable[[Sequence[str]], np.ndarray] = embed) -> None:
-        self.path = directory / f"{ENCODER}.npz"
+    def __init__(
+        self, directory: Path, embedder: Callable[[Sequence[str]], np.ndarray] = embed, encoder: str = ENCODER
+    ) -> None:
+        # One file per encoder: the int8 encoder's vectors are close to the port's, not equal, so never shared.
+        self.path = directory / f"{encoder}.npz"
         self._embed = embedder
         self._keys: list[str] = []
         self._vectors = np.zeros((0, DIMENSIONS), dtype=np.float32)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bastion.text.embedding import DIMENSIONS
+from bastion.text.embedding import DIMENSIONS, ENCODER_NAMES
 from bastion.training.embedding_cache import EmbeddingCache
 
 
@@ -33,3 +33,16 @@ def test_a_second_run_embeds_only_the_texts_it_has_not_seen(tmp_path: Path) -> N
     assert second.embedded == ["a new text"]
     assert after[0, 0] == before[1, 0] == len("another one") and after[2, 0] == before[0, 0]
     assert not list(tmp_path.glob("*.partial.npz"))
+
+
+def test_another_encoder_never_reads_the_ports_vectors(tmp_path: Path) -> None:
+    port, int8 = _Counting(), _Counting()
+    EmbeddingCache(tmp_path, port)(["a short text"])
+
+    EmbeddingCache(tmp_path, int8, encoder=ENCODER_NAMES["onnx-int8"])(["a short text"])
+
+    assert int8.embedded == ["a short text"]  # close to the port's vector is not the port's vector
+    assert sorted(path.name for path in tmp_path.glob("*.npz")) == [
+        f"{ENCODER_NAMES['onnx-int8']}.npz",
+        f"{ENCODER_NAMES['numpy']}.npz",
+    ]
