@@ -88,7 +88,7 @@ def _as_read_back(value: Any) -> Any:
     if isinstance(value, list):
         return [_as_read_back(item) for item in value]
     if isinstance(value, float) and _jsonb_changes(value):
-        return int(Decimal(repr(value))) if "e+" in repr(value) else 0.0
+        return 0.0 if value == 0.0 else int(Decimal(repr(value)))  # -0.0, or a float written with "e+"
     return value
 
 

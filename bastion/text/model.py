@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
@@ -24,6 +24,9 @@ from bastion.text.labels import LABELS
 from bastion.text.ngrams import ngram_counts
 from bastion.text.normalise import normalise_text
 from bastion.text.scripts import script_line_key
+
+if TYPE_CHECKING:
+    from bastion.text.embedding import EncoderKind
 
 N_FEATURES = 2**18
 MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "text"
@@ -177,7 +180,7 @@ class TextModel:
     metrics: dict[str, object]
     deep_weight: float = 0.5  # the deep tier's share of the combined score, chosen by `bastion train`
     route: DeepRoute | None = None  # languages the deep tier judges alone
-    encoder: str = "numpy"  # what the deep tier embeds with (Settings.deep_tier_encoder); not saved with the model
+    encoder: EncoderKind = "numpy"  # the deep tier's (Settings.deep_tier_encoder); not saved with the model
 
     @property
     def _route(self) -> DeepRoute | None:
@@ -206,7 +209,7 @@ class TextModel:
             from bastion.text.embedding import embed
 
             unsure = np.flatnonzero(went_deep)
-            vectors = embed([prepared[int(i)] for i in unsure], self.encoder)  # type: ignore[arg-type]
+            vectors = embed([prepared[int(i)] for i in unsure], self.encoder)
             deep[unsure] = self.deep.probabilities(vectors)
         p_tvec = p_fast if self.deep is None else cascade(p_fast, deep[:, 0], self.deep_from, self.deep_weight, alone)
         mixed = np.where(went_deep[:, None], (1 - self.deep_weight) * fast + self.deep_weight * deep, fast)

@@ -4,7 +4,7 @@ The same USE multilingual v3 forward pass as the numpy port, from the same weigh
 embedding table are the port's (`NumpyBackend`), and everything after the lookup is one ONNX graph
 built by `scripts/build_deep_encoder.py`, whose convolutions multiply in int8. Its vectors are not
 the port's bit for bit (cosine ≥ 0.999 on the shared data): a model trained on one must be served
-with the same one, hence its own `ENCODER` name.
+with the same one, hence its own name in `embedding.ENCODER_NAMES`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import onnxruntime
 
-ENCODER = "use-multilingual-v3-int8"
+from bastion.text.embedding import DIMENSIONS
+
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "models" / "deep-encoder" / "use-m3-int8.onnx"
 _CHUNKS = 17  # the port's table interleaves 17 uint8 blocks, each with its own scale and offset
 # Tokens per graph run: as the port (its working set stays cache-sized, and short texts share a run).
@@ -40,7 +41,7 @@ class Int8Encoder:
         self._session = onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.empty((len(texts), 512), dtype=np.float32)
+        out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         group: list[list[int]] = []
         first = n_tokens = 0
         for i, text in enumerate(texts):

@@ -24,6 +24,7 @@ from bastion.text.model import TextModel
 
 if TYPE_CHECKING:
     from bastion.store.db import Database
+    from bastion.text.embedding import EncoderKind
 
 log = structlog.get_logger(__name__)
 
@@ -34,7 +35,7 @@ class ServingModels:
     db: Database | None
     refresh_seconds: float = 30.0
     clock: Callable[[], float] = time.monotonic
-    encoder: str = "numpy"  # the deep tier's encoder (Settings.deep_tier_encoder), given to every model loaded
+    encoder: EncoderKind = "numpy"  # the deep tier's encoder (Settings.deep_tier_encoder), given to every model loaded
     _loaded: dict[str, TextModel] = field(default_factory=dict, init=False, repr=False)  # by directory
     _states: dict[str, tuple[str, str]] = field(default_factory=dict, init=False, repr=False)
     _checked: float | None = field(default=None, init=False, repr=False)

@@ -102,7 +102,9 @@ class ExtraRows:
     counts: dict[str, dict[str, int]]  # collection → Bastion label (or "left out: …") → rows
 
     def note(self) -> dict[str, Any]:
-        return {"collections": self.counts, "mapping": {c.name: c.labels or "offline readers" for c in COLLECTIONS}}
+        # A collection in `pools` was taught from the readers' labels, whatever labels its file carries.
+        mapping = {c.name: "offline readers" if c.name in self.pools else c.labels for c in COLLECTIONS}
+        return {"collections": self.counts, "mapping": mapping}
 
 
 def read_extra(
