@@ -29,7 +29,6 @@ def enqueue_action(
     return tx.outbox.enqueue(platform, item_id, action, details, now)
 
 
-
 def enqueue_verdicts(tx: Transaction, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime) -> None:
     """A stream verdict the platform must act on (review or remove) goes out through the webhook outbox too."""
     actions = [
@@ -49,6 +48,7 @@ def enqueue_verdicts(tx: Transaction, checked: Sequence[tuple[Item, Verdict]], p
         if verdict.action is not Action.ALLOW
     ]
     tx.outbox.enqueue_many(actions, now)
+
 
 @dataclass(frozen=True)
 class DeliveryReport:

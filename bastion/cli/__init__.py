@@ -62,9 +62,9 @@ def serve(
             workers=workers,
             http=DeadlineProtocol,  # a deadline for each request's headers and body (slow clients)
             timeout_graceful_shutdown=settings().shutdown_grace_seconds,
-        # A worker loading its models on a busy machine can miss uvicorn's 5 s liveness ping and be killed
-        # mid-start (seen with --workers 2 at load 6); a hung worker is still replaced, 30 s later.
-        timeout_worker_healthcheck=30,
+            # A worker loading its models on a busy machine can miss uvicorn's 5 s liveness ping and be killed
+            # mid-start (seen with --workers 2 at load 6); a hung worker is still replaced, 30 s later.
+            timeout_worker_healthcheck=30,
             log_level="warning",
             log_config=uvicorn_log_config(),
             access_log=False,

@@ -19,7 +19,6 @@ from bastion.web.routes import page
 router = APIRouter(include_in_schema=False)
 
 
-
 @router.get("/actors/{actor_id}")
 def actor_page(request: Request, actor_id: int) -> HTMLResponse:
     user = require(request, Permission.VIEW_QUEUE)

@@ -28,7 +28,6 @@ Csrf = Annotated[str | None, Form()]
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-
 def _back(request: Request, flash: str) -> RedirectResponse:
     request.session["flash"] = flash
     return RedirectResponse("/admin/models", status_code=303)

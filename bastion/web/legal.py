@@ -31,7 +31,6 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 
 
-
 def _visitor(request: Request) -> UserRow | None:
     """The logged-in user, if any: the notice pages serve everyone and only show the header to moderators."""
     try:

@@ -34,7 +34,6 @@ Csrf = Annotated[str | None, Form()]
 DOCUMENTS = {"annex-ii": annex_ii, "annex-iii": annex_iii}
 
 
-
 def _back(request: Request, url: str, flash: str) -> RedirectResponse:
     request.session["flash"] = flash
     return RedirectResponse(url, status_code=303)

@@ -58,4 +58,3 @@ def test_without_a_database_media_is_hashed_and_matched_against_nothing(tmp_path
     assert signal.category is Category.BENIGN and signal.evidence["match"] is None
     assert signal.evidence["hashes"]["pdq"]
     assert not (tmp_path / "absent").exists()
-

@@ -175,9 +175,7 @@ def test_eval_reads_a_file_that_begins_with_a_bom(model_env: Path, tmp_path: Pat
     assert json.loads(result.stdout)["n"] == 1
 
 
-def test_train_names_the_rows_it_leaves_out_for_labels_that_are_no_class(
-    fictional_data: Path, tmp_path: Path
-) -> None:
+def test_train_names_the_rows_it_leaves_out_for_labels_that_are_no_class(fictional_data: Path, tmp_path: Path) -> None:
     odd = tmp_path / "odd.jsonl"
     odd.write_text(
         "".join(json.dumps({"text": f"a fictional row {n}", "label": "spam", "source": "odd"}) + "\n" for n in range(3))
