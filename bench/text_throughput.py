@@ -135,7 +135,7 @@ def evasion_out_of_fold(corpus: Corpus) -> None:
     evaded_x = features([prepare(evade(corpus.originals[i], rng)) for i in positives])
     folds = np.random.default_rng(7).integers(0, 5, len(corpus.texts))
     X = corpus.X
-    swapped_only = [faith_swapped_copies(corpus, embedder=None)]
+    swapped_only = [faith_swapped_copies(corpus)]
     as_shipped = [spaced_copies(corpus), *swapped_only]
     for name, copies in (("without spaced copies", swapped_only), ("with spaced copies, as shipped", as_shipped)):
         plain, evaded = np.zeros(len(corpus.texts)), np.zeros(len(positives))

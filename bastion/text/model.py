@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import sparse
 
+from bastion.text.faith_swaps import faith_neutral
 from bastion.text.labels import LABELS
 from bastion.text.ngrams import ngram_counts
 from bastion.text.normalise import normalise_text
@@ -209,7 +210,11 @@ class TextModel:
             from bastion.text.embedding import embed
 
             unsure = np.flatnonzero(went_deep)
-            vectors = embed([prepared[int(i)] for i in unsure], self.encoder)
+            vectors = faith_neutral(
+                [prepared[int(i)] for i in unsure],
+                [langs[int(i)] if langs else None for i in unsure],
+                lambda texts: embed(texts, self.encoder),
+            )
             deep[unsure] = self.deep.probabilities(vectors)
         p_tvec = p_fast if self.deep is None else cascade(p_fast, deep[:, 0], self.deep_from, self.deep_weight, alone)
         mixed = np.where(went_deep[:, None], (1 - self.deep_weight) * fast + self.deep_weight * deep, fast)

@@ -2,7 +2,8 @@
 
 Copies of a person's TVEC spelt out letter by letter teach the fast tier what
 evaders write; copies of every text with another faith's words of worship in
-place of its own teach both tiers that faith is never evidence. Each copy
+place of its own teach the fast tier that faith is never evidence (the deep
+tier reads every text faith-neutral: `bastion.text.faith_swaps`). Each copy
 joins a model only when the row it was made from does, so a held-out text
 never leaks in.
 """
@@ -16,9 +17,9 @@ import numpy as np
 from scipy import sparse
 
 from bastion.text.embedding import embed
+from bastion.text.faith_swaps import FAITH_TERMS, SwapTerms, faith_neutral
 from bastion.text.model import LABELS, features, prepare
 from bastion.training.corpus import Corpus
-from bastion.training.swaps import FAITH_TERMS, SwapTerms
 from bastion.training.written import written_examples
 
 
@@ -29,7 +30,6 @@ class Copies:
     rows: np.ndarray  # the corpus row each copy was made from
     X: sparse.csr_matrix  # their features, one row per copy
     weight: float
-    E: np.ndarray | None = None  # their sentence embeddings, where the deep tier learns from them too
 
     def joining(
         self, in_training: np.ndarray, labels: np.ndarray, row_weights: np.ndarray
@@ -74,19 +74,17 @@ def spaced_out(text: str) -> str:
     return " ".join(" ".join(word) if len(word) >= 4 and word.isalpha() else word for word in text.split(" "))
 
 
-def faith_swapped_copies(
-    corpus: Corpus, terms: SwapTerms | None = None, embedder: Callable[[list[str]], np.ndarray] | None = embed
-) -> Copies:
+def faith_swapped_copies(corpus: Corpus, terms: SwapTerms | None = None) -> Copies:
     """Every text that uses one faith's words of worship, with each other faith's words in their place,
-    for both tiers, each copy at full weight."""
+    for the fast tier, each copy at full weight. The deep tier needs none: it reads a text and its copies
+    as one vector (`faith_neutral`)."""
     terms = terms or SwapTerms.load(FAITH_TERMS)
     rows, texts = [], []
     for row, (text, lang) in enumerate(zip(corpus.texts, corpus.langs, strict=True)):
         for copy in terms.swapped(text, str(lang)):
             rows.append(row)
             texts.append(copy)
-    E = embedder(texts) if embedder else None
-    return Copies(np.array(rows, dtype=np.int64), features(texts), weight=1.0, E=E)
+    return Copies(np.array(rows, dtype=np.int64), features(texts), weight=1.0)
 
 
 TrainingExtra = Copies | WrittenRows
@@ -95,18 +93,20 @@ TrainingExtra = Copies | WrittenRows
 def written_rows(embedder: Callable[[list[str]], np.ndarray] | None = embed) -> WrittenRows:
     """Bastion's written sentences and their faith-swapped copies, each under its sentence's label."""
     terms = SwapTerms.load(FAITH_TERMS)
-    texts, labels = [], []
+    texts, langs, labels = [], [], []
     for example in written_examples():
         text = prepare(example.text)
         for variant in (text, *terms.swapped(text, example.lang)):
             texts.append(variant)
+            langs.append(example.lang)
             labels.append(LABELS.index(example.label))
     weight = 1.0  # as much as a judged row: 0.5 gave less recall, 2 flagged a faith probe (model card)
-    return WrittenRows(np.array(labels), features(texts), weight, embedder(texts) if embedder else None)
+    E = faith_neutral(texts, langs, embedder) if embedder else None
+    return WrittenRows(np.array(labels), features(texts), weight, E)
 
 
 def training_copies(
     corpus: Corpus, embedder: Callable[[list[str]], np.ndarray] | None = embed, written: bool = False
 ) -> list[TrainingExtra]:
-    copies: list[TrainingExtra] = [spaced_copies(corpus), faith_swapped_copies(corpus, embedder=embedder)]
+    copies: list[TrainingExtra] = [spaced_copies(corpus), faith_swapped_copies(corpus)]
     return [*copies, written_rows(embedder)] if written else copies

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from bastion.text.faith_swaps import FAITH_TERMS, SwapTerms
 from bastion.text.model import LABELS, features, prepare
 from bastion.training.judged_rows import JUDGE_BASIS, Judgement, with_judgements
 from bastion.training.labelled import LabelledFileError, read_labelled
-from bastion.training.swaps import FAITH_TERMS, SwapTerms
 
 TVEC = 0  # the index of "tvec" in LABELS
 STRONG_BASES = {"text", "curated"}  # a person's label: what figures are measured on

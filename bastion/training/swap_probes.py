@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from bastion.text.faith_swaps import FAITH_TERMS
 from bastion.text.model import TextModel, prepare
-from bastion.training.swaps import FAITH_TERMS
 
 FAITH_PROBES = FAITH_TERMS.with_name("faith-probes.yaml")
 GROUP_PROBES = FAITH_TERMS.with_name("group-probes.yaml")

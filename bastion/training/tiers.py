@@ -13,11 +13,10 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from bastion.text.model import LABELS, LinearHead
-from bastion.training.copies import Copies, TrainingExtra
+from bastion.training.copies import TrainingExtra, WrittenRows
 from bastion.training.corpus import TVEC, Corpus
 
 JUDGED_WEIGHT = 0.5  # the judge and dev's annotators draw the line apart (model card): half a person's say
-FAITH_DIRECTIONS = 20  # of the sentence embedding, which the deep tier may not read (faith_blind_projection)
 
 
 def _classifier(seed: int) -> SGDClassifier:
@@ -63,12 +62,13 @@ def fit_deep(
     E: np.ndarray, corpus: Corpus, rows: np.ndarray, copies: Sequence[TrainingExtra] = ()
 ) -> LogisticRegression:
     """The deeper tier's head: rows labelled by reading them only, no pseudo-labels (embeddings generalise
-    from few), and their embedded copies at the copies' weights; each label weighs the same in all."""
+    from few), and Bastion's written sentences where given; each label weighs the same in all. Faith-swapped
+    copies add nothing here: the deep tier reads a text and its copies as one vector (`faith_neutral`)."""
     strong = rows & corpus.strong
     weights = judged_weights(corpus)
     x, y, w = [E[strong]], [corpus.labels[strong]], [weights[strong]]
     for extra in copies:
-        if extra.E is not None:
+        if isinstance(extra, WrittenRows) and extra.E is not None:
             kept, extra_labels, extra_weights = extra.joining(strong, corpus.labels, weights)
             x.append(extra.E[kept])
             y.append(extra_labels)
@@ -77,32 +77,7 @@ def fit_deep(
     present = np.unique(labels)
     per_label = {label: weights.sum() / (len(present) * weights[labels == label].sum()) for label in present}
     balanced = weights * np.array([per_label[label] for label in labels])
-    blind = faith_blind_projection(E, copies, strong)
-    head = LogisticRegression(C=1.0, max_iter=3000).fit(np.concatenate(x) @ blind, labels, sample_weight=balanced)
-    head.coef_ = head.coef_ @ blind  # the same head on raw embeddings: nothing changes where it is served
-    return head
-
-
-def faith_blind_projection(E: np.ndarray, copies: Sequence[TrainingExtra], rows: np.ndarray) -> np.ndarray:
-    """A projection that removes from sentence embeddings the directions in which a text moves when only
-    its faith's words change (the principal directions of each faith-swapped copy minus its original).
-
-    Swapped copies teach both faiths the same labels, but the encoder still places a sentence that says
-    "Allahu akbar" nearer other Muslim-sounding sentences, so a linear head learns Muslim-ness itself
-    wherever TVEC in the data says such words more often than the rest. Without those directions the head
-    cannot read which faith a text speaks of, only what it says (Bolukbasi et al. 2016).
-    """
-    identity = np.eye(E.shape[1], dtype=np.float64)
-    moves = [
-        extra.E[kept] - E[extra.rows[kept]]
-        for extra in copies
-        if isinstance(extra, Copies) and extra.E is not None and (kept := rows[extra.rows]).any()
-    ]
-    if not moves:
-        return identity
-    _, _, directions = np.linalg.svd(np.concatenate(moves), full_matrices=False)
-    faith = directions[:FAITH_DIRECTIONS]
-    return identity - faith.T @ faith
+    return LogisticRegression(C=1.0, max_iter=3000).fit(np.concatenate(x), labels, sample_weight=balanced)
 
 
 def _tvec_column(model: SGDClassifier | LogisticRegression, x: np.ndarray | sparse.csr_matrix) -> np.ndarray:

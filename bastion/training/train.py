@@ -17,9 +17,9 @@ and chatter. Training on them teaches "conflict news is terrorism". So:
    spelt out letter by letter (`copies.spaced_copies`), and on copies of
    every text with another faith's words of worship in place of the ones it
    uses (`copies.faith_swapped_copies`), so faith is never evidence; the deep
-   tier's head on the same rows' sentence embeddings and their swapped
-   copies, blind to the directions those swaps move a sentence
-   (`tiers.faith_blind_projection`);
+   tier's head on the same rows' sentence embeddings, each the mean over the
+   text with every faith's words in turn, as the deep tier reads them when
+   serving (`faith_swaps.faith_neutral`);
 4. with `written=True` (`bastion train --written-examples`), both tiers
    also learn from sentences written for Bastion (`bastion.training.written`):
    TVEC and non-TVEC in the same words, in more languages than dev judges,
@@ -47,6 +47,7 @@ import numpy as np
 from scipy import sparse
 
 from bastion.text.embedding import embed
+from bastion.text.faith_swaps import faith_neutral
 from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, features, prepare
 from bastion.training.card import write_card
 from bastion.training.context_probes import THREAT_PROBES, context_probe_summary, tvec_probe_summary
@@ -99,7 +100,7 @@ def train(
         )
     X = corpus.X
     progress(f"embedding {len(corpus.texts)} texts and their faith-swapped copies for the deep tier")
-    E = embedder(corpus.texts)
+    E = faith_neutral(corpus.texts, list(corpus.langs), embedder)
     copies = training_copies(corpus, embedder, written=written)
     # Thresholds come from k-fold predictions, as the operating point of a
     # model trained on all of dev; cross-source folds show how far it travels.
@@ -167,7 +168,7 @@ def _features_of(
     rows: Sequence[dict[str, Any]], embedder: Callable[[Sequence[str]], np.ndarray]
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     texts = [prepare(str(row["text"])) for row in rows]
-    return features(texts), embedder(texts)
+    return features(texts), faith_neutral(texts, [row.get("lang") for row in rows], embedder)
 
 
 def _judged_by_label(corpus: Corpus) -> dict[str, int]:

@@ -9,15 +9,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy import sparse
 
+from bastion.text.faith_swaps import FAITH_TERMS, ORBIT_LIMIT, SwapTerms, faith_neutral
 from bastion.text.model import LABELS, TextModel, prepare
-from bastion.training import tiers
-from bastion.training.copies import Copies, faith_swapped_copies
+from bastion.training.copies import faith_swapped_copies
 from bastion.training.corpus import Corpus
 from bastion.training.swap_probes import FAITH_PROBES, swap_probes
-from bastion.training.swaps import FAITH_TERMS, SwapTerms
-from bastion.training.tiers import fit_deep
 
 TERMS = SwapTerms.load(FAITH_TERMS)
 
@@ -85,10 +82,10 @@ def test_copies_keep_the_row_they_were_made_from() -> None:
         ids=["1", "2", "3"],
     )
 
-    copies = faith_swapped_copies(corpus, embedder=None)
+    copies = faith_swapped_copies(corpus)
 
     assert copies.rows.tolist() == [0, 0, 2, 2]
-    assert copies.X.shape[0] == 4 and copies.E is None
+    assert copies.X.shape[0] == 4
 
 
 def test_the_packaged_model_judges_no_faith_by_its_words() -> None:
@@ -104,32 +101,25 @@ def test_the_packaged_model_records_its_faith_probe_figures() -> None:
     assert json.loads(json.dumps(recorded))["flagged"] == 0
 
 
-def test_the_deep_tier_cannot_read_the_direction_a_faith_swap_moves_a_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tiers, "FAITH_DIRECTIONS", 1)
-    rng = np.random.default_rng(3)
-    texts = ["a"] * 40
-    E = rng.normal(size=(40, 8))
-    labels = np.array([LABELS.index("tvec")] * 20 + [LABELS.index("religious")] * 20)
-    E[:20, 0] += 3.0  # faith: TVEC rows sit further along it, so a head could learn faith as evidence
-    E[:20, 1] += 3.0  # what the texts say
-    corpus = Corpus(
-        texts=texts,
-        originals=texts,
-        labels=labels,
-        strong=np.ones(40, dtype=bool),
-        measured=np.ones(40, dtype=bool),
-        collections=np.array(["c"] * 40),
-        sources=np.array(["s"] * 40),
-        langs=np.array(["en"] * 40),
-        ids=[str(i) for i in range(40)],
-    )
-    swapped = E.copy()
-    swapped[:, 0] += rng.normal(size=40)  # the copies differ from their originals along faith alone
-    copies = [Copies(np.arange(40), sparse.csr_matrix((40, 1)), 1.0, E=swapped)]
+def test_a_text_and_its_swapped_copies_share_one_orbit_and_one_deep_vector() -> None:
+    texts = ["que allah protège nos enfants", "que dieu protège nos enfants", "les enfants jouent"]
+    seen: list[list[str]] = []
 
-    head = fit_deep(E, corpus, np.ones(40, dtype=bool), copies)
+    def embedder(batch: list[str]) -> np.ndarray:
+        seen.append(batch)
+        return np.array([[len(text), text.count("a")] for text in batch], dtype=np.float32)
 
-    faith, content = np.zeros((2, 8)), np.zeros((2, 8))
-    faith[1, 0] = content[1, 1] = 5.0
-    assert np.allclose(*head.predict_proba(faith)[:, 0])
-    assert not np.allclose(*head.predict_proba(content)[:, 0])
+    vectors = faith_neutral(texts, ["fr", "fr", "fr"], embedder)
+
+    assert TERMS.orbit(texts[0], "fr") == TERMS.orbit(texts[1], "fr") == sorted(texts[:2])
+    assert np.array_equal(vectors[0], vectors[1])
+    assert vectors[2].tolist() == [18.0, 1.0]  # a text with no words of worship is read as it is
+    assert len(seen) == 1 and len(seen[0]) == 5  # one batch: two orbits of two, and the text alone
+
+
+@given(st.text(max_size=120), st.sampled_from(["en", "fr", "es", "de", "it", "ar", "und"]))
+def test_an_orbit_holds_its_text_and_is_never_longer_than_its_limit(text: str, lang: str) -> None:
+    prepared = prepare(text)
+    orbit = TERMS.orbit(prepared, lang)
+
+    assert prepared in orbit and len(orbit) <= ORBIT_LIMIT and orbit == sorted(set(orbit))
