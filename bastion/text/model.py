@@ -181,6 +181,9 @@ class TextModel:
     metrics: dict[str, object]
     deep_weight: float = 0.5  # the deep tier's share of the combined score, chosen by `bastion train`
     route: DeepRoute | None = None  # languages the deep tier judges alone
+    # The deep tier reads each text as its faith orbit's mean vector (`faith_neutral`), as every model
+    # trained since 2026-12-07 learnt it; older models learnt, and are read on, the text's own vector.
+    faith_neutral: bool = False
     encoder: EncoderKind = "numpy"  # the deep tier's (Settings.deep_tier_encoder); not saved with the model
 
     @property
@@ -207,13 +210,12 @@ class TextModel:
         alone = np.array([self.deep_only(lang) for lang in langs or [None] * len(prepared)], dtype=bool)
         went_deep = np.zeros(len(prepared), dtype=bool) if self.deep is None else self._unsure(p_fast) | alone
         if self.deep is not None and went_deep.any():
-            from bastion.text.embedding import embed
-
             unsure = np.flatnonzero(went_deep)
-            vectors = faith_neutral(
-                [prepared[int(i)] for i in unsure],
-                [langs[int(i)] if langs else None for i in unsure],
-                lambda texts: embed(texts, self.encoder),
+            texts = [prepared[int(i)] for i in unsure]
+            vectors = (
+                faith_neutral(texts, [langs[int(i)] if langs else None for i in unsure], self._embed)
+                if self.faith_neutral
+                else self._embed(texts)
             )
             deep[unsure] = self.deep.probabilities(vectors)
         p_tvec = p_fast if self.deep is None else cascade(p_fast, deep[:, 0], self.deep_from, self.deep_weight, alone)
@@ -229,6 +231,11 @@ class TextModel:
             )
             for row in range(len(prepared))
         ]
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        from bastion.text.embedding import embed
+
+        return embed(texts, self.encoder)
 
     def _unsure(self, p_fast: np.ndarray) -> np.ndarray:
         """Texts the cascade hands to the deep tier: none when its share is 0 (it may still judge a route)."""
@@ -259,6 +266,7 @@ class TextModel:
             "n_features": N_FEATURES,
             "metrics": self.metrics,
             "deep_route": None if self.route is None else self.route.as_json(),
+            "deep_faith_neutral": self.faith_neutral,
         }
         (directory / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
@@ -287,4 +295,5 @@ class TextModel:
             meta.get("metrics", {}),
             float(meta.get("deep_weight", 0.5)),
             DeepRoute.from_json(meta["deep_route"]) if meta.get("deep_route") else None,
+            faith_neutral=bool(meta.get("deep_faith_neutral", False)),
         )

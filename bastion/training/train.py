@@ -143,8 +143,8 @@ def train(
     fast = _as_saved(head_of(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1]))
     needs_deep = deep_weight > 0 or route is not None  # a route needs its deep tier even at share 0
     deep = head_of(fit_deep(E, corpus, everything, copies), E.shape[1]) if needs_deep else None
-    version = model_version(fast, deep, deep_from, thresholds, deep_weight, route)
-    model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight, route)
+    version = model_version(fast, deep, deep_from, thresholds, deep_weight, route, faith_neutral=True)
+    model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight, route, faith_neutral=True)
     for name in pools.keys() - pool_scores.keys():  # no fold held it out: unseen by all if nothing was taught from it
         if any(row["label"] is not None for row in pools[name]):
             continue  # taught and never held out: no figure (`--hold-out` it to measure it)
@@ -183,12 +183,15 @@ def model_version(
     thresholds: dict[str, float],
     deep_weight: float,
     route: DeepRoute | None = None,
+    faith_neutral: bool = False,
 ) -> str:
-    """Named by everything that decides a verdict: the weights as saved, and where the lines are drawn
-    (a loaded model gives the same name)."""
+    """Named by everything that decides a verdict: the weights as saved, how the deep tier reads a text,
+    and where the lines are drawn (a loaded model gives the same name)."""
     lines: dict[str, object] = {"deep_from": deep_from, "thresholds": thresholds, "deep_weight": deep_weight}
     if fast.trained_one_vs_rest:
         lines["fast_one_vs_rest"] = True
+    if faith_neutral:
+        lines["deep_faith_neutral"] = True
     if route is not None:
         lines["deep_route"] = route.as_json()
     decisions = json.dumps(lines, sort_keys=True)

@@ -26,6 +26,7 @@ def test_train_writes_a_model_with_its_figures(fictional_data: Path, tmp_path: P
     assert meta["metrics"]["5_fold"]["cascade"]["recall_judged_tvec"] is not None
     assert (tmp_path / "m" / "weights.npz").stat().st_size < 10_000_000
     assert meta["metrics"]["written_examples"] == 0
+    assert meta["deep_faith_neutral"] is True, "a model trained now reads each text faith-neutral"
 
 
 def test_train_can_learn_from_the_written_examples_too(fictional_data: Path, tmp_path: Path) -> None:

@@ -100,6 +100,8 @@ def test_the_packaged_model_is_named_by_its_weights_and_thresholds() -> None:
     assert model.version.rsplit("-", 1)[1] == named.rsplit("-", 1)[1]
     moved = dict(model.thresholds) | {"*": model.thresholds["*"] + 0.01}
     assert model_version(model.fast, model.deep, model.deep_from, moved, model.deep_weight, model.route) != named
+    lines = (model.fast, model.deep, model.deep_from, model.thresholds, model.deep_weight, model.route)
+    assert model_version(*lines, faith_neutral=not model.faith_neutral) != named
 
 
 def test_a_language_without_its_own_line_is_judged_at_its_scripts_line() -> None:
