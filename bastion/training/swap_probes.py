@@ -2,7 +2,7 @@
 they speak of.
 
 Training keeps faiths' words and groups' names out of the score with swapped
-copies (`bastion.training.swaps`); these probes, written for Bastion and never
+copies (`bastion.text.faith_swaps`); these probes, written for Bastion and never
 trained on, check that it worked: none of them is TVEC, and within a group
 of sentences the score should barely move.
 """
