@@ -231,6 +231,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--rss-budget-mb", type=float, default=1500)
+    parser.add_argument("--only", default="", help="run only the attacks whose name holds this text")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
@@ -245,6 +246,8 @@ def main() -> None:
             print(f"unloaded: p99 {base['p99_ms']:.1f} ms over {base['requests']} checks, RSS {base['rss_mb']:.0f} MB")
             failures = 0
             for name, attack in ATTACKS.items():
+                if args.only.lower() not in name.lower():
+                    continue
                 result = run(attack)
                 ratio = result["p99_ms"] / base["p99_ms"]
                 fine = (
