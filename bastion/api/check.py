@@ -54,7 +54,12 @@ async def check(request: Request, platform: Annotated[str, Depends(require_scope
     body = await request.body()  # BodyLimitMiddleware has refused anything over the limit
     # Reading a large body takes a while (0.96 MB of nested objects: a second on a busy machine): off the loop.
     big = len(body) > _READ_ON_LOOP_BYTES
-    fields = await _fields(request, body, big)
+    try:
+        fields = await _fields(request, body, big)
+    except BadRequest as error:
+        if error.status == 400:  # not JSON, not UTF-8: the sender waits, not the ordinary checks
+            await request.app.state.service.yield_to_checks()
+        raise
     item = await run_in_threadpool(_item_from_fields, fields) if big else _item_from_fields(fields)
     note_item(request, item.id)
     verdict = await request.app.state.service.check_async(item, platform, len(body))

@@ -274,3 +274,45 @@ def test_a_long_text_runs_without_pauses_when_no_batch_is_in_flight(
     settings: Settings, service: Service, api_key: str
 ) -> None:
     assert _long_text_pauses(settings, service, api_key, batch_in_flight=False) == []
+
+
+def _malformed_pauses(settings: Settings, service: Service, api_key: str, batch_in_flight: bool) -> list[float]:
+    """The pauses taken before answering a body that is not JSON, with or without a batch in flight."""
+    holder, pauses = _HoldsOne(), []
+    service.pipeline.detectors = [*service.pipeline.detectors, holder]
+
+    async def record(seconds: float) -> None:
+        pauses.append(seconds)
+
+    service._pause = record
+    headers = {"Authorization": f"Bearer {api_key}", "content-type": "application/json"}
+
+    async def scenario() -> None:
+        async with _client(settings, service) as client:
+            held = asyncio.create_task(client.post("/v1/check", json={"id": "held", "text": "hi"}, headers=headers))
+            if batch_in_flight:
+                await asyncio.to_thread(holder.entered.wait, 5)
+            else:
+                holder.release.set()
+                assert (await held).status_code == 200
+            answer = await client.post("/v1/check", content=b'{"id": "x", "text": ', headers=headers)
+            assert answer.status_code == 400 and answer.json()["error"] == "malformed_json"
+            holder.release.set()
+            assert (await held).status_code == 200
+
+    asyncio.run(scenario())
+    return pauses
+
+
+def test_a_malformed_body_is_answered_after_a_pause_while_a_batch_is_in_flight(
+    settings: Settings, service: Service, api_key: str
+) -> None:
+    pauses = _malformed_pauses(settings, service, api_key, batch_in_flight=True)
+
+    assert pauses == [settings.malformed_request_pause_ms / 1000]
+
+
+def test_a_malformed_body_is_answered_at_once_when_no_batch_is_in_flight(
+    settings: Settings, service: Service, api_key: str
+) -> None:
+    assert _malformed_pauses(settings, service, api_key, batch_in_flight=False) == []
