@@ -102,7 +102,8 @@ class Service:
     _heavy: HeavyLane = field(init=False, repr=False)
     _alerts_checked: datetime | None = field(default=None, init=False, repr=False)
     sample_rng: random.Random = field(default_factory=random.Random, repr=False)  # blind samples; seeded in tests
-    _pause: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, init=False, repr=False)  # tests record
+    # An instance's own (a function as a class default would bind as a method); tests record the pauses.
+    _pause: Callable[[float], Awaitable[None]] = field(default_factory=lambda: asyncio.sleep, init=False, repr=False)
     _container_texts: ContainerTexts = field(default_factory=ContainerTexts, init=False, repr=False)
 
     def __post_init__(self) -> None:

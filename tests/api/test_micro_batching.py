@@ -276,7 +276,9 @@ def test_a_long_text_runs_without_pauses_when_no_batch_is_in_flight(
     assert _long_text_pauses(settings, service, api_key, batch_in_flight=False) == []
 
 
-def _malformed_pauses(settings: Settings, service: Service, api_key: str, batch_in_flight: bool) -> list[float]:
+def _malformed_pauses(
+    settings: Settings, service: Service, api_key: str, batch_in_flight: bool, recorded: bool = True
+) -> list[float]:
     """The pauses taken before answering a body that is not JSON, with or without a batch in flight."""
     holder, pauses = _HoldsOne(), []
     service.pipeline.detectors = [*service.pipeline.detectors, holder]
@@ -284,7 +286,8 @@ def _malformed_pauses(settings: Settings, service: Service, api_key: str, batch_
     async def record(seconds: float) -> None:
         pauses.append(seconds)
 
-    service._pause = record
+    if recorded:
+        service._pause = record
     headers = {"Authorization": f"Bearer {api_key}", "content-type": "application/json"}
 
     async def scenario() -> None:
@@ -310,6 +313,12 @@ def test_a_malformed_body_is_answered_after_a_pause_while_a_batch_is_in_flight(
     pauses = _malformed_pauses(settings, service, api_key, batch_in_flight=True)
 
     assert pauses == [settings.malformed_request_pause_ms / 1000]
+
+
+def test_a_malformed_body_is_still_refused_with_400_after_a_real_pause(
+    settings: Settings, service: Service, api_key: str
+) -> None:
+    _malformed_pauses(settings, service, api_key, batch_in_flight=True, recorded=False)  # asserts the 400
 
 
 def test_a_malformed_body_is_answered_at_once_when_no_batch_is_in_flight(
