@@ -1,6 +1,6 @@
 """Ordinary /v1/check traffic while an attacker sends each hostile input: does the service stay up?
 
-    .venv/bin/python bench/hostile.py [--seconds 8] [--clients 8] [--rss-budget-mb 1500] [--workers 1]
+    .venv/bin/python bench/hostile.py [--seconds 8] [--clients 8] [--rss-budget-mb 1500] [--workers 1] [--only PNG]
 
 Starts `bastion serve` on a fresh SQLite data directory, measures the p99 of
 ordinary text checks alone, then again while each attack runs (one at a
