@@ -48,6 +48,7 @@ from bastion.store.transaction import Transaction
 from bastion.symbols.matches import quarantine_overmatching_symbols, record_symbol_matches
 
 _ALERT_EVERY = timedelta(minutes=1)
+Pace = Callable[[], None] | None  # the heavy lane's pacer, called between the steps of a check
 T = TypeVar("T")
 
 
@@ -163,9 +164,7 @@ class Service:
         self._record_entries(entries, now, claim=list(checked))
         return done
 
-    def _decide(
-        self, items: Sequence[tuple[Item, str]], now: datetime, between: Callable[[], None] | None = None
-    ) -> list[Outcome]:
+    def _decide(self, items: Sequence[tuple[Item, str]], now: datetime, between: Pace = None) -> list[Outcome]:
         """Prepare every (item, platform), set aside the ones refused, and decide the rest in one batch;
         `between` runs after each step (preparing, each detector) for the heavy lane to pace the work."""
         prepared: list[Content] = []
@@ -200,10 +199,8 @@ class Service:
         return await self._batcher.submit((item, platform))
 
     async def yield_to_checks(self) -> None:
-        """Before answering a malformed request, while ordinary checks are in flight: a pause of
-        `malformed_request_pause_ms`, so that one client looping on bodies the server must read to refuse
-        (JSON nested 600 deep: 0.8 ms of CPU each, 300 a second) cannot take a third of the interpreter
-        from the checks. An idle server answers at once."""
+        """While checks are in flight, a malformed request's answer waits: one client looping on refusals
+        (JSON nested 600 deep, 0.8 ms of CPU each) took a third of the interpreter from the checks."""
         if self._ordinary_in_flight():
             await self._pause(self.settings.malformed_request_pause_ms / 1000)
 
@@ -216,9 +213,7 @@ class Service:
             raise outcome
         return outcome
 
-    def _check_batch(
-        self, entries: list[tuple[Item, str]], between: Callable[[], None] | None = None
-    ) -> list[Verdict | Exception]:
+    def _check_batch(self, entries: list[tuple[Item, str]], between: Pace = None) -> list[Verdict | Exception]:
         """One pipeline pass and one transaction for the items of several requests (and platforms)."""
         now = utcnow()
         done = self._decide(entries, now, between)
