@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -89,6 +90,11 @@ async def _ordinary(client: httpx.AsyncClient, until: float, latencies: list[flo
         except httpx.HTTPError:
             statuses.append(599)
         latencies.append((time.perf_counter() - started) * 1000)
+
+
+def _answers(statuses: list[int]) -> str:
+    """How the server answered the attacker: "16 x 200", "316 x 400", "3 x closed" (the connection dropped)."""
+    return ", ".join(f"{n} x {status or 'closed'}" for status, n in sorted(Counter(statuses).items()))
 
 
 def _p99(latencies: list[float]) -> float:
@@ -221,6 +227,7 @@ async def _phase(port: int, key: str, seconds: float, clients: int, server: int,
         "ordinary_5xx": sum(s >= 500 for s in statuses),
         "attack_5xx": sum(s >= 500 for s in attack_statuses),
         "attack_requests": len(attack_statuses),
+        "attack_answers": _answers(attack_statuses),
         "rss_mb": peak,
     }
 
@@ -260,6 +267,7 @@ def main() -> None:
                     f"{'ok  ' if fine else 'FAIL'} {name}: ordinary p99 {result['p99_ms']:.1f} ms ({ratio:.2f}x), "
                     f"{result['requests']} checks, peak RSS {result['rss_mb']:.0f} MB, "
                     f"5xx {result['ordinary_5xx']}+{result['attack_5xx']} of {result['attack_requests']} hostile"
+                    + (f" ({result['attack_answers']})" if result["attack_answers"] else "")
                 )
             alive = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
             print(f"after every attack, /healthz answers: {alive}; RSS {_rss_mb(server.pid):.0f} MB")
