@@ -7,7 +7,7 @@ so a stored item can be replayed and its verdict explained.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -41,12 +41,18 @@ class Pipeline:
         return self.decide_many([self.prepare(item, platform)], now)[0]
 
     def decide_many(
-        self, contents: Sequence[Content], now: datetime | None = None, *, counted: bool = True
+        self,
+        contents: Sequence[Content],
+        now: datetime | None = None,
+        *,
+        counted: bool = True,
+        between: Callable[[], None] | None = None,
     ) -> list[Verdict]:
         """Verdicts for items already prepared (so a caller can set aside the ones `prepare` refuses).
 
         `counted=False` keeps them out of the metrics: a process's warm-up is not traffic, and its first,
-        slow pass through each detector is not a latency anyone waited for."""
+        slow pass through each detector is not a latency anyone waited for. `between` runs after each
+        detector (the service's heavy lane paces its checks there)."""
         now = now or datetime.now(UTC)
         found: list[list[Signal]] = [[] for _ in contents]
         for detector in self.detectors:
@@ -56,6 +62,8 @@ class Pipeline:
                 DETECTOR_SECONDS.labels(detector.name).observe(time.perf_counter() - started)
             for signals, more in zip(found, results, strict=True):
                 signals.extend(more)
+            if between:
+                between()
         verdicts = [self._decide(content, signals, now) for content, signals in zip(contents, found, strict=True)]
         if counted:
             ITEMS_CHECKED.inc(len(verdicts))

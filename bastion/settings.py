@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     check_batch_max: int = Field(default=256, gt=0)
     heavy_check_chars: int = Field(default=4_000, gt=0)
     heavy_check_concurrency: int = Field(default=2, gt=0)
+    # While batches are in flight, the share of the time each heavy check may take: it pauses between its
+    # steps (preparing, each detector) (1 - share) / share times as long as the step took: 3x at 0.25.
+    heavy_check_share: float = Field(default=0.25, gt=0, le=1)
+    # How long a request refused as malformed (400: not JSON, not UTF-8) waits before its answer, and only
+    # while ordinary checks are in flight: the sender's loop slows, not theirs.
+    malformed_request_pause_ms: float = Field(default=10.0, ge=0)
     # `bastion serve`: the time a client has to send a request's headers, then its body (slow clients get 408),
     # and how long a stopping server lets requests in flight finish.
     header_timeout_seconds: float = Field(default=10.0, gt=0)

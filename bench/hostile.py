@@ -1,6 +1,6 @@
 """Ordinary /v1/check traffic while an attacker sends each hostile input: does the service stay up?
 
-    .venv/bin/python bench/hostile.py [--seconds 8] [--clients 8] [--rss-budget-mb 1500] [--workers 1]
+    .venv/bin/python bench/hostile.py [--seconds 8] [--clients 8] [--rss-budget-mb 1500] [--workers 1] [--only PNG]
 
 Starts `bastion serve` on a fresh SQLite data directory, measures the p99 of
 ordinary text checks alone, then again while each attack runs (one at a
@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -89,6 +90,11 @@ async def _ordinary(client: httpx.AsyncClient, until: float, latencies: list[flo
         except httpx.HTTPError:
             statuses.append(599)
         latencies.append((time.perf_counter() - started) * 1000)
+
+
+def _answers(statuses: list[int]) -> str:
+    """How the server answered the attacker: "16 x 200", "316 x 400", "3 x closed" (the connection dropped)."""
+    return ", ".join(f"{n} x {status or 'closed'}" for status, n in sorted(Counter(statuses).items()))
 
 
 def _p99(latencies: list[float]) -> float:
@@ -221,6 +227,7 @@ async def _phase(port: int, key: str, seconds: float, clients: int, server: int,
         "ordinary_5xx": sum(s >= 500 for s in statuses),
         "attack_5xx": sum(s >= 500 for s in attack_statuses),
         "attack_requests": len(attack_statuses),
+        "attack_answers": _answers(attack_statuses),
         "rss_mb": peak,
     }
 
@@ -231,6 +238,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--rss-budget-mb", type=float, default=1500)
+    parser.add_argument("--only", default="", help="run only the attacks whose name holds this text")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
@@ -245,6 +253,8 @@ def main() -> None:
             print(f"unloaded: p99 {base['p99_ms']:.1f} ms over {base['requests']} checks, RSS {base['rss_mb']:.0f} MB")
             failures = 0
             for name, attack in ATTACKS.items():
+                if args.only.lower() not in name.lower():
+                    continue
                 result = run(attack)
                 ratio = result["p99_ms"] / base["p99_ms"]
                 fine = (
@@ -257,6 +267,7 @@ def main() -> None:
                     f"{'ok  ' if fine else 'FAIL'} {name}: ordinary p99 {result['p99_ms']:.1f} ms ({ratio:.2f}x), "
                     f"{result['requests']} checks, peak RSS {result['rss_mb']:.0f} MB, "
                     f"5xx {result['ordinary_5xx']}+{result['attack_5xx']} of {result['attack_requests']} hostile"
+                    + (f" ({result['attack_answers']})" if result["attack_answers"] else "")
                 )
             alive = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
             print(f"after every attack, /healthz answers: {alive}; RSS {_rss_mb(server.pid):.0f} MB")

@@ -135,3 +135,11 @@ def test_json_within_the_limit_is_read() -> None:
     text = "[" * depth + "]" * depth
 
     assert wire.nesting_depth(wire.loads(text)) == depth
+
+
+def test_the_depth_walk_stops_at_the_first_level_past_its_limit() -> None:
+    """A refusal need not walk a whole hostile document: one nested 5,000 deep is known too deep at 65."""
+    deep = _nested(5000, "end")
+
+    assert wire.nesting_depth(deep, stop_past=64) == 65
+    assert wire.nesting_depth(deep) == 5000

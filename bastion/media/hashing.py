@@ -24,6 +24,7 @@ PDQ_BITS = 256
 # pdq/README.md allows. (A 512 px thumbnail drifted up to 20 bits.) Smaller images hash exactly
 # as python-threatexchange hashes them.
 _PDQ_SIDE = 1024
+_REDUCED_FIRST_ALIKE = ("L", "RGB")  # modes whose box reduction commutes with conversion to RGB
 MAX_VIDEO_SECONDS = 600
 
 
@@ -59,10 +60,15 @@ def bits_to_hex(bits: np.ndarray) -> str:
 
 
 def pdq_of_image(image: Image.Image) -> tuple[str, int]:
-    rgb = image.convert("RGB")
-    factor = max(rgb.size) // _PDQ_SIDE
-    if factor >= 2:
-        rgb = rgb.reduce(factor)
+    factor = max(image.size) // _PDQ_SIDE
+    if image.mode in _REDUCED_FIRST_ALIKE:
+        # The same pixels as converting first (an L image's three channels average alike), without the
+        # full-size RGB copy: 108 MB at 36 MP, which made large images the costliest part of hashing.
+        rgb = (image.reduce(factor) if factor >= 2 else image).convert("RGB")
+    else:  # palettes, alpha, 16-bit: converted as they always were
+        rgb = image.convert("RGB")
+        if factor >= 2:
+            rgb = rgb.reduce(factor)
     bits, quality = pdqhash.compute(np.asarray(rgb))
     return bits_to_hex(bits), int(quality)
 

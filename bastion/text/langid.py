@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import islice
 
 import py3langid.langid as _langid
 
@@ -29,7 +30,7 @@ def _identifier() -> _langid.LanguageIdentifier:
 def identify_language(text: str) -> str:
     """ISO 639-1 code of the text's language, or `und` when it cannot be told reliably."""
     cleaned = _NOISE.sub(" ", text)
-    if len(_LETTERS.findall(cleaned)) < _MIN_LETTERS:
+    if len(list(islice(_LETTERS.finditer(cleaned), _MIN_LETTERS))) < _MIN_LETTERS:  # not all 99,000 of them
         return UNDETERMINED
     lang, confidence = _identifier().classify(cleaned)
     if confidence < _MIN_CONFIDENCE:

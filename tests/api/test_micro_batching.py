@@ -19,6 +19,7 @@ from bastion.detectors.base import Content, Detector
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
+from bastion.store.group_commit import HeavyLane
 from bastion.store.models.core import ItemRow
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -208,3 +209,119 @@ def test_long_texts_are_checked_apart_at_a_lower_priority(
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     assert sorted(where.threads) == [("bastion-batch", ours), ("bastion-heavy", min(19, ours + 10))]
     assert _items(db) == 2
+
+
+class _HoldsOne(Detector):
+    """Holds the batch that carries the item `held` until released; every other item passes."""
+
+    name = "holds-one"
+    version = "1"
+
+    def __init__(self) -> None:
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    @classmethod
+    def from_context(cls, context: object) -> _HoldsOne:
+        return cls()
+
+    def detect(self, content: Content) -> list[Signal]:
+        return []
+
+    def detect_many(self, contents: Sequence[Content]) -> list[list[Signal]]:
+        if any(content.item.id == "held" for content in contents):
+            self.entered.set()
+            self.release.wait(timeout=5)
+        return [[] for _ in contents]
+
+
+def _long_text_pauses(settings: Settings, service: Service, api_key: str, batch_in_flight: bool) -> list[float]:
+    """The pauses a long text's check takes between its steps, with or without an ordinary batch in flight."""
+    holder, pauses = _HoldsOne(), []
+    service.pipeline.detectors = [*service.pipeline.detectors, holder]
+    service._heavy = HeavyLane(1, 0.25, service._ordinary_in_flight, sleep=pauses.append)
+    long_text = "a quiet fictional harbour where nothing happens " * (settings.heavy_check_chars // 40)
+    headers = {"Authorization": f"Bearer {api_key}"}
+
+    async def scenario() -> None:
+        async with _client(settings, service) as client:
+            held = asyncio.create_task(client.post("/v1/check", json={"id": "held", "text": "hi"}, headers=headers))
+            if batch_in_flight:
+                await asyncio.to_thread(holder.entered.wait, 5)
+            else:
+                holder.release.set()
+                assert (await held).status_code == 200
+            answer = await client.post("/v1/check", json={"id": "long", "text": long_text}, headers=headers)
+            assert answer.status_code == 200, answer.text
+            holder.release.set()
+            assert (await held).status_code == 200
+
+    asyncio.run(scenario())
+    return pauses
+
+
+def test_a_long_text_pauses_after_each_step_while_a_batch_is_in_flight(
+    settings: Settings, service: Service, api_key: str
+) -> None:
+    detectors = len(service.pipeline.detectors) + 1  # with the one that holds the batch
+
+    pauses = _long_text_pauses(settings, service, api_key, batch_in_flight=True)
+
+    assert len(pauses) == 1 + detectors  # after preparing, and after each detector
+    assert all(pause >= 0 for pause in pauses)
+
+
+def test_a_long_text_runs_without_pauses_when_no_batch_is_in_flight(
+    settings: Settings, service: Service, api_key: str
+) -> None:
+    assert _long_text_pauses(settings, service, api_key, batch_in_flight=False) == []
+
+
+def _malformed_pauses(
+    settings: Settings, service: Service, api_key: str, batch_in_flight: bool, recorded: bool = True
+) -> list[float]:
+    """The pauses taken before answering a body that is not JSON, with or without a batch in flight."""
+    holder, pauses = _HoldsOne(), []
+    service.pipeline.detectors = [*service.pipeline.detectors, holder]
+
+    async def record(seconds: float) -> None:
+        pauses.append(seconds)
+
+    if recorded:
+        service._pause = record
+    headers = {"Authorization": f"Bearer {api_key}", "content-type": "application/json"}
+
+    async def scenario() -> None:
+        async with _client(settings, service) as client:
+            held = asyncio.create_task(client.post("/v1/check", json={"id": "held", "text": "hi"}, headers=headers))
+            if batch_in_flight:
+                await asyncio.to_thread(holder.entered.wait, 5)
+            else:
+                holder.release.set()
+                assert (await held).status_code == 200
+            answer = await client.post("/v1/check", content=b'{"id": "x", "text": ', headers=headers)
+            assert answer.status_code == 400 and answer.json()["error"] == "malformed_json"
+            holder.release.set()
+            assert (await held).status_code == 200
+
+    asyncio.run(scenario())
+    return pauses
+
+
+def test_a_malformed_body_is_answered_after_a_pause_while_a_batch_is_in_flight(
+    settings: Settings, service: Service, api_key: str
+) -> None:
+    pauses = _malformed_pauses(settings, service, api_key, batch_in_flight=True)
+
+    assert pauses == [settings.malformed_request_pause_ms / 1000]
+
+
+def test_a_malformed_body_is_still_refused_with_400_after_a_real_pause(
+    settings: Settings, service: Service, api_key: str
+) -> None:
+    _malformed_pauses(settings, service, api_key, batch_in_flight=True, recorded=False)  # asserts the 400
+
+
+def test_a_malformed_body_is_answered_at_once_when_no_batch_is_in_flight(
+    settings: Settings, service: Service, api_key: str
+) -> None:
+    assert _malformed_pauses(settings, service, api_key, batch_in_flight=False) == []

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pdqhash
 import pytest
+from PIL import Image
 
 from bastion.banks import index as index_module
 from bastion.banks.index import PdqIndex, hamming
-from bastion.media.hashing import bits_to_hex, hash_image
+from bastion.media.hashing import bits_to_hex, hash_image, pdq_of_image
 from tests.banks.conftest import encode, poster, transformed
 
 
@@ -130,3 +132,18 @@ def test_large_images_hash_within_the_published_tolerance_of_the_reference(seed:
     these made-up posters hold to it at every quality)."""
     data = encode(poster(seed, (2400, 1800)), "JPEG", quality=90)
     assert hamming(hash_image(data).pdq[0], _reference_pdq(data)[0]) <= 10
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+@pytest.mark.parametrize("size", [(2100, 1500), (3333, 2049), (900, 700)])
+def test_a_large_grey_or_colour_image_hashes_as_its_rgb_copy_would(mode: str, size: tuple[int, int]) -> None:
+    """Reduced before the RGB conversion (no full-size copy), the hash is the one the copy gave, bit for bit."""
+    channels = (size[1], size[0]) if mode == "L" else (size[1], size[0], 3)
+    image = Image.fromarray(np.random.default_rng(sum(size)).integers(0, 256, channels, dtype=np.uint8), mode)
+    rgb = image.convert("RGB")
+    factor = max(rgb.size) // 1024
+    through_a_copy = pdqhash.compute(np.asarray(rgb.reduce(factor) if factor >= 2 else rgb))
+
+    digest, quality = pdq_of_image(image)
+
+    assert (digest, quality) == (bits_to_hex(through_a_copy[0]), int(through_a_copy[1]))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import io
 
+import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from bastion.context import AppContext
 from bastion.core import Item
-from bastion.media.ocr import TesseractOcr
+from bastion.media.ocr import TesseractOcr, _for_ocr
 from bastion.pipeline import Pipeline
 from bastion.settings import Settings
 from tests.detectors.contract import ExtractorContract
@@ -60,3 +61,15 @@ class TestOcrContract(ExtractorContract):
 
     def example(self) -> bytes:
         return _poster("CRIMSON DAWN BRIGADE")
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "P", "RGBA"])
+def test_tesseract_is_shown_the_grey_pixels_an_rgb_copy_would_give(mode: str) -> None:
+    """Grey and colour images go straight to grey, without the full-size RGB copy: the same pixels."""
+    noise = np.random.default_rng(7).integers(0, 256, (700, 900, 4), dtype=np.uint8)
+    image = Image.fromarray(noise, "RGBA").convert(mode)
+
+    shown = _for_ocr(image)
+
+    assert shown is not image
+    assert np.array_equal(np.asarray(shown), np.asarray(ImageOps.grayscale(image.convert("RGB"))))
