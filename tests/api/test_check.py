@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import threading
 
 from fastapi.testclient import TestClient
@@ -115,6 +116,23 @@ def test_not_ready_until_the_models_are_warm(settings: Settings, service: Servic
 
     assert (loading.status_code, loading.json()["models"]) == (503, "loading")
     assert (ready.status_code, ready.json()["status"]) == (200, "ready")
+
+
+def test_a_serving_process_freezes_what_it_warmed_and_a_test_process_does_not(
+    settings: Settings, service: Service
+) -> None:
+    """A full garbage collection walking the warmed models paused a serving worker about 100 ms now and then."""
+    before = gc.get_freeze_count()
+    with TestClient(create_app(settings, service)) as client:
+        assert client.app.state.warmed.wait(timeout=120)  # type: ignore[attr-defined]
+    assert gc.get_freeze_count() == before
+    try:
+        with TestClient(create_app(settings, service, freeze_after_warm_up=True)) as client:
+            assert client.app.state.warmed.wait(timeout=120)  # type: ignore[attr-defined]
+            assert client.get("/readyz").status_code == 200
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()  # this test process goes on: let the collector see them again
 
 
 def test_media_base64_round_trips(client: TestClient) -> None:
