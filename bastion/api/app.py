@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +32,7 @@ from bastion.api import (
 from bastion.api.auth import KeyCache
 from bastion.api.process_group import die_with_parent
 from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
+from bastion.context import settle_after_warm_up
 from bastion.metrics import forget_at_exit
 from bastion.service import Service
 from bastion.settings import Settings
@@ -64,10 +64,7 @@ def serving_app() -> FastAPI:
 def create_app(
     settings: Settings | None = None, service: Service | None = None, freeze_after_warm_up: bool = False
 ) -> FastAPI:
-    """`freeze_after_warm_up`: once warm, the objects alive then (models, banks, the app) leave the garbage
-    collector's view (`gc.freeze`). They live as long as the process, and a full collection walking them
-    paused a worker about 100 ms now and then: /v1/check's p99 at 1,000 requests/s fell from 156-189 ms to
-    43-52 ms (docs/benchmarks.md). Only for a serving process: in a test process they would never be freed."""
+    """`freeze_after_warm_up`: for a serving process (`settle_after_warm_up`), never a test's."""
     settings = settings or Settings()
     service = service or Service.from_settings(settings)
     retro = retro_match_worker(service.db, settings)
@@ -154,8 +151,7 @@ def _warm_up(service: Service, warmed: threading.Event, freeze: bool) -> None:
         log.exception("warm-up failed: /readyz stays not ready")
         return
     if freeze:
-        gc.collect()
-        gc.freeze()
+        settle_after_warm_up()
     warmed.set()
 
 
