@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -234,15 +235,15 @@ class _HoldsOne(Detector):
         return [[] for _ in contents]
 
 
-def _long_text_pauses(settings: Settings, service: Service, api_key: str, batch_in_flight: bool) -> list[float]:
-    """The pauses a long text's check takes between its steps, with or without an ordinary batch in flight."""
-    holder, pauses = _HoldsOne(), []
+def _beside_a_batch(
+    settings: Settings, service: Service, api_key: str, batch_in_flight: bool, **request: Any
+) -> httpx.Response:
+    """POST `request` to /v1/check while an ordinary batch is held in a detector, or after it has gone."""
+    holder = _HoldsOne()
     service.pipeline.detectors = [*service.pipeline.detectors, holder]
-    service._heavy = HeavyLane(1, 0.25, service._ordinary_in_flight, sleep=pauses.append)
-    long_text = "a quiet fictional harbour where nothing happens " * (settings.heavy_check_chars // 40)
-    headers = {"Authorization": f"Bearer {api_key}"}
+    headers = {"Authorization": f"Bearer {api_key}", "content-type": "application/json"}
 
-    async def scenario() -> None:
+    async def scenario() -> httpx.Response:
         async with _client(settings, service) as client:
             held = asyncio.create_task(client.post("/v1/check", json={"id": "held", "text": "hi"}, headers=headers))
             if batch_in_flight:
@@ -250,12 +251,23 @@ def _long_text_pauses(settings: Settings, service: Service, api_key: str, batch_
             else:
                 holder.release.set()
                 assert (await held).status_code == 200
-            answer = await client.post("/v1/check", json={"id": "long", "text": long_text}, headers=headers)
-            assert answer.status_code == 200, answer.text
+            answer = await client.post("/v1/check", headers=headers, **request)
             holder.release.set()
             assert (await held).status_code == 200
+            return answer
 
-    asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+def _long_text_pauses(settings: Settings, service: Service, api_key: str, batch_in_flight: bool) -> list[float]:
+    """The pauses a long text's check takes between its steps, with or without an ordinary batch in flight."""
+    pauses: list[float] = []
+    service._heavy = HeavyLane(1, 0.25, service._ordinary_in_flight, sleep=pauses.append)
+    long_text = "a quiet fictional harbour where nothing happens " * (settings.heavy_check_chars // 40)
+
+    answer = _beside_a_batch(settings, service, api_key, batch_in_flight, json={"id": "long", "text": long_text})
+
+    assert answer.status_code == 200, answer.text
     return pauses
 
 
@@ -280,30 +292,17 @@ def _malformed_pauses(
     settings: Settings, service: Service, api_key: str, batch_in_flight: bool, recorded: bool = True
 ) -> list[float]:
     """The pauses taken before answering a body that is not JSON, with or without a batch in flight."""
-    holder, pauses = _HoldsOne(), []
-    service.pipeline.detectors = [*service.pipeline.detectors, holder]
+    pauses: list[float] = []
 
     async def record(seconds: float) -> None:
         pauses.append(seconds)
 
     if recorded:
         service._pause = record
-    headers = {"Authorization": f"Bearer {api_key}", "content-type": "application/json"}
 
-    async def scenario() -> None:
-        async with _client(settings, service) as client:
-            held = asyncio.create_task(client.post("/v1/check", json={"id": "held", "text": "hi"}, headers=headers))
-            if batch_in_flight:
-                await asyncio.to_thread(holder.entered.wait, 5)
-            else:
-                holder.release.set()
-                assert (await held).status_code == 200
-            answer = await client.post("/v1/check", content=b'{"id": "x", "text": ', headers=headers)
-            assert answer.status_code == 400 and answer.json()["error"] == "malformed_json"
-            holder.release.set()
-            assert (await held).status_code == 200
+    answer = _beside_a_batch(settings, service, api_key, batch_in_flight, content=b'{"id": "x", "text": ')
 
-    asyncio.run(scenario())
+    assert answer.status_code == 400 and answer.json()["error"] == "malformed_json"
     return pauses
 
 
