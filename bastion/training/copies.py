@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from bastion.text.embedding import embed
-from bastion.text.faith_swaps import FAITH_TERMS, SwapTerms, faith_neutral
+from bastion.text.faith_swaps import faith_neutral, faith_terms
 from bastion.text.model import LABELS, features, prepare
 from bastion.training.corpus import Corpus
 from bastion.training.written import written_examples
@@ -74,11 +74,11 @@ def spaced_out(text: str) -> str:
     return " ".join(" ".join(word) if len(word) >= 4 and word.isalpha() else word for word in text.split(" "))
 
 
-def faith_swapped_copies(corpus: Corpus, terms: SwapTerms | None = None) -> Copies:
+def faith_swapped_copies(corpus: Corpus) -> Copies:
     """Every text that uses one faith's words of worship, with each other faith's words in their place,
     for the fast tier, each copy at full weight. The deep tier needs none: it reads a text and its copies
     as one vector (`faith_neutral`)."""
-    terms = terms or SwapTerms.load(FAITH_TERMS)
+    terms = faith_terms()
     rows, texts = [], []
     for row, (text, lang) in enumerate(zip(corpus.texts, corpus.langs, strict=True)):
         for copy in terms.swapped(text, str(lang)):
@@ -92,7 +92,7 @@ TrainingExtra = Copies | WrittenRows
 
 def written_rows(embedder: Callable[[list[str]], np.ndarray] | None = embed) -> WrittenRows:
     """Bastion's written sentences and their faith-swapped copies, each under its sentence's label."""
-    terms = SwapTerms.load(FAITH_TERMS)
+    terms = faith_terms()
     texts, langs, labels = [], [], []
     for example in written_examples():
         text = prepare(example.text)

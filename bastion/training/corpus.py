@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from bastion.text.faith_swaps import FAITH_TERMS, SwapTerms
+from bastion.text.faith_swaps import faith_terms
 from bastion.text.model import LABELS, features, prepare
 from bastion.training.judged_rows import JUDGE_BASIS, Judgement, with_judgements
 from bastion.training.labelled import LabelledFileError, read_labelled
@@ -117,7 +117,7 @@ def _judged_without_worship(rows: list[dict[str, Any]], texts: list[str]) -> lis
     data does; learnt as they stand, they taught both tiers that the formula is evidence (faith probes:
     "Allahu akbar, my daughter was born" 0.27, with "God is great" 0.10). Without them, these rows teach
     only what they say; a person's rows keep their words and their swapped copies."""
-    terms = SwapTerms.load(FAITH_TERMS)
+    terms = faith_terms()
     return [
         terms.without(text, row.get("lang") or "und") if row.get("basis") == JUDGE_BASIS else text
         for row, text in zip(rows, texts, strict=True)

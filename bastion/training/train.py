@@ -99,7 +99,7 @@ def train(
             f"{named}; the classes are {', '.join(LABELS)}"
         )
     X = corpus.X
-    progress(f"embedding {len(corpus.texts)} texts and their faith-swapped copies for the deep tier")
+    progress(f"embedding {len(corpus.texts)} texts for the deep tier, each with its faith-swapped orbit")
     E = faith_neutral(corpus.texts, list(corpus.langs), embedder)
     copies = training_copies(corpus, embedder, written=written)
     # Thresholds come from k-fold predictions, as the operating point of a
