@@ -1,6 +1,6 @@
 """Throughput of the spine: items/s in-process and /v1/check over loopback.
 
-    .venv/bin/python bench/check_throughput.py [--seconds 15] [--connections 32] [--workers 1 2]
+    .venv/bin/python bench/check_throughput.py [--seconds 15] [--connections 32] [--workers 1 2] [--rate 1000]
 
 Prints items/s through `Service.check` (pipeline + SQLite writes) and,
 with wrk (Debian package `wrk`) as the load generator, requests/s and latency
@@ -11,6 +11,14 @@ printed beside each figure: on a shared machine it is part of the result.
 So is the CPU time each item or request cost (the process's own, and the
 server's processes' from /proc), which other jobs on the machine hardly
 change: 1,000 requests/s on two cores needs less than 2 ms per request.
+
+Without `--rate`, each connection sends its next request as soon as the last
+is answered: the figure is the most the server answers, and its latency is
+that of a full queue (by Little's law, connections / throughput). With
+`--rate R`, requests arrive as a Poisson process of R per second shared by
+the connections (each waits for its slot in one schedule), so the latency is
+what a client sees at that load, as long as enough connections are free to
+keep the schedule (the achieved rate is printed: below R, they were not).
 """
 
 from __future__ import annotations
@@ -55,6 +63,23 @@ request = function()
 end
 """
 
+# Arrivals on one Poisson schedule shared by every connection: each request takes the next slot and waits for
+# it, so the rate does not depend on how fast the server answers (wrk's delay() runs before each request).
+_WRK_PACING = """
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } bench_timespec; int clock_gettime(int, bench_timespec *); ]]
+local clock = ffi.new("bench_timespec")
+local mean_gap_ms = %f
+local next_slot = nil
+delay = function()
+  ffi.C.clock_gettime(1, clock)
+  local now = tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+  if next_slot == nil then next_slot = now end
+  next_slot = next_slot - math.log(1 - math.random()) * mean_gap_ms
+  return math.max(0, next_slot - now)
+end
+"""
+
 
 def in_process(settings: Settings, n: int) -> tuple[float, float]:
     """Items/s and CPU milliseconds per item through `Service.check`, batches of 256."""
@@ -67,7 +92,9 @@ def in_process(settings: Settings, n: int) -> tuple[float, float]:
     return n / (time.perf_counter() - started), (time.process_time() - cpu) * 1000 / n
 
 
-def over_http(data_dir: Path, seconds: int, connections: int, workers: int) -> dict[str, float]:
+def over_http(
+    data_dir: Path, seconds: int, connections: int, workers: int, rate: float | None = None
+) -> dict[str, float]:
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
     settings = Settings(data_dir=data_dir)
@@ -87,6 +114,8 @@ def over_http(data_dir: Path, seconds: int, connections: int, workers: int) -> d
         wait_ready(port)
         script = Path(data_dir) / "check.lua"
         script.write_text(_WRK_SCRIPT % (key, ", ".join(json.dumps(t) for t in TEXTS)))
+        paced = Path(data_dir) / "paced.lua"
+        paced.write_text(script.read_text() + (_WRK_PACING % (1000 / rate) if rate else ""))
         subprocess.run(
             ["wrk", "-t1", f"-c{connections}", "-d2s", "-s", str(script), f"http://127.0.0.1:{port}"],
             capture_output=True,
@@ -101,7 +130,7 @@ def over_http(data_dir: Path, seconds: int, connections: int, workers: int) -> d
                 f"-d{seconds}s",
                 "--latency",
                 "-s",
-                str(script),
+                str(paced),
                 f"http://127.0.0.1:{port}",
             ],
             capture_output=True,
@@ -155,6 +184,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--rate", type=float, help="requests/s arriving on a schedule (default: as fast as answered)")
     parser.add_argument("--skip-in-process", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -165,9 +195,11 @@ def main() -> None:
             )
         for workers in args.workers:
             load = os.getloadavg()[0]
-            http = over_http(Path(tmp) / f"http-{workers}", args.seconds, args.connections, workers)
+            http = over_http(Path(tmp) / f"http-{workers}", args.seconds, args.connections, workers, args.rate)
+            offered = f", {args.rate:,.0f} req/s offered" if args.rate else ""
+            processes = f"{workers} worker{'s' if workers > 1 else ''}"
             print(
-                f"HTTP /v1/check ({workers} worker{'s' if workers > 1 else ''}, {args.connections} connections, wrk): "
+                f"HTTP /v1/check ({processes}, {args.connections} connections{offered}, wrk): "
                 f"{http['requests_per_s']:,.0f} req/s, p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms, "
                 f"non-2xx {http['non_2xx']:.0f}, server CPU {http['cpu_ms_per_request']:.2f} ms per request; "
                 f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after"
