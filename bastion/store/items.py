@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
@@ -115,7 +115,8 @@ def open_case(session: Session, request: CaseRequest, now: datetime) -> CaseRow:
 def _open_cases(session: Session, requests: list[CaseRequest], now: datetime) -> list[AuditEntry]:
     if not requests:
         return []
-    existing = {(case.platform, case.item_id): case for case in session.scalars(_cases_of(requests))}
+    wanted = {"platforms": list({r.platform for r in requests}), "ids": list({r.item_id for r in requests})}
+    existing = {(case.platform, case.item_id): case for case in session.scalars(_CASES_OF, wanted)}
     opened = []
     for request in requests:
         key = (request.platform, request.item_id)
@@ -149,11 +150,11 @@ def _open_cases(session: Session, requests: list[CaseRequest], now: datetime) ->
     ]
 
 
-def _cases_of(requests: list[CaseRequest]) -> Any:
-    """The live cases of the requested items: ids narrow the search, the platform pins each one down."""
-    platforms = {r.platform for r in requests}
-    ids = {r.item_id for r in requests}
-    return select(CaseRow).where(CaseRow.platform.in_(platforms), CaseRow.item_id.in_(ids))
+# The live cases of the requested items: ids narrow the search, the platform pins each one down. Built once
+# (with expanding parameters): building it took as long as running it.
+_CASES_OF = select(CaseRow).where(
+    CaseRow.platform.in_(bindparam("platforms", expanding=True)), CaseRow.item_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def _raise_case(case: CaseRow, request: CaseRequest) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -23,16 +25,8 @@ class RuleStatsRepository:
             {"rule": name, "version": version, "hour": hour, "shadow": shadow, "fires": count}
             for (name, version, shadow), count in sorted(counts.items())
         ]
-        if not rows:
-            return
-        statement = upsert_insert(name_of(self._session))(RuleFireRow)
-        self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["rule", "version", "hour", "shadow"],
-                set_={"fires": RuleFireRow.fires + statement.excluded.fires},
-            ),
-            rows,
-        )
+        if rows:
+            self._session.execute(_adding_fires(name_of(self._session)), rows)
 
     def fires_in_hour(self, hour: datetime, at_least: int, excluding: str) -> list[tuple[RuleKey, int]]:
         """Rules (but `excluding`) that fired at least `at_least` times in the hour, with their count."""
@@ -58,3 +52,13 @@ class RuleStatsRepository:
             )
         )
         return int(total or 0)
+
+
+@cache
+def _adding_fires(dialect: str) -> Any:
+    # Built once per dialect: building the `excluded` proxies took 0.1 ms, every batch.
+    statement = upsert_insert(dialect)(RuleFireRow)
+    return statement.on_conflict_do_update(
+        index_elements=["rule", "version", "hour", "shadow"],
+        set_={"fires": RuleFireRow.fires + statement.excluded.fires},
+    )
