@@ -26,6 +26,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
+from bastion.context import settle_after_warm_up
 from bastion.core import Verdict
 from bastion.metrics import DEAD_LETTERS, STREAM_DEAD_LETTERED, STREAM_ITEMS_IN, STREAM_PENDING
 from bastion.service import Delivery, Outcome, Refusal, Service
@@ -59,6 +60,7 @@ class StreamWorker:
     service: Service
     batch_size: int
     max_in_flight: int
+    freeze_after_warm_up: bool = False  # for the `bastion worker` process (`settle_after_warm_up`), never a test's
     counts: WorkerCounts = field(default_factory=WorkerCounts)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -75,6 +77,7 @@ class StreamWorker:
         try:
             js = nc.jetstream()
             await ensure_streams(js, self.names)
+            await self._warm_up()
             settings = self.service.settings
             config = ConsumerConfig(
                 ack_policy=AckPolicy.EXPLICIT,
@@ -100,6 +103,15 @@ class StreamWorker:
         finally:
             await _close(nc)
         log.info("worker_stopped", **vars(self.counts))
+
+    async def _warm_up(self) -> None:
+        """Load and compile the models before taking a message, so the first batch does not hold its messages
+        for that; then, for a process that consumes until it exits, take what it holds out of the collector's view
+        (full collections walking the models stalled every batch in flight)."""
+        await asyncio.to_thread(self.service.warm_up)
+        if self.freeze_after_warm_up:
+            settle_after_warm_up()
+        log.info("worker_warm")
 
     async def _fetch(self, sub: JetStreamContext.PullSubscription, ahead: asyncio.Queue[list[Msg] | None]) -> None:
         try:
