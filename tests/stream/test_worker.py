@@ -96,6 +96,7 @@ def test_a_worker_that_stalls_holding_messages_leaves_the_rest_to_the_others(dep
     first.send_signal(signal.SIGSTOP)
     try:
         held = deployment.stream_state()["unacked"]
+        assert held <= 100  # its max in flight: a batch in hand and one fetched ahead
         deployment.start_worker("--batch-size", "50", "--max-in-flight", "100", env=stalled_transactions)
         deployment.wait_for(lambda: _verdicts(deployment) >= 600 - held, seconds=40, what="the second worker's share")
     finally:
