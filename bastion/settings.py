@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PACKAGE_DATA = Path(__file__).parent / "data"
+STALLED_TRANSACTION_SECONDS = 30.0
 
 
 class Settings(BaseSettings):
@@ -16,6 +17,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./bastion-data")
     database_url: str | None = None
+    # PostgreSQL ends a session that sends nothing inside its transaction for this long, and so frees its locks:
+    # a writer stopped mid-transaction (SIGSTOP, a frozen VM) held the audit chain's lock, and every other writer
+    # waited for it without end. Its transaction is rolled back; what it was recording is recorded on the retry.
+    database_stalled_transaction_seconds: float = Field(default=STALLED_TRANSACTION_SECONDS, gt=0)
     max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_text_chars: int = Field(default=100_000, gt=0)
     # /v1/check micro-batching: how long a request waits for others to share its pipeline pass and transaction,

@@ -12,6 +12,8 @@ phases:
 2. latency: items published at `rate-share` of that throughput for a few
    seconds; p50/p99 from each item's publish to its verdict arriving.
 
+It also prints the workers' CPU per item over the burst (from /proc, Linux).
+
 Fictional texts only; a tenth of them are of the kind that opens a case.
 """
 
@@ -129,14 +131,25 @@ class Run:
         await self._wait_for(200, 600)
         self.arrived.clear()
         items = _items(items_count, "burst-")
+        cpu_before = self._workers_cpu_seconds()
         started = time.perf_counter()
         await self._burst(js, items)
         await self._wait_for(items_count, 600)
         throughput = items_count / (max(self.arrived.values()) - started)
+        cpu_per_item = (self._workers_cpu_seconds() - cpu_before) / items_count
         self.arrived.clear()
         p50, p99 = await self._paced(js, throughput * rate_share, seconds=8)
         await nc.close()
-        return throughput, p50, p99
+        return throughput, p50, p99, cpu_per_item
+
+    def _workers_cpu_seconds(self) -> float:
+        """CPU the workers have used (user and system, all threads): per item, less at the mercy of the load
+        than items/s on a shared machine."""
+        ticks = 0
+        for process in self.processes:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     async def _burst(self, js: nats.js.JetStreamContext, items: list[Item]) -> None:
         for start in range(0, len(items), 500):
@@ -178,9 +191,10 @@ def main() -> None:
     print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     for workers in args.workers:
         with Run(workers) as run:
-            throughput, p50, p99 = asyncio.run(run.measure(args.items, args.rate_share))
+            throughput, p50, p99, cpu_per_item = asyncio.run(run.measure(args.items, args.rate_share))
         print(
-            f"{workers} worker(s): {throughput:,.0f} items/s over {args.items:,} items; "
+            f"{workers} worker(s): {throughput:,.0f} items/s over {args.items:,} items "
+            f"({cpu_per_item * 1000:.2f} ms of worker CPU per item); "
             f"at {args.rate_share:.0%} of that rate publish→verdict p50 {p50:.0f} ms, p99 {p99:.0f} ms"
         )
     print(f"load after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")

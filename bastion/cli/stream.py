@@ -53,7 +53,9 @@ def worker(
         from prometheus_client import start_http_server
 
         start_http_server(metrics_port)
-    consumer = StreamWorker(service(), batch_size or s.worker_batch_size, max_in_flight or s.worker_max_in_flight)
+    consumer = StreamWorker(
+        service(), batch_size or s.worker_batch_size, max_in_flight or s.worker_max_in_flight, freeze_after_warm_up=True
+    )
 
     async def run() -> None:
         loop = asyncio.get_running_loop()

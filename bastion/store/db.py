@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bastion.settings import Settings
+from bastion.settings import STALLED_TRANSACTION_SECONDS, Settings
 from bastion.store.base import serialise_json
 from bastion.store.transaction import Transaction
 
@@ -28,9 +28,10 @@ class Database:
     read_sessions: sessionmaker[Session]
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        engine = _create_engine(url, writer=True)
-        reader = _create_engine(url, writer=False) if url.startswith("sqlite") else engine
+    def from_url(cls, url: str, stalled_transaction_seconds: float = STALLED_TRANSACTION_SECONDS) -> Database:
+        """`stalled_transaction_seconds`: PostgreSQL only (`Settings.database_stalled_transaction_seconds`)."""
+        engine = _create_engine(url, True, stalled_transaction_seconds)
+        reader = _create_engine(url, False, stalled_transaction_seconds) if url.startswith("sqlite") else engine
         return cls(
             engine,
             sessionmaker(engine, expire_on_commit=False),
@@ -42,7 +43,7 @@ class Database:
         if not settings.database_url:
             settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             _make_private(0o700, settings.data_dir)
-        return cls.from_url(settings.resolved_database_url)
+        return cls.from_url(settings.resolved_database_url, settings.database_stalled_transaction_seconds)
 
     @property
     def is_sqlite(self) -> bool:
@@ -171,7 +172,7 @@ def alembic_config(url: str) -> Any:
     return config
 
 
-def _create_engine(url: str, writer: bool) -> Engine:
+def _create_engine(url: str, writer: bool, stalled_transaction_seconds: float) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=serialise_json
@@ -180,7 +181,15 @@ def _create_engine(url: str, writer: bool) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate if writer else _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=serialise_json)
+    stalled = f"-c idle_in_transaction_session_timeout={round(stalled_transaction_seconds * 1000)}"
+    return create_engine(
+        url,
+        connect_args={"options": stalled},
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        json_serializer=serialise_json,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

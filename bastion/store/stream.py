@@ -5,13 +5,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import bindparam, delete, func, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from bastion.store.dialect import name_of, upsert_insert
+from bastion.store.base import UTCDateTime
+from bastion.store.dialect import is_postgresql, name_of, upsert_insert
 from bastion.store.models.stream import StreamReceiptRow
 
 Receipt = tuple[str, str, str]  # (platform, item id, content digest)
+
+# One row per element of three arrays, in their order: the ORM's bulk insert of a batch's receipts cost about
+# 9 ms of a stream worker's CPU per 256 (binding and reading back 1,024 parameters), this about 2.5.
+_CLAIM_ON_POSTGRESQL = text(
+    """
+    INSERT INTO stream_receipts (platform, item_id, digest, recorded_at)
+    SELECT platform, item_id, digest, :recorded_at
+    FROM unnest(CAST(:platforms AS text[]), CAST(:item_ids AS text[]), CAST(:digests AS text[]))
+        WITH ORDINALITY AS claimed (platform, item_id, digest, position)
+    ORDER BY position
+    ON CONFLICT DO NOTHING
+    RETURNING platform, item_id, digest
+    """
+).bindparams(bindparam("recorded_at", type_=UTCDateTime()))
 
 
 class StreamReceiptRepository:
@@ -27,9 +42,16 @@ class StreamReceiptRepository:
         """
         if not receipts:
             return set()
+        in_order = sorted(set(receipts))
+        if is_postgresql(self._session):
+            platforms, item_ids, digests = (list(column) for column in zip(*in_order, strict=True))
+            keys = {"platforms": platforms, "item_ids": item_ids, "digests": digests, "recorded_at": now}
+            return {
+                (row.platform, row.item_id, row.digest) for row in self._session.execute(_CLAIM_ON_POSTGRESQL, keys)
+            }
         rows = [
             {"platform": platform, "item_id": item_id, "digest": digest, "recorded_at": now}
-            for platform, item_id, digest in sorted(set(receipts))
+            for platform, item_id, digest in in_order
         ]
         statement = (
             upsert_insert(name_of(self._session))(StreamReceiptRow)

@@ -26,6 +26,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
+from bastion.context import settle_after_warm_up
 from bastion.core import Verdict
 from bastion.metrics import DEAD_LETTERS, STREAM_DEAD_LETTERED, STREAM_ITEMS_IN, STREAM_PENDING
 from bastion.service import Delivery, Outcome, Refusal, Service
@@ -59,6 +60,7 @@ class StreamWorker:
     service: Service
     batch_size: int
     max_in_flight: int
+    freeze_after_warm_up: bool = False  # for the `bastion worker` process (`settle_after_warm_up`), never a test's
     counts: WorkerCounts = field(default_factory=WorkerCounts)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -75,6 +77,7 @@ class StreamWorker:
         try:
             js = nc.jetstream()
             await ensure_streams(js, self.names)
+            await self._warm_up()
             settings = self.service.settings
             config = ConsumerConfig(
                 ack_policy=AckPolicy.EXPLICIT,
@@ -88,33 +91,54 @@ class StreamWorker:
             sub = await js.pull_subscribe(
                 self.names.items_subject, durable=self.names.durable, stream=self.names.stream, config=config
             )
-            ahead: asyncio.Queue[list[Msg] | None] = asyncio.Queue(
-                maxsize=max(1, self.max_in_flight // self.batch_size - 1)
-            )
-            fetching = asyncio.create_task(self._fetch(sub, ahead))
+            ahead: asyncio.Queue[list[Msg] | None] = asyncio.Queue()
+            # A batch is held from its fetch to its last ack. Bounding the queue instead let one more batch wait
+            # in the fetching task, fetched before there was room: 768 messages held at an in flight of 512.
+            held = asyncio.Semaphore(max(1, self.max_in_flight // self.batch_size))
+            fetching = asyncio.create_task(self._fetch(sub, ahead, held))
             watching = asyncio.create_task(self._watch(js))
             while (batch := await ahead.get()) is not None:
                 await self._handle(nc, js, batch)
+                held.release()
             await fetching
             watching.cancel()
         finally:
             await _close(nc)
         log.info("worker_stopped", **vars(self.counts))
 
-    async def _fetch(self, sub: JetStreamContext.PullSubscription, ahead: asyncio.Queue[list[Msg] | None]) -> None:
+    async def _warm_up(self) -> None:
+        """Load and compile the models before taking a message, so the first batch does not hold its messages
+        for that; then, for a process that consumes until it exits, take what it holds out of the collector's view
+        (full collections walking the models stalled every batch in flight)."""
+        await asyncio.to_thread(self.service.warm_up)
+        if self.freeze_after_warm_up:
+            settle_after_warm_up()
+        log.info("worker_warm")
+
+    async def _fetch(
+        self,
+        sub: JetStreamContext.PullSubscription,
+        ahead: asyncio.Queue[list[Msg] | None],
+        held: asyncio.Semaphore,
+    ) -> None:
         try:
             while not self._stopping.is_set():
+                await held.acquire()
+                if self._stopping.is_set():  # told to stop while waiting for room: take nothing more
+                    break
                 try:
                     batch = await sub.fetch(self.batch_size, timeout=_FETCH_WAIT)
                 except TimeoutError:  # nothing to do (nats' own TimeoutError is one too)
+                    held.release()
                     continue
                 except nats.errors.Error as error:  # NATS restarting: the client reconnects by itself
+                    held.release()
                     log.warning("fetch_failed", error=str(error))
                     await asyncio.sleep(_FETCH_WAIT)
                     continue
-                await ahead.put(batch)
+                ahead.put_nowait(batch)
         finally:
-            await ahead.put(None)  # however fetching ends, the checking loop ends after what it was given
+            ahead.put_nowait(None)  # however fetching ends, the checking loop ends after what it was given
 
     async def _watch(self, js: JetStreamContext) -> None:
         """Keep the stream's gauges current: items waiting for a worker, and dead letters."""
