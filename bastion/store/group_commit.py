@@ -63,11 +63,9 @@ class MicroBatcher(Generic[T, R]):
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        gathered = False  # entries that waited out the batch before them need not wait again
         while self._pending:
-            if not gathered and self._wait > 0 and len(self._pending) < self._max_batch:
+            if self._wait > 0 and len(self._pending) < self._max_batch:
                 await asyncio.sleep(self._wait)  # let the requests arriving together join this batch
-            gathered = True
             batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
             waiting = [(entry, done) for entry, done in batch if not done.done()]  # a client that left
             if not waiting:
