@@ -95,14 +95,16 @@ def normalise_mapped(text: str) -> tuple[str, tuple[int, ...]]:
     chars, source = _fold_characters(text)
     while True:
         # Joining "a b c" or collapsing "aaa" can make a word that folds further
-        # ("a.à_е" → "aàе" → "aàe"): repeat until nothing changes, which is
-        # one pass for nearly every text.
-        length = len(chars)
+        # ("a.à_е" → "aàе" → "aàe"), and folding can make letters to join ("a 0_a" →
+        # "a o_a" → "aoa"): repeat until nothing changes, which is one pass for
+        # nearly every text. A fold keeps the length, so the text itself is compared.
+        before = "".join(chars)
         chars, source = _join_spaced_letters(chars, source)
         chars, source = _fold_words(chars, source)
         chars, source = _collapse_repeats(chars, source)
-        if len(chars) == length:
-            return "".join(chars), tuple(source)
+        after = "".join(chars)
+        if after == before:
+            return after, tuple(source)
 
 
 def normalise_text(text: str) -> str:
@@ -113,12 +115,12 @@ def normalise_text(text: str) -> str:
     """
     folded = _SPACES.sub(" ", text.translate(_CHARACTER_FOLDS)).strip(" ")
     while True:
-        length = len(folded)
+        before = folded
         folded = _SPACED.sub(_without_separators, folded)
         if _FOLDABLE.search(folded):  # most texts have no look-alike or leet character at all
             folded = _WORD.sub(_fold_word, folded)
         folded = _REPEATS.sub(r"\1", folded)
-        if len(folded) == length:
+        if folded == before:
             return folded
 
 

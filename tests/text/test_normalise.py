@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bastion.text.normalise import normalise, normalise_mapped, normalise_text
@@ -54,6 +54,7 @@ def test_never_raises_and_maps_every_character_back(text: str) -> None:
 
 
 @given(st.one_of(any_text, tricky_text))
+@example("A 0_A")  # the leet fold keeps the length and makes letters to join: one pass stopped short of them
 @settings(max_examples=300)
 def test_is_idempotent(text: str) -> None:
     once = normalise_text(text)
@@ -61,6 +62,7 @@ def test_is_idempotent(text: str) -> None:
 
 
 @given(st.one_of(any_text, tricky_text))
+@example("A 0_A")
 @settings(max_examples=500)
 def test_the_string_path_reads_exactly_what_the_mapped_path_reads(text: str) -> None:
     # Detectors read `normalise_text`, evidence spans map back through `normalise_mapped`: never apart.
