@@ -105,6 +105,7 @@ def create_app(
     app.state.keys = KeyCache(service.db)
     errors.install(app)
     openapi.install(app)
+    _install_probes(app)  # first: routes are matched in order, and a probe should cost nothing to find
     app.include_router(check.router)
     app.include_router(banks.router)
     app.include_router(symbols.router)
@@ -117,6 +118,11 @@ def create_app(
     app.add_middleware(body_limit.BodyLimitMiddleware, limit=lambda: app.state.settings.max_body_bytes)
     app.add_middleware(security_headers.SecurityHeadersMiddleware)  # refusals and errors carry them too
     app.add_middleware(RequestLogMiddleware)  # outermost: refused bodies are logged too
+    return app
+
+
+def _install_probes(app: FastAPI) -> None:
+    """`/healthz` (the process is up) and `/readyz` (it can check items), for orchestrators and load balancers."""
 
     @app.get("/healthz", tags=["ops"], summary="The process is up")
     async def healthz() -> dict[str, str]:  # async: no thread hop for a probe
@@ -140,8 +146,6 @@ def create_app(
             "policy_version": request.app.state.service.pipeline.policy.version,
         }
         return JSONResponse(body, status_code=200 if ready else 503)
-
-    return app
 
 
 def _warm_up(service: Service, warmed: threading.Event, freeze: bool) -> None:

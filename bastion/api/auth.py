@@ -9,10 +9,11 @@ an operation needs), so integrators see it in /openapi.json and /docs.
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 
 from bastion.api.errors import BadRequest
@@ -80,27 +81,47 @@ def require_scope(scope: Scope) -> Callable[..., Awaitable[str]]:
 
     # The annotations are evaluated here, not postponed: FastAPI reads them from
     # the signature, and they name this call's `scope`.
-    # Async, so that the hot path (a key seen within the cache's time) costs no thread hop; a lookup in the
-    # database goes to the thread pool.
     async def platform_with_scope(
         request: Request,
         bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER, scopes=[scope.value])],
         header: Annotated[str | None, Security(_HEADER, scopes=[scope.value])],
     ) -> str:
-        key = bearer.credentials if bearer else header
-        grant: KeyGrant | None = request.app.state.keys.cached(key.strip()) if key else None
-        if grant is None:
-            grant = await run_in_threadpool(_grant, request, key)
-        if scope.value not in grant.scopes:
-            raise BadRequest(
-                403,
-                "insufficient_scope",
-                f"this key lacks the scope '{scope.value}'",
-                [{"required": scope.value, "granted": sorted(grant.scopes)}],
-            )
-        return grant.platform
+        return await platform_holding(request, scope, bearer.credentials if bearer else header)
 
     return platform_with_scope
+
+
+async def platform_holding(request: Request, scope: Scope, key: str | None) -> str:
+    """The platform whose key this is, when the key holds `scope`; 401 or 403 otherwise.
+
+    Async, so that the hot path (a key seen within the cache's time) costs no thread hop; a lookup in the
+    database goes to the thread pool.
+    """
+    grant: KeyGrant | None = request.app.state.keys.cached(key.strip()) if key else None
+    if grant is None:
+        grant = await run_in_threadpool(_grant, request, key)
+    if scope.value not in grant.scopes:
+        raise BadRequest(
+            403,
+            "insufficient_scope",
+            f"this key lacks the scope '{scope.value}'",
+            [{"required": scope.value, "granted": sorted(grant.scopes)}],
+        )
+    return grant.platform
+
+
+def presented_key(request: Request) -> str | None:
+    """The key as `require_scope`'s two schemes read it: `Authorization: Bearer <key>`, else `X-API-Key`."""
+    scheme, credentials = get_authorization_scheme_param(request.headers.get("Authorization"))
+    if scheme.lower() == "bearer" and credentials:
+        return credentials
+    return request.headers.get("X-API-Key") or None
+
+
+def key_security(scope: Scope) -> dict[str, Any]:
+    """The OpenAPI `security` that `require_scope(scope)` gives an operation, for one that checks its key
+    itself with `presented_key` and `platform_holding`."""
+    return {"security": [{_BEARER.scheme_name: [scope.value]}, {_HEADER.scheme_name: [scope.value]}]}
 
 
 def _grant(request: Request, key: str | None) -> KeyGrant:

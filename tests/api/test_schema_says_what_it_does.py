@@ -16,6 +16,12 @@ def test_a_method_a_path_does_not_serve_is_a_405_naming_the_ones_it_does(client:
     assert client.delete("/v1/symbols/9223372036854775808").status_code == 422  # past a row id, as elsewhere
 
 
+def test_static_files_name_get_and_head_when_refusing_a_post(client: TestClient) -> None:
+    refused = client.post("/static/htmx.min.js")
+
+    assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")
+
+
 def test_a_complaint_id_past_a_row_id_is_a_422_not_a_500(client: TestClient) -> None:
     response = client.get("/v1/complaints/691562676272568699507832405360640")
 
