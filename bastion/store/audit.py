@@ -15,13 +15,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import Table
 
 from bastion.core import utcnow
-from bastion.store.base import SerialisedJSON
+from bastion.store.base import SerialisedJSON, execute_core
 from bastion.store.dialect import is_postgresql
 from bastion.store.models.core import AuditRow
 
@@ -30,8 +32,12 @@ GENESIS = "0" * 64
 _PG_AUDIT_LOCK = 0x6261_7374_696F_6E
 
 
+# `json.dumps` with these options builds a new encoder on every call: one, built once, writes the same text.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def record_hash(prev_hash: str, seq: int, at: datetime, action: str, subject: str, actor: str, payload: Any) -> str:
@@ -49,20 +55,25 @@ def _hash(prev_hash: str, seq: int, at: datetime, action: str, subject: str, act
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-def _stable_json(payload: Any) -> str:
+def _stable_json(payload: Any, text_keys: bool = False, canonical: str | None = None) -> str:
     """The payload's canonical JSON as `verify_chain` will recompute it from what the database hands back.
 
     That is `canonical_json(payload)` itself unless the payload holds something the database changes:
     - a mapping key that is not a string: JSON turns keys 2 and 10 into "2" and "10", which sort the other
-      way round;
+      way round (`text_keys`: the caller knows there is none);
     - a float that PostgreSQL's JSONB keeps as an exact decimal and hands back another way: 1e16 (written
       "1e+16") comes back as the integer 10000000000000000, and -0.0 as 0.0.
-    Those payloads are written as the database will read them (on SQLite too, so both keep one chain)."""
-    first = canonical_json(payload)
-    return canonical_json(_as_read_back(json.loads(first))) if _read_back_differs(payload) else first
+    Those payloads are written as the database will read them (on SQLite too, so both keep one chain).
+    Such a float leaves "e+" or "-0.0" in the text: a payload without either is not walked for floats.
+    `canonical`: the payload's `canonical_json`, when the caller has it already."""
+    first = canonical_json(payload) if canonical is None else canonical
+    floats = "e+" in first or "-0.0" in first
+    if (floats or not text_keys) and _read_back_differs(payload, floats):
+        return canonical_json(_as_read_back(json.loads(first)))
+    return first
 
 
-def _read_back_differs(value: Any) -> bool:
+def _read_back_differs(value: Any, floats: bool = True) -> bool:
     pending = [value]
     while pending:
         node = pending.pop()
@@ -72,7 +83,7 @@ def _read_back_differs(value: Any) -> bool:
             pending.extend(node.values())
         elif isinstance(node, list | tuple):
             pending.extend(node)
-        elif isinstance(node, float) and _jsonb_changes(node):
+        elif floats and isinstance(node, float) and _jsonb_changes(node):
             return True
     return False
 
@@ -93,7 +104,7 @@ def _as_read_back(value: Any) -> Any:
 
 
 def _text_json(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return encode_basestring(value)  # what json.dumps(value, ensure_ascii=False) returns, without building an encoder
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,9 @@ class AuditEntry:
     subject: str
     actor: str
     payload: dict[str, Any] = field(default_factory=dict)
+    # Every mapping key in the payload is a string (pydantic's JSON mode made it): its keys need no walk.
+    text_keys: bool = False
+    canonical: str | None = None  # the payload's canonical JSON, when the caller wrote it already
 
 
 def append_audit(
@@ -122,16 +136,16 @@ def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime 
     if not entries:
         return []
     if is_postgresql(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+        session.execute(_TAKE_AUDIT_LOCK, {"key": _PG_AUDIT_LOCK})
     # The select autoflushes, so records added earlier in this transaction are part of the chain.
-    head = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
+    head = session.execute(_HEAD).first()
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
     at = at or utcnow()
     rows: list[dict[str, Any]] = []
     for entry in entries:
         seq += 1
         subject, actor = entry.subject[:256], entry.actor[:128]
-        payload_json = _stable_json(entry.payload)
+        payload_json = _stable_json(entry.payload, entry.text_keys, entry.canonical)
         digest = _hash(prev_hash, seq, at, entry.action, subject, actor, payload_json)
         rows.append(
             {
@@ -146,8 +160,16 @@ def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime 
             }
         )
         prev_hash = digest
-    session.execute(insert(AuditRow), rows)
+    execute_core(session, _INSERT, rows)
     return [int(row["seq"]) for row in rows]
+
+
+# Built once: building them took as long as running them. The records go in as a core insert: the ORM's bulk
+# path (mapping each row onto `AuditRow`) cost more than the statement.
+_TAKE_AUDIT_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_HEAD = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+_AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
+_INSERT = insert(_AUDIT)
 
 
 @dataclass(frozen=True)
@@ -218,8 +240,7 @@ class AuditRepository:
 
     def head(self) -> tuple[int, str] | None:
         """The newest record's (seq, hash), or None for an empty chain: what an anchor pins."""
-        newest = self._session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1))
-        row = newest.first()
+        row = self._session.execute(_HEAD).first()
         return (row.seq, row.hash) if row else None
 
     def hashes_of(self, seqs: list[int], batch: int = 500) -> dict[int, str]:

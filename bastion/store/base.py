@@ -1,4 +1,4 @@
-"""The declarative base every table derives from, and portable column types."""
+"""The declarative base every table derives from, portable column types, and core execution of many rows."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.engine import CursorResult, Dialect
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.sql import Executable
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 _NAMING = {
@@ -31,6 +32,17 @@ class SerialisedJSON(str):
 def serialise_json(value: Any) -> str:
     """Every engine's JSON serialiser: `json.dumps`, except for text the caller already serialised."""
     return str.__str__(value) if isinstance(value, SerialisedJSON) else json.dumps(value)
+
+
+def execute_core(session: Session, statement: Executable, rows: list[dict[str, Any]]) -> CursorResult[Any]:
+    """Run a core statement over many rows on the session's connection, in its transaction.
+
+    `session.execute` sends an insert on a mapped table through the ORM's bulk path, which maps every row
+    onto the entity first: for the record path's few-row batches that cost more than the statement. What the
+    session holds unflushed is flushed first, as the ORM would, so rows the statement refers to exist.
+    """
+    session.flush()
+    return session.connection().execute(statement, rows)  # type: ignore[return-value]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

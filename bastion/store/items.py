@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
 from bastion.core import Action, CaseState, Item, Verdict
-from bastion.store.audit import AuditEntry, append_audit_many
+from bastion.store.audit import AuditEntry, append_audit_many, canonical_json
+from bastion.store.base import SerialisedJSON, execute_core
 from bastion.store.dialect import name_of, upsert_insert
 from bastion.store.models.core import CaseRow, ItemRow, VerdictRow
 
 _ITEMS: Table = ItemRow.__table__  # type: ignore[assignment]
 _VERDICTS: Table = VerdictRow.__table__  # type: ignore[assignment]
+_CASES: Table = CaseRow.__table__  # type: ignore[assignment]
 
 
 def item_subject(platform: str, item_id: str) -> str:
@@ -84,14 +86,16 @@ def write_checked(
     session: Session, checked: Sequence[tuple[Item, Verdict]], platform: str, now: datetime, source: str = "detection"
 ) -> None:
     """Store items and verdicts (re-checks replace), open cases, append audit records."""
-    bodies = [verdict.model_dump(mode="json") for _, verdict in checked]
+    bodies = [_Body.of(verdict) for _, verdict in checked]
     latest = {item.id: (item, verdict, body) for (item, verdict), body in zip(checked, bodies, strict=True)}
     _upsert(session, _ITEMS, ["platform", "id"], [_item_values(i, v, platform, now) for i, v, _ in latest.values()])
-    verdicts = [_verdict_values(v, body, platform, now) for _, v, body in latest.values()]
+    verdicts = [_verdict_values(v, body.json, platform, now) for _, v, body in latest.values()]
     _upsert(session, _VERDICTS, ["platform", "item_id"], verdicts)
     actor = f"platform:{platform}"
     audit = [
-        AuditEntry("verdict", item_subject(platform, item.id), actor, _audit_view(body))
+        AuditEntry(
+            "verdict", item_subject(platform, item.id), actor, body.view, text_keys=True, canonical=body.view_json
+        )
         for (item, _), body in zip(checked, bodies, strict=True)
     ]
     requests = [
@@ -113,44 +117,66 @@ def open_case(session: Session, request: CaseRequest, now: datetime) -> CaseRow:
 
 
 def _open_cases(session: Session, requests: list[CaseRequest], now: datetime) -> list[AuditEntry]:
+    """Open the requested items' cases (one statement), and raise the live ones the insert found there."""
     if not requests:
         return []
-    wanted = {"platforms": list({r.platform for r in requests}), "ids": list({r.item_id for r in requests})}
-    existing = {(case.platform, case.item_id): case for case in session.scalars(_CASES_OF, wanted)}
-    opened = []
-    for request in requests:
-        key = (request.platform, request.item_id)
-        case = existing.get(key)
-        if case is None:
-            case = CaseRow(
-                platform=request.platform,
-                item_id=request.item_id,
-                state=CaseState.OPEN.value,
-                priority=request.priority,
-                categories=sorted(request.categories),
-                source=request.source,
-                opened_at=now,
-                deadline=request.deadline,
-                updated_at=now,
-            )
-            session.add(case)
-            existing[key] = case
-            opened.append(case)
-        else:
-            _raise_case(case, request)
-    session.flush()
+    rows = [_case_values(request, now) for request in requests]
+    opened = {(row.platform, row.item_id): row.id for row in execute_core(session, _opening(name_of(session)), rows)}
+    _raise_cases(session, [r for r in requests if (r.platform, r.item_id) not in opened])
     return [
         AuditEntry(
             "case.open",
-            item_subject(case.platform, case.item_id),
+            item_subject(request.platform, request.item_id),
             "system",
-            {"case": case.id, "source": case.source, "priority": case.priority},
+            {
+                "case": opened[(request.platform, request.item_id)],
+                "source": request.source,
+                "priority": request.priority,
+            },
+            text_keys=True,
         )
-        for case in opened
+        for request in requests
+        if (request.platform, request.item_id) in opened
     ]
 
 
-# The live cases of the requested items: ids narrow the search, the platform pins each one down. Built once
+def _case_values(request: CaseRequest, now: datetime) -> dict[str, Any]:
+    return {
+        "platform": request.platform,
+        "item_id": request.item_id,
+        "state": CaseState.OPEN.value,
+        "priority": request.priority,
+        "categories": sorted(request.categories),
+        "source": request.source,
+        "opened_at": now,
+        "deadline": request.deadline,
+        "updated_at": now,
+    }
+
+
+@cache
+def _opening(dialect: str) -> Any:
+    # An item's case is unique: the insert skips the items that have one and names the cases it opened, so a
+    # new item (nearly every one) costs no lookup. Built once per dialect, like the upserts.
+    statement = upsert_insert(dialect)(_CASES).on_conflict_do_nothing(index_elements=["platform", "item_id"])
+    return statement.returning(_CASES.c.id, _CASES.c.platform, _CASES.c.item_id)
+
+
+def _raise_cases(session: Session, requests: list[CaseRequest]) -> None:
+    """Raise the priority, categories and deadline of cases that already exist, through the ORM: a case in
+    this session keeps its state current, and its version counter moves as with every other change."""
+    if not requests:
+        return
+    wanted = {"platforms": list({r.platform for r in requests}), "ids": list({r.item_id for r in requests})}
+    existing = {(case.platform, case.item_id): case for case in session.scalars(_CASES_OF, wanted)}
+    for request in requests:
+        case = existing.get((request.platform, request.item_id))
+        if case is not None:  # None: deleted (its item purged) since the insert found it
+            _raise_case(case, request)
+    session.flush()
+
+
+# The cases of the requested items: ids narrow the search, the platform pins each one down. Built once
 # (with expanding parameters): building it took as long as running it.
 _CASES_OF = select(CaseRow).where(
     CaseRow.platform.in_(bindparam("platforms", expanding=True)), CaseRow.item_id.in_(bindparam("ids", expanding=True))
@@ -169,7 +195,7 @@ def _raise_case(case: CaseRow, request: CaseRequest) -> None:
 
 def _upsert(session: Session, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(_upsert_statement(name_of(session), table, tuple(keys)), rows)
+        execute_core(session, _upsert_statement(name_of(session), table, tuple(keys)), rows)
 
 
 @cache
@@ -196,7 +222,7 @@ def _item_values(item: Item, verdict: Verdict, platform: str, now: datetime) -> 
     }
 
 
-def _verdict_values(verdict: Verdict, body: dict[str, Any], platform: str, now: datetime) -> dict[str, Any]:
+def _verdict_values(verdict: Verdict, body: SerialisedJSON, platform: str, now: datetime) -> dict[str, Any]:
     return {
         "platform": platform,
         "item_id": verdict.id,
@@ -239,6 +265,22 @@ _AUDITED = (
 )
 
 
-def _audit_view(body: dict[str, Any]) -> dict[str, Any]:
-    """The verdict as audited: everything that explains it."""
-    return {key: body[key] for key in _AUDITED}
+@dataclass(frozen=True)
+class _Body:
+    """A verdict serialised once for both places it goes: the audited view (everything that explains it) in
+    canonical JSON for the audit chain, and the whole verdict for its row, written as that view's text with
+    the few fields the audit leaves out (id, language, time) added: one JSON object, its keys in another order.
+    """
+
+    view: dict[str, Any]
+    view_json: str
+    json: SerialisedJSON
+
+    @classmethod
+    def of(cls, verdict: Verdict) -> _Body:
+        body = verdict.model_dump(mode="json")
+        view = {key: body[key] for key in _AUDITED}
+        view_json = canonical_json(view)
+        rest = canonical_json({key: value for key, value in body.items() if key not in view})
+        whole = view_json if rest == "{}" else f"{view_json[:-1]},{rest[1:]}"
+        return cls(view, view_json, SerialisedJSON(whole))

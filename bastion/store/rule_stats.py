@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from bastion.store.base import execute_core
 from bastion.store.dialect import name_of, upsert_insert
 from bastion.store.models.core import RuleFireRow
 
@@ -26,7 +27,7 @@ class RuleStatsRepository:
             for (name, version, shadow), count in sorted(counts.items())
         ]
         if rows:
-            self._session.execute(_adding_fires(name_of(self._session)), rows)
+            execute_core(self._session, _adding_fires(name_of(self._session)), rows)
 
     def fires_in_hour(self, hour: datetime, at_least: int, excluding: str) -> list[tuple[RuleKey, int]]:
         """Rules (but `excluding`) that fired at least `at_least` times in the hour, with their count."""

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import delete, update
 
-from bastion.store.audit import append_audit, canonical_json, record_hash, verify_chain
+from bastion.store.audit import AuditEntry, append_audit, canonical_json, record_hash, verify_chain
 from bastion.store.db import Database
 from bastion.store.models.core import AuditRow
 
@@ -126,3 +126,19 @@ def test_a_record_hashes_as_the_canonical_json_of_the_whole_record(
     expected = hashlib.sha256(("f" * 64 + canonical_json(whole)).encode()).hexdigest()
 
     assert record_hash("f" * 64, 7, at, action, subject, actor, payload) == expected
+
+
+def test_payloads_with_text_keys_still_store_floats_as_they_read_back(db: Database) -> None:
+    """`text_keys` spares the walk over keys, not the one over floats: "1e+16" and "-0.0" are found in the text,
+    and a string that only looks like them changes nothing."""
+    entries = [
+        AuditEntry("test.text", "t1", "tester", {"large": 1e16, "zero": -0.0, "small": 0.5}, text_keys=True),
+        AuditEntry("test.text", "t2", "tester", {"note": "type+e+ and -0.0 as words", "n": 0.25}, text_keys=True),
+    ]
+    with db.transaction() as tx:
+        tx.audit.append_many(entries)
+
+    with db.reader() as session:
+        stored = [row.payload for row in session.query(AuditRow).order_by(AuditRow.seq)]
+    assert stored == [{"large": 10**16, "zero": 0.0, "small": 0.5}, {"note": "type+e+ and -0.0 as words", "n": 0.25}]
+    assert _verify(db).ok
