@@ -85,9 +85,11 @@ def _detector(model: TextModel, limits: WindowLimits | None = None) -> TextModel
     return TextModelDetector(model, CategoryCues.load(settings.category_cues), windows=limits or default)
 
 
-def test_a_post_at_the_end_of_a_long_text_is_flagged_with_its_window(packaged: TextModel) -> None:
+@pytest.mark.parametrize("lang", ["en", None], ids=["declared", "identified per window"])
+def test_a_post_at_the_end_of_a_long_text_is_flagged_with_its_window(packaged: TextModel, lang: str | None) -> None:
     text = f"{NEWSLETTER}\n\n{POST}"
-    [signal] = _detector(packaged).detect(content_of(text, lang="en"))
+    [signal] = _detector(packaged).detect(content_of(text, lang=lang))
+    assert signal.evidence["lang"] == "en"
     assert signal.category.is_violating
     window = signal.evidence["window"]
     assert window["start"] <= text.index(POST) and window["end"] == len(text)
