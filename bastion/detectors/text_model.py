@@ -135,15 +135,13 @@ class TextModelDetector(Detector):
         for (index, field), reading in zip(fields, readings, strict=True):
             if index not in best or reading.score.p_tvec > best[index][1].score.p_tvec:
                 best[index] = (field, reading)
-        judged = self._judged(model, contents, best)
+        judged = self._judged(model, best)
         return [
-            [self._signal(model, contents[index], *best[index], judged.get(index))] if index in best else []
+            [self._signal(model, *best[index], judged.get(index))] if index in best else []
             for index in range(len(contents))
         ]
 
-    def _judged(
-        self, model: TextModel, contents: Sequence[Content], best: dict[int, tuple[TextField, Reading]]
-    ) -> dict[int, tuple[str, Judgement]]:
+    def _judged(self, model: TextModel, best: dict[int, tuple[TextField, Reading]]) -> dict[int, tuple[str, Judgement]]:
         """The judge's word on the batch's texts it should read, asked all at once: {index: (why, judgement)}."""
         if self.judge is None:
             return {}
@@ -159,7 +157,6 @@ class TextModelDetector(Detector):
     def _signal(
         self,
         model: TextModel,
-        content: Content,
         field: TextField,
         reading: Reading,
         judged: tuple[str, Judgement] | None,

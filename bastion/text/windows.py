@@ -3,10 +3,11 @@
 The text tiers read a text as one document: their n-gram features and
 sentence vector average over all of it, so a recruitment post at the end of a
 pasted article scores like the article. A text longer than a window is cut
-into overlapping windows that end where the text breaks (a blank line, a line,
-a sentence, a word; a bare cut only where a window's second half has no
-break at all, as in a long run of CJK characters), each window is read like
-an ordinary text, and the text's reading is its most TVEC-like window's.
+into windows: each line apart, as the post it often is, and a line longer than
+a window into overlapping windows that end where it breaks (a sentence, a
+word; a bare cut only where a window's second half has no break at all, as in
+a long run of CJK characters). Each window is read like an ordinary text, and
+the text's reading is its most TVEC-like window's.
 
 Each window is one more chance for a false positive, and the deep tier is
 the costly part, so a text's windows are ranked by the fast tier and only its
