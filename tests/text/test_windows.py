@@ -72,6 +72,8 @@ def test_the_limits_refuse_an_overlap_that_would_not_move_forward() -> None:
         WindowLimits(chars=100, overlap=50)
     with pytest.raises(ValueError, match="overlap"):
         split_windows("a b c " * 50, 100, 60)
+    with pytest.raises(ValueError, match="half of text_window_chars"):
+        Settings(text_window_chars=300, text_window_overlap=150)
 
 
 @pytest.fixture(scope="module")
