@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PACKAGE_DATA = Path(__file__).parent / "data"
@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     # docs/benchmarks.md); or with int8 convolutions (1.4x less CPU, 0.05% of deep-tier verdicts differ).
     deep_tier_encoder: Literal["numpy", "onnx-float32", "onnx-int8"] = "onnx-float32"
     category_cues: Path = _PACKAGE_DATA / "text" / "category-cues.yaml"
+    # Texts longer than `text_window_chars` are read in windows of at most that many characters, overlapping by
+    # about `text_window_overlap`, and judged by their most TVEC-like window: padding cannot dilute a post away.
+    # The whole cascade (the deep tier) reads a text's `text_deep_windows` most TVEC-like windows by the fast tier.
+    text_window_chars: int = Field(default=300, ge=100)
+    text_window_overlap: int = Field(default=140, ge=0)
+    text_deep_windows: int = Field(default=8, gt=0)
     # OCR of images (Tesseract language packs joined by "+") and the limits on decoding them.
     ocr_languages: str = "eng+ara+fra+rus"
     ocr_timeout: float = Field(default=15.0, gt=0)
@@ -161,6 +167,14 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("text_window_overlap")
+    @classmethod
+    def _overlap_under_half_a_window(cls, value: int, info: ValidationInfo) -> int:
+        chars = info.data.get("text_window_chars")
+        if chars is not None and value >= chars // 2:  # windows would not move forward past a break
+            raise ValueError(f"must be under half of text_window_chars ({chars})")
+        return value
 
     @field_validator("tvec_policy_file")
     @classmethod

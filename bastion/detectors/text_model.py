@@ -32,8 +32,9 @@ from bastion.core import Category, Signal
 from bastion.detectors.base import Content, Detector, TextField
 from bastion.text.judge.client import Judge, Judgement
 from bastion.text.judge.tier import JudgeSelection, judge_from_settings, selection_from_settings
-from bastion.text.model import TextModel, TextScore, prepare
-from bastion.text.normalise import normalise_text
+from bastion.text.model import TextModel, TextScore
+from bastion.text.normalise import normalise, normalise_text
+from bastion.text.windows import Reading, TextToRead, WindowLimits, read_texts
 
 if TYPE_CHECKING:
     from bastion.context import AppContext
@@ -82,6 +83,7 @@ class TextModelDetector(Detector):
         selection: JudgeSelection = UNCERTAIN_ONLY,
         judge_may_clear: bool = False,
         live: Callable[[], TextModel] | None = None,
+        windows: WindowLimits | None = None,
     ) -> None:
         self._model = model
         self.cues = cues
@@ -89,6 +91,7 @@ class TextModelDetector(Detector):
         self.selection = selection
         self.judge_may_clear = judge_may_clear
         self._live = live
+        self.windows = windows or WindowLimits()
 
     @property
     def model(self) -> TextModel:
@@ -108,6 +111,7 @@ class TextModelDetector(Detector):
             selection_from_settings(settings),
             settings.llm_judge_may_clear,
             live=context.text_model,
+            windows=WindowLimits(settings.text_window_chars, settings.text_window_overlap, settings.text_deep_windows),
         )
 
     def applies_to(self, content: Content) -> bool:
@@ -119,42 +123,46 @@ class TextModelDetector(Detector):
     def detect_many(self, contents: Sequence[Content]) -> list[list[Signal]]:
         model = self.model  # one model for the whole batch, even if a promotion lands meanwhile
         fields = [(index, field) for index, content in enumerate(contents) for field in content.texts]
-        scores = model.score(
-            [prepare(field.original) for _, field in fields], [contents[index].lang for index, _ in fields]
+        readings = read_texts(
+            model,
+            [
+                TextToRead(field.original, contents[index].lang, contents[index].item.lang is not None)
+                for index, field in fields
+            ],
+            self.windows,
         )
-        best: dict[int, tuple[TextField, TextScore]] = {}
-        for (index, field), score in zip(fields, scores, strict=True):
-            if index not in best or score.p_tvec > best[index][1].p_tvec:
-                best[index] = (field, score)
-        judged = self._judged(model, contents, best)
+        best: dict[int, tuple[TextField, Reading]] = {}
+        for (index, field), reading in zip(fields, readings, strict=True):
+            if index not in best or reading.score.p_tvec > best[index][1].score.p_tvec:
+                best[index] = (field, reading)
+        judged = self._judged(model, best)
         return [
-            [self._signal(model, contents[index], *best[index], judged.get(index))] if index in best else []
+            [self._signal(model, *best[index], judged.get(index))] if index in best else []
             for index in range(len(contents))
         ]
 
-    def _judged(
-        self, model: TextModel, contents: Sequence[Content], best: dict[int, tuple[TextField, TextScore]]
-    ) -> dict[int, tuple[str, Judgement]]:
+    def _judged(self, model: TextModel, best: dict[int, tuple[TextField, Reading]]) -> dict[int, tuple[str, Judgement]]:
         """The judge's word on the batch's texts it should read, asked all at once: {index: (why, judgement)}."""
         if self.judge is None:
             return {}
         asked = {}
-        for index, (field, score) in best.items():
-            why = self.selection.why(field.original, score.p_tvec, model.threshold_for(contents[index].lang))
+        for index, (field, reading) in best.items():
+            threshold = model.threshold_for(reading.lang)
+            why = self.selection.why(_read_text(field, reading), reading.score.p_tvec, threshold)
             if why is not None:
                 asked[index] = why
-        judgements = self.judge.judge_batch([(best[i][0].original, contents[i].lang) for i in asked])
+        judgements = self.judge.judge_batch([(_read_text(*best[i]), best[i][1].lang) for i in asked])
         return {index: (why, j) for (index, why), j in zip(asked.items(), judgements, strict=True)}
 
     def _signal(
         self,
         model: TextModel,
-        content: Content,
         field: TextField,
-        score: TextScore,
+        reading: Reading,
         judged: tuple[str, Judgement] | None,
     ) -> Signal:
-        threshold = model.threshold_for(content.lang)
+        score, part = reading.score, _part_read(field, reading)
+        threshold = model.threshold_for(reading.lang)
         is_tvec = score.p_tvec >= threshold
         evidence: dict[str, Any] = {
             "model_version": model.version,
@@ -162,18 +170,26 @@ class TextModelDetector(Detector):
             "p_fast": round(score.p_fast, 4),
             "p_deep": None if score.p_deep is None else round(score.p_deep, 4),
             "threshold": round(threshold, 4),
-            "line": model.line_of(content.lang),
+            "line": model.line_of(reading.lang),
             "field": field.name,
-            "lang": content.lang,
+            "lang": reading.lang,
             "probabilities": score.probabilities,
         }
-        category = self.cues.category_of(field.normalised.text) if is_tvec else self._context(score)
+        if reading.window is not None:
+            evidence["window"] = {
+                "field": field.name,
+                "start": reading.window.start,
+                "end": reading.window.end,
+                "windows": reading.windows,
+                "read_in_full": reading.read_in_full,
+            }
+        category = self.cues.category_of(part.normalised.text) if is_tvec else self._context(score)
         if judged is not None:
             why, judgement = judged
             is_tvec, category, evidence["judge"] = self._second_opinion(judgement, is_tvec, category)
             evidence["judge"]["asked"] = why
         if is_tvec:
-            evidence["spans"] = self._spans(model, field)
+            evidence["spans"] = self._spans(model, part, reading.window.start if reading.window else 0)
         if field.name == "ocr":
             evidence["ocr_text"] = field.original
         return Signal(
@@ -205,19 +221,31 @@ class TextModelDetector(Detector):
         return _NOT_TVEC[label]
 
     @staticmethod
-    def _spans(model: TextModel, field: TextField) -> list[dict[str, Any]]:
-        """The words that drove the judgement, as offsets into the original text."""
-        words = list(_WORD.finditer(field.normalised.text))
+    def _spans(model: TextModel, part: TextField, offset: int) -> list[dict[str, Any]]:
+        """The words that drove the judgement, as offsets into the original text (`part` starts at `offset`)."""
+        words = list(_WORD.finditer(part.normalised.text))
         spans = []
         for index, weight in model.drivers([w.group() for w in words]):
-            start, end = field.normalised.original_span(words[index].start(), words[index].end())
+            start, end = part.normalised.original_span(words[index].start(), words[index].end())
             spans.append(
                 {
-                    "field": field.name,
-                    "start": start,
-                    "end": end,
-                    "text": field.original[start:end],
+                    "field": part.name,
+                    "start": offset + start,
+                    "end": offset + end,
+                    "text": part.original[start:end],
                     "weight": round(weight, 4),
                 }
             )
         return sorted(spans, key=lambda span: span["start"])
+
+
+def _part_read(field: TextField, reading: Reading) -> TextField:
+    """The part of the field the reading is of: all of it, or its window."""
+    if reading.window is None:
+        return field
+    text = field.original[reading.window.start : reading.window.end]
+    return TextField(field.name, text, normalise(text))
+
+
+def _read_text(field: TextField, reading: Reading) -> str:
+    return field.original if reading.window is None else field.original[reading.window.start : reading.window.end]
