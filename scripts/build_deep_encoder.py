@@ -91,6 +91,11 @@ def projection(g: Graph, d: dict[str, np.ndarray]) -> str:
     x = g.op("Mul", [g.op("Mul", [product, scale]), "row_scale"])
     x = g.op("Add", [x, g.op("Mul", ["row_lo", g.const("proj_sums", column_sums.astype(np.float32)[None, :])])])
     x = g.op("Add", [x, g.const("proj_b", bias)])
+    return _projection_norm(g, d, x)
+
+
+def _projection_norm(g: Graph, d: dict[str, np.ndarray], x: str) -> str:
+    """The layer normalisation after the projection, the same in both precisions."""
     gamma = np.concatenate([d[f"ln_g{n}"] for n in (2, 3, 5)])
     beta = np.concatenate([d[f"ln_b{n}"] for n in (2, 3, 5)])
     return g.op(
@@ -106,14 +111,7 @@ def float_projection(g: Graph, d: dict[str, np.ndarray], embedded: str) -> str:
     weights = g.op("Concat", [g.exact_weights(f"proj{n}", d[f"proj{n}"]) for n in (2, 3, 5)], axis=1)  # a grid each
     bias = np.concatenate([d[f"proj_b{n}"] for n in (2, 3, 5)])
     x = g.op("Add", [g.op("MatMul", [embedded, weights]), g.const("proj_b", bias)])
-    gamma = np.concatenate([d[f"ln_g{n}"] for n in (2, 3, 5)])
-    beta = np.concatenate([d[f"ln_b{n}"] for n in (2, 3, 5)])
-    return g.op(
-        "LayerNormalization",
-        [x, g.const("ln_g_all", gamma), g.const("ln_b_all", beta)],
-        axis=-1,
-        epsilon=float(d["eps"]),
-    )
+    return _projection_norm(g, d, x)
 
 
 def float_matmul(g: Graph, a: str, weights: np.ndarray, bias: np.ndarray, name: str) -> str:
