@@ -46,6 +46,7 @@ from bastion.store.group_commit import HeavyLane, MicroBatcher
 from bastion.store.stream import Receipt
 from bastion.store.transaction import Transaction
 from bastion.symbols.matches import quarantine_overmatching_symbols, record_symbol_matches
+from bastion.text.windows import WindowLimits
 
 _ALERT_EVERY = timedelta(minutes=1)
 Pace = Callable[[], None] | None  # the heavy lane's pacer, called between the steps of a check
@@ -344,7 +345,7 @@ class Service:
     def _shadow(self, checked: Sequence[tuple[Item, Verdict]]) -> ShadowRows:
         """What the model in shadow says about these items, scored before the transaction (it takes time)."""
         model = self.context.text_models().shadow()
-        return shadow_verdicts(model, checked) if model is not None else []
+        return shadow_verdicts(model, checked, WindowLimits.of(self.settings)) if model is not None else []
 
     def _learn(
         self, tx: Transaction, checked: Sequence[tuple[Item, Verdict]], platform: str, shadow: ShadowRows, now: datetime

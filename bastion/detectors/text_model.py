@@ -111,7 +111,7 @@ class TextModelDetector(Detector):
             selection_from_settings(settings),
             settings.llm_judge_may_clear,
             live=context.text_model,
-            windows=WindowLimits(settings.text_window_chars, settings.text_window_overlap, settings.text_deep_windows),
+            windows=WindowLimits.of(settings),
         )
 
     def applies_to(self, content: Content) -> bool:

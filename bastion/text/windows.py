@@ -22,12 +22,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bastion.text.langid import UNDETERMINED, identify_language
 from bastion.text.model import TextModel, TextScore, features, prepare
 from bastion.text.normalise import normalise_text
+
+if TYPE_CHECKING:
+    from bastion.settings import Settings
 
 # Where a window may end, best first; a window ends after the last break of the best kind in its second half.
 _BREAKS = (
@@ -57,6 +61,10 @@ class WindowLimits:
     chars: int = 300
     overlap: int = 140
     deep_windows: int = 8
+
+    @classmethod
+    def of(cls, settings: Settings) -> WindowLimits:
+        return cls(settings.text_window_chars, settings.text_window_overlap, settings.text_deep_windows)
 
     def __post_init__(self) -> None:
         if not 0 <= self.overlap < self.chars // 2:

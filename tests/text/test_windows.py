@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bastion.core import Category
+from bastion.core import Action, Category, Item, Verdict
 from bastion.detectors.text_model import CategoryCues, TextModelDetector
+from bastion.learning.shadow import shadow_verdicts
 from bastion.settings import Settings
 from bastion.text.model import TextModel, prepare
 from bastion.text.windows import WindowLimits, split_windows
@@ -83,8 +84,8 @@ def packaged() -> TextModel:
 
 def _detector(model: TextModel, limits: WindowLimits | None = None) -> TextModelDetector:
     settings = Settings()
-    default = WindowLimits(settings.text_window_chars, settings.text_window_overlap, settings.text_deep_windows)
-    return TextModelDetector(model, CategoryCues.load(settings.category_cues), windows=limits or default)
+    cues = CategoryCues.load(settings.category_cues)
+    return TextModelDetector(model, cues, windows=limits or WindowLimits.of(settings))
 
 
 @pytest.mark.parametrize("lang", ["en", None], ids=["declared", "identified per window"])
@@ -100,6 +101,19 @@ def test_a_post_at_the_end_of_a_long_text_is_flagged_with_its_window(packaged: T
     for span in signal.evidence["spans"]:
         assert text[span["start"] : span["end"]] == span["text"]
         assert window["start"] <= span["start"] < span["end"] <= window["end"]
+
+
+def test_a_model_in_shadow_reads_a_long_text_by_its_windows_as_the_live_detector_does(packaged: TextModel) -> None:
+    """Otherwise a shadow and the live model would differ on long texts by more than their models."""
+    buried = Item(id="buried", text=f"{NEWSLETTER}\n\n{POST}", lang="en")
+    plain = Item(id="plain", text=NEWSLETTER, lang="en")
+    checked = [(item, Verdict(id=item.id, action=Action.ALLOW, score=0.0, lang="en")) for item in (buried, plain)]
+
+    rows = dict(shadow_verdicts(packaged, checked, WindowLimits.of(Settings())))
+
+    live = {item.id: _detector(packaged).detect(content_of(str(item.text), lang="en"))[0] for item in (buried, plain)}
+    assert rows["buried"].is_tvec and not rows["plain"].is_tvec
+    assert {item_id: row.score for item_id, row in rows.items()} == {i: signal.score for i, signal in live.items()}
 
 
 def test_a_post_inside_a_long_paragraph_is_flagged(packaged: TextModel) -> None:
