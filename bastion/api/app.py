@@ -30,6 +30,7 @@ from bastion.api import (
     symbols,
 )
 from bastion.api.auth import KeyCache
+from bastion.api.check_lane import CheckLane
 from bastion.api.process_group import die_with_parent
 from bastion.api.request_log import RequestLogMiddleware, log_as_json_lines
 from bastion.context import settle_after_warm_up
@@ -115,6 +116,7 @@ def create_app(
     app.include_router(metrics.router)
     docs.install(app)
     _install_web(app, settings)
+    app.add_middleware(CheckLane, target=app)  # inside the limit, headers and log: they apply to it as to all
     app.add_middleware(body_limit.BodyLimitMiddleware, limit=lambda: app.state.settings.max_body_bytes)
     app.add_middleware(security_headers.SecurityHeadersMiddleware)  # refusals and errors carry them too
     app.add_middleware(RequestLogMiddleware)  # outermost: refused bodies are logged too

@@ -22,7 +22,7 @@ router = APIRouter(tags=["check"])
 # up to the metadata limit), and a hop to a thread cost 0.15-0.3 ms of the loop's CPU per request, as much
 # as reading a refused 4 KB body itself. A thread does not free the loop while the JSON parser and pydantic
 # hold the interpreter lock; it only lets the loop in between the walks over what they built.
-_READ_ON_LOOP_BYTES = 8 * 1024
+READ_ON_LOOP_BYTES = 8 * 1024
 
 _ITEM_BODY: dict[str, Any] = {
     "requestBody": {
@@ -56,14 +56,14 @@ async def check(request: Request) -> Response:
     platform = await platform_holding(request, Scope.CHECK, presented_key(request))
     body = await request.body()  # BodyLimitMiddleware has refused anything over the limit
     # Reading a large body takes a while (0.96 MB of nested objects: a second on a busy machine): off the loop.
-    big = len(body) > _READ_ON_LOOP_BYTES
+    big = len(body) > READ_ON_LOOP_BYTES
     try:
         fields = await _fields(request, body, big)
     except BadRequest as error:
         if error.status == 400:  # not JSON, not UTF-8: the sender waits, not the ordinary checks
             await request.app.state.service.yield_to_checks()
         raise
-    item = await run_in_threadpool(_item_from_fields, fields) if big else _item_from_fields(fields)
+    item = await run_in_threadpool(item_from_fields, fields) if big else item_from_fields(fields)
     note_item(request, item.id)
     verdict = await request.app.state.service.check_async(item, platform, len(body))
     return Response(verdict.model_dump_json(), media_type="application/json")
@@ -84,7 +84,7 @@ async def _fields(request: Request, body: bytes, big: bool) -> Any:
     )
 
 
-def _item_from_fields(fields: Any) -> Item:
+def item_from_fields(fields: Any) -> Item:
     if not isinstance(fields, dict):
         raise BadRequest(422, "invalid_item", f"an item is a JSON object, not {type(fields).__name__}")
     try:
