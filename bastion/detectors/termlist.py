@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -18,9 +19,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bastion.core import Category, Signal
-from bastion.detectors.base import Content, Detector
+from bastion.detectors.base import Content, Detector, TextField
 from bastion.text.normalise import normalise_text
-from bastion.text.required_literals import Required, fold, may_match, required_literals
+from bastion.text.required_literals import Required, RequiredScan, fold, required_literals
 
 if TYPE_CHECKING:
     from bastion.context import AppContext
@@ -80,6 +81,9 @@ class _Compiled:
     terms: tuple[_CompiledTerm, ...]
 
 
+_Hits = dict[Category, list[tuple[float, dict[str, object], str]]]  # per category: (weight, span, list's name)
+
+
 class TermListError(ValueError):
     """A term-list file does not parse; the message names the file."""
 
@@ -100,6 +104,8 @@ class TermListDetector(Detector):
 
     def __init__(self, lists: list[TermList]) -> None:
         self._lists = [_Compiled(tl, tuple(_CompiledTerm.of(t) for t in tl.terms)) for tl in lists]
+        self._every_term = [(i, term) for i, compiled in enumerate(self._lists) for term in compiled.terms]
+        self._scan = RequiredScan([term.required for _, term in self._every_term])
         digest = hashlib.sha256("".join(tl.model_dump_json() for tl in lists).encode()).hexdigest()[:8]
         self.version = f"1+{digest}"  # the lists are configuration: their content versions the detector
 
@@ -111,21 +117,24 @@ class TermListDetector(Detector):
         return bool(content.texts) and bool(self._lists)
 
     def detect(self, content: Content) -> list[Signal]:
-        hits: dict[Category, list[tuple[float, dict[str, object], str]]] = {}
-        folds = [fold(field.normalised.text) for field in content.texts]
-        for compiled in self._lists:
-            if not compiled.source.applies_to_lang(content.lang):
-                continue
-            for field, folded in zip(content.texts, folds, strict=True):
-                for compiled_term in compiled.terms:
-                    if not may_match(compiled_term.required, folded):
-                        continue
-                    term = compiled_term.term
-                    for match in compiled_term.pattern.finditer(field.normalised.text):
-                        start, end = field.normalised.original_span(match.start(), match.end())
-                        span = {"field": field.name, "start": start, "end": end, "text": field.original[start:end]}
-                        hits.setdefault(term.category, []).append((term.weight, span, compiled.source.name))
+        hits: _Hits = {}
+        to_run = [self._terms_to_run(field.normalised.text) for field in content.texts]
+        for list_index, compiled in enumerate(self._lists):
+            if compiled.source.applies_to_lang(content.lang):
+                for field, terms_by_list in zip(content.texts, to_run, strict=True):
+                    _add_hits(hits, compiled.source.name, field, terms_by_list[list_index])
+        return self._signals_of(hits)
+
+    def _signals_of(self, hits: _Hits) -> list[Signal]:
         return [self._signal(category, found) for category, found in hits.items() if self._passes(found)]
+
+    def _terms_to_run(self, text: str) -> list[list[_CompiledTerm]]:
+        """Per list, in the list's order, the terms that may match `text`: one scan of it for every list."""
+        terms_by_list: list[list[_CompiledTerm]] = [[] for _ in self._lists]
+        for index in self._scan.candidates(fold(text)):
+            list_index, term = self._every_term[index]
+            terms_by_list[list_index].append(term)
+        return terms_by_list
 
     def _passes(self, found: list[tuple[float, dict[str, object], str]]) -> bool:
         thresholds = {c.source.name: c.source.threshold for c in self._lists}
@@ -140,6 +149,16 @@ class TermListDetector(Detector):
             score=round(score, 4),
             evidence={"spans": [span for _, span, _ in found], "lists": sorted({name for _, _, name in found})},
         )
+
+
+def _add_hits(hits: _Hits, list_name: str, field: TextField, terms: Iterable[_CompiledTerm]) -> None:
+    """Each match of each of `terms` in `field`, in that order, added to its category's hits."""
+    for compiled_term in terms:
+        term = compiled_term.term
+        for match in compiled_term.pattern.finditer(field.normalised.text):
+            start, end = field.normalised.original_span(match.start(), match.end())
+            span = {"field": field.name, "start": start, "end": end, "text": field.original[start:end]}
+            hits.setdefault(term.category, []).append((term.weight, span, list_name))
 
 
 def _combined(found: list[tuple[float, dict[str, object], str]]) -> float:

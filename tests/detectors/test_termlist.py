@@ -3,14 +3,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bastion.context import AppContext
-from bastion.core import Category
-from bastion.detectors.base import Detector
-from bastion.detectors.termlist import TermList, TermListDetector, TermListError, load_term_lists
+from bastion.core import Category, Item, Signal
+from bastion.detectors.base import Content, Detector, TextField
+from bastion.detectors.termlist import TermList, TermListDetector, TermListError, _add_hits, load_term_lists
 from bastion.settings import Settings
+from bastion.text.normalise import normalise
 from tests.detectors.contract import DetectorContract, content_of
 
 
@@ -107,13 +108,72 @@ _MIXED = TermList.model_validate(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(_WORDS), max_size=12).map(" ".join))
-def test_skipping_terms_whose_words_are_absent_never_loses_a_hit(text: str) -> None:
-    lists = [_MIXED, *load_term_lists(Settings().term_lists_dir)]
-    every_term = TermListDetector(lists)
-    for compiled in every_term._lists:
-        for term in compiled.terms:
-            object.__setattr__(term, "required", None)
+# Required strings nested in one another ("rigad" in "brigade"), overlapping ("adebri" across two "brigade"s),
+# in Cyrillic and Greek (three sigmas fold alike), and a pattern requiring nothing.
+_NESTED = TermList.model_validate(
+    {
+        "name": "nested",
+        "langs": ["en"],
+        "threshold": 0.0,
+        "terms": [
+            {"phrase": "brigade", "category": "propaganda", "weight": 0.2},
+            {"regex": r"rigad\w*", "category": "recruitment", "weight": 0.3},
+            {"regex": r"adebri|gade\s+rej", "category": "glorification", "weight": 0.4},
+            {"phrase": "жар птица", "category": "threat", "weight": 0.5},
+            {"regex": r"ΣΟΦ(?:ία|ια)s?", "category": "incitement", "weight": 0.6},
+            {"regex": r"x\d{3}", "category": "threat", "weight": 0.7},
+        ],
+    }
+)
+_LISTS = [_MIXED, _NESTED, *load_term_lists(Settings().term_lists_dir)]
+_PREFILTERED = TermListDetector(_LISTS)
+_REQUIRED = sorted({s for c in _PREFILTERED._lists for t in c.terms for s in t.required or ()})
 
-    assert TermListDetector(lists).detect(content_of(text)) == every_term.detect(content_of(text))
+
+def _mixed_case(text: str) -> st.SearchStrategy[str]:
+    flips = st.lists(st.booleans(), min_size=len(text), max_size=len(text))
+    return flips.map(lambda upper: "".join(c.upper() if u else c for c, u in zip(text, upper, strict=True)))
+
+
+def _prefix_or_suffix(text: str) -> st.SearchStrategy[str]:
+    return st.sampled_from([text[:k] for k in range(1, len(text))] + [text[k:] for k in range(1, len(text))])
+
+
+# Pieces joined with no space between them overlap: a suffix of one required string and a prefix of another.
+_PIECE = st.one_of(
+    st.sampled_from(_REQUIRED),
+    st.sampled_from(_REQUIRED).flatmap(_prefix_or_suffix),
+    st.sampled_from(_WORDS),
+    st.text(alphabet="aeiourstxΣσςжİıſ\u212aß0123 -", max_size=4),
+).flatmap(_mixed_case)
+_TEXT = st.lists(st.tuples(_PIECE, st.sampled_from(["", "", " ", ". ", "\n"])), max_size=10).map(
+    lambda parts: "".join(piece + separator for piece, separator in parts)
+)
+
+
+def _every_pattern_on_every_text(content: Content) -> list[Signal]:
+    """What the detector would find with no prefilter: each pattern of each list that applies, on each text."""
+    hits: dict[Category, list[tuple[float, dict[str, object], str]]] = {}
+    for compiled in _PREFILTERED._lists:
+        if compiled.source.applies_to_lang(content.lang):
+            for field in content.texts:
+                _add_hits(hits, compiled.source.name, field, compiled.terms)
+    return _PREFILTERED._signals_of(hits)
+
+
+def _two_fields(body: str, title: str, lang: str | None) -> Content:
+    texts = tuple(TextField(name, text, normalise(text)) for name, text in (("text", body), ("title", title)))
+    return Content(item=Item(id="t", text=body, lang=lang), texts=texts, lang=lang)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXT, _TEXT, st.sampled_from([None, "en", "fr"]))
+@example("The brigadebrigade REJoin", "ЖАР ПТИЦА σοφίας x123", "en")
+def test_one_scan_for_required_strings_finds_every_hit(body: str, title: str, lang: str | None) -> None:
+    content = _two_fields(body, title, lang)
+    assert _PREFILTERED.detect(content) == _every_pattern_on_every_text(content)
+
+
+def test_a_required_string_inside_another_is_found() -> None:
+    signals = _PREFILTERED.detect(content_of("the Brigade", lang="en"))
+    assert {Category.PROPAGANDA, Category.RECRUITMENT} <= {s.category for s in signals}  # "rigad" in "brigade"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bastion.text.required_literals import fold, may_match, required_literals
+from bastion.text.required_literals import Required, RequiredScan, fold, required_literals
 
 _PATTERNS = [
     r"(?<!\w)crimson\s+dawn\s+brigade(?!\w)",
@@ -45,10 +45,25 @@ def test_the_strongest_requirement_of_a_pattern(pattern: str, required: set[str]
 def test_a_pattern_that_matches_a_text_is_never_skipped(pattern: str, text: str, ignore_case: bool) -> None:
     flags = re.IGNORECASE if ignore_case else 0
     if re.search(pattern, text, flags):
-        assert may_match(required_literals(pattern, flags), fold(text))
+        assert RequiredScan([required_literals(pattern, flags)]).candidates(fold(text)) == [0]
 
 
 @pytest.mark.parametrize(("upper", "lower"), [("İSTANBUL", "istanbul"), ("ſhoot", "shoot"), ("\u212aill", "kill")])
 def test_letters_ignorecase_treats_as_equal_fold_alike(upper: str, lower: str) -> None:
     assert re.fullmatch(lower, upper, re.IGNORECASE)
     assert fold(upper) == fold(lower)
+
+
+# Few letters, so required strings overlap and nest; letters IGNORECASE equates (sigmas, Kelvin sign) and one
+# outside the Basic Multilingual Plane.
+_LETTERS = "abΣσςk\u212aж𝔸"
+_REQUIREMENT = st.none() | st.frozensets(st.text(alphabet=_LETTERS, min_size=1, max_size=4), min_size=1, max_size=3)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_REQUIREMENT, max_size=6), st.text(alphabet=_LETTERS + " ", max_size=20))
+def test_one_scan_finds_the_patterns_a_substring_test_per_string_finds(requirements: list[Required], text: str) -> None:
+    folded_requirements = [None if r is None else frozenset(fold(s) for s in r) for r in requirements]
+    folded = fold(text)
+    expected = [i for i, r in enumerate(folded_requirements) if r is None or any(s in folded for s in r)]
+    assert RequiredScan(folded_requirements).candidates(folded) == expected
