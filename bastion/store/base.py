@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Insert, MetaData, String, TypeDecorator, column, text
+from sqlalchemy import JSON, DateTime, Float, Insert, MetaData, String, TypeDecorator, column, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Connection, CursorResult, Dialect
@@ -124,12 +124,19 @@ def _scalar_default(column: Column[Any]) -> Any:
 
 def _converter(column: Column[Any]) -> _Converter | None:
     """What SQLAlchemy's bind processing does to a value of the column: JSON serialised (None as JSON null,
-    the JSON type's default), timestamps checked to be aware and put in UTC."""
+    the JSON type's default), timestamps checked to be aware and put in UTC; and numbers made floats in a
+    float column, as psycopg refuses an array that mixes ints and floats."""
     if isinstance(column.type, JSON):
         return serialise_json
     if isinstance(column.type, UTCDateTime):
         return column.type.to_utc
+    if isinstance(column.type, Float):
+        return _float
     return None
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

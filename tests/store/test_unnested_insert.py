@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, insert, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError
 
 from bastion.core import Action, Category, Item, Kind, Media, Priority, RuleRef, Signal, Verdict
 from bastion.store import base
 from bastion.store.audit import AuditEntry
+from bastion.store.base import JSONType, SerialisedJSON, UTCDateTime, execute_core
 from bastion.store.db import Database
 from bastion.store.transaction import Transaction
 
@@ -155,3 +156,47 @@ def test_a_time_without_its_zone_is_refused(pg_databases: Callable[[], str]) -> 
             tx.outbox.enqueue_many([("forum", "u-1", "remove", {})], _FIRST.replace(tzinfo=None))
     finally:
         db.dispose()
+
+
+def _probe(name: str) -> Table:
+    return Table(
+        name,
+        MetaData(),
+        Column("key", Integer, primary_key=True),
+        Column("number", Float),
+        Column("label", String(16)),
+        Column("doc", JSONType),
+        Column("at", UTCDateTime()),
+        Column("version", Integer, default=7),
+    )
+
+
+def test_mixed_numbers_empty_texts_and_defaults_go_in_as_row_by_row(pg_databases: Callable[[], str]) -> None:
+    rows: list[dict[str, object]] = [
+        {
+            "key": 1,
+            "number": 1,
+            "label": 'ü ✓ "q"',
+            "doc": {"a": [1, None]},
+            "at": _FIRST.astimezone(timezone(timedelta(hours=-5))),
+        },
+        {"key": 2, "number": 2.5, "label": "", "doc": None, "at": None},
+        {"key": 3, "number": None, "label": None, "doc": SerialisedJSON('{"b":2}'), "at": _AGAIN},
+    ]
+    db = Database.from_url(pg_databases())
+    try:
+        expected, written = _probe("probe_row_by_row"), _probe("probe_unnested")
+        for table in (expected, written):
+            table.create(db.engine)
+        with db.session() as session:
+            _row_by_row(session.connection(), insert(expected), rows)
+            execute_core(session, insert(written), rows)
+            read = [
+                list(session.scalars(text(f"SELECT CAST(t AS text) FROM {t.name} AS t ORDER BY key")))
+                for t in (expected, written)
+            ]
+    finally:
+        db.dispose()
+
+    assert read[0][0].endswith(",7)")  # the column's default, in rows that leave it out
+    assert read[1] == read[0]
