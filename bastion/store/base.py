@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, Insert, MetaData, String, TypeDecorator, column, text
@@ -83,7 +83,8 @@ class _Array:
     convert: _Converter | None  # None: the value goes as it is
 
 
-@cache
+# Bounded: a caller building its statement anew for each call would otherwise grow it for ever.
+@lru_cache(maxsize=64)
 def _unnesting(statement: Insert, names: tuple[str, ...]) -> tuple[str, list[_Array]]:
     """The statement's SQL with its rows as arrays, and how to build each array. Built once per statement
     and set of columns. A column the rows leave out that has a Python-side default (a case's `version`)
