@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -86,11 +86,22 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         shutil.copy(sqlite_template, target)
         yield f"sqlite:///{target}"
         return
-    template = request.getfixturevalue("pg_template")
-    name = f"bastion_t_{uuid.uuid4().hex[:10]}"
-    _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    yield _pg_url(name)
-    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield request.getfixturevalue("pg_databases")()
+
+
+@pytest.fixture
+def pg_databases(pg_template: str) -> Iterator[Callable[[], str]]:
+    """Makes migrated, empty PostgreSQL databases, each a copy of the template, dropped after the test."""
+    names: list[str] = []
+
+    def create() -> str:
+        names.append(f"bastion_t_{uuid.uuid4().hex[:10]}")
+        _pg_admin(f'CREATE DATABASE "{names[-1]}" TEMPLATE "{pg_template}"')
+        return _pg_url(names[-1])
+
+    yield create
+    for name in names:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
