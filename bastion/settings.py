@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # and how long a stopping server lets requests in flight finish.
     header_timeout_seconds: float = Field(default=10.0, gt=0)
     body_timeout_seconds: float = Field(default=30.0, gt=0)
+    # `bastion serve`: the requests one connection carries before the server closes it after the answer, so that
+    # clients reconnect to whichever worker process is least busy (bastion/api/keep_alive.py).
+    keepalive_requests: int = Field(default=100, gt=0)
     shutdown_grace_seconds: int = Field(default=20, gt=0)
 
     policy_dir: Path = _PACKAGE_DATA / "policies"

@@ -47,8 +47,8 @@ def serve(
     """Serve the HTTP API (and web UI) on HOST:PORT; one JSON line per request goes to stderr."""
     import uvicorn
 
+    from bastion.api.keep_alive import ServingProtocol
     from bastion.api.request_log import serving_banner, uvicorn_log_config
-    from bastion.api.slow_clients import DeadlineProtocol
     from bastion.metrics import shared_across_processes
 
     database()  # migrate once, before workers start
@@ -60,7 +60,7 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            http=DeadlineProtocol,  # a deadline for each request's headers and body (slow clients)
+            http=ServingProtocol,  # deadlines for slow clients; a bound on requests per connection
             timeout_graceful_shutdown=settings().shutdown_grace_seconds,
             # A worker loading its models on a busy machine can miss uvicorn's 5 s liveness ping and be killed
             # mid-start (seen with --workers 2 at load 6); a hung worker is still replaced, 30 s later.

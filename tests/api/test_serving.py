@@ -88,9 +88,11 @@ def _check_key(tmp_path: Path) -> str:
 
 @pytest.fixture
 def one_worker(tmp_path: Path) -> Iterator[tuple[int, str]]:
-    """A server with one-second deadlines, and a key to reach the routes that read a body."""
+    """A server with one-second deadlines and three requests per connection, and a key to reach the routes that
+    read a body."""
     key = _check_key(tmp_path)
-    server, port = _serve(tmp_path, 1, BASTION_HEADER_TIMEOUT_SECONDS="1", BASTION_BODY_TIMEOUT_SECONDS="1")
+    deadlines = {"BASTION_HEADER_TIMEOUT_SECONDS": "1", "BASTION_BODY_TIMEOUT_SECONDS": "1"}
+    server, port = _serve(tmp_path, 1, **deadlines, BASTION_KEEPALIVE_REQUESTS="3")
     try:
         _until(lambda: _ready(port), "the server was not ready")
         yield port, key
@@ -139,6 +141,20 @@ def test_a_quick_client_is_not_cut_off(one_worker: tuple[int, str]) -> None:
     )
 
     assert response.status_code == 200
+
+
+def test_a_connection_is_closed_after_its_share_of_requests_and_the_client_goes_on(
+    one_worker: tuple[int, str],
+) -> None:
+    port, key = one_worker
+    answers = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}) as client:
+        for n in range(5):
+            response = client.post("/v1/check", json={"id": f"k-{n}", "text": "A fictional note about rain"})
+            answers.append((response.status_code, response.headers.get("connection")))
+
+    # The third request's answer closes its connection; the client opens another for the fourth.
+    assert answers == [(200, None), (200, None), (200, "close"), (200, None), (200, None)]
 
 
 def test_killing_the_parent_takes_its_workers_down_and_frees_the_port(tmp_path: Path) -> None:
