@@ -15,6 +15,7 @@ from bastion.api.errors import BadRequest, field_errors, parse_json
 from bastion.api.forms import read_form
 from bastion.api.request_log import note_item
 from bastion.core import MAX_METADATA_VALUES, Item, Verdict
+from bastion.service import Service
 
 router = APIRouter(tags=["check"])
 
@@ -60,13 +61,18 @@ async def check(request: Request) -> Response:
     try:
         fields = await _fields(request, body, big)
     except BadRequest as error:
-        if error.status == 400:  # not JSON, not UTF-8: the sender waits, not the ordinary checks
-            await request.app.state.service.yield_to_checks()
+        await slowed_if_malformed(request.app.state.service, error)
         raise
     item = await run_in_threadpool(item_from_fields, fields) if big else item_from_fields(fields)
     note_item(request, item.id)
     verdict = await request.app.state.service.check_async(item, platform, len(body))
     return Response(verdict.model_dump_json(), media_type="application/json")
+
+
+async def slowed_if_malformed(service: Service, error: BadRequest) -> None:
+    """Not JSON, not UTF-8 (400): the sender waits, not the ordinary checks (`Service.yield_to_checks`)."""
+    if error.status == 400:
+        await service.yield_to_checks()
 
 
 async def _fields(request: Request, body: bytes, big: bool) -> Any:

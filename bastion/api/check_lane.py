@@ -4,9 +4,9 @@ The ordinary check (a JSON item of a few KB, from a key seen within the cache's 
 hottest request, and what lies between the body-limit middleware and the endpoint (the session cookie's
 middleware, exception handling, three routers, the request's dependencies) cost as much CPU as reading,
 validating and answering the item. This layer answers that request itself with the route's own parts:
-the key's grant, the parser, the item's validation and the verdict. Every other request, and every check it
-cannot answer with a verdict (no key, an unknown key, a refused body), goes on to the application with its
-body, so that each refusal is the route's own answer, produced by the same code as before.
+the key's grant, the parser, the item's validation, the verdict, and the application's error handlers for
+a refused item. Every other request (no key, a key not seen lately or without the scope, a large or
+multipart body) goes on to the application with its body, and is answered as before.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bastion.api.auth import Scope as KeyScope
 from bastion.api.auth import presented_key
-from bastion.api.check import READ_ON_LOOP_BYTES, item_from_fields
+from bastion.api.check import READ_ON_LOOP_BYTES, item_from_fields, slowed_if_malformed
 from bastion.api.errors import BadRequest, parse_json
 from bastion.api.request_log import note_item
-from bastion.core import Item
 
 _PATH = "/v1/check"
 
@@ -45,33 +44,34 @@ class CheckLane:
         replay = _replaying(messages, receive)
         request = Request(scope, replay)
         body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
-        checked = self._checkable(request, body) if messages[-1]["type"] == "http.request" else None
-        if checked is None:
+        platform = self._platform(request) if messages[-1]["type"] == "http.request" else None
+        if platform is None or len(body) > READ_ON_LOOP_BYTES:
             await self.app(scope, replay, send)
             return
-        item, platform = checked
-        note_item(request, item.id)
+        await self._check(request, body, platform, send)
+
+    async def _check(self, request: Request, body: bytes, platform: str, send: Send) -> None:
+        service = self.target.state.service
         try:
-            verdict = await self.target.state.service.check_async(item, platform, len(body))
-        except Exception as error:  # the route's answer to the same failure: its exception handlers
+            item = item_from_fields(parse_json(body))  # the route's reading of a JSON body of this size
+            note_item(request, item.id)
+            verdict = await service.check_async(item, platform, len(body))
+        except Exception as error:  # answered by the application's handler for it, as the route's would be
             handler = _handler_for(self.target, error)
             if handler is None:
                 raise
+            if isinstance(error, BadRequest):
+                await slowed_if_malformed(service, error)
             response = await _respond(handler, request, error)
-            await response(scope, replay, send)
+            await response(request.scope, request.receive, send)
             return
         await _send_json(send, verdict.model_dump_json().encode())
 
-    def _checkable(self, request: Request, body: bytes) -> tuple[Item, str] | None:
-        """The item and its platform, when the key is known to hold the scope and the item is valid."""
+    def _platform(self, request: Request) -> str | None:
+        """The key's platform, when the key is known (within the cache's time) to hold the scope."""
         key = presented_key(request)
         grant = self.target.state.keys.cached(key.strip()) if key else None
-        if grant is None or KeyScope.CHECK.value not in grant.scopes or len(body) > READ_ON_LOOP_BYTES:
-            return None
-        try:
-            return item_from_fields(parse_json(body)), grant.platform
-        except BadRequest:
-            return None
+        return grant.platform if grant is not None and KeyScope.CHECK.value in grant.scopes else None
 
 
 def _may_take(scope: Scope) -> bool:
