@@ -15,6 +15,7 @@ from bastion.api.app import create_app
 from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
+from tests.api.asgi_calls import check_scope
 
 _VARYING = {"id", "decided_at"}  # what differs between two checks of the same text
 
@@ -118,7 +119,7 @@ async def _call_in_parts(app: FastAPI, key: str, body: bytes) -> tuple[int, byte
     async def receive() -> dict[str, Any]:
         if parts:
             return parts.pop(0)
-        await asyncio.sleep(3600)  # the client waits for its answer
+        await asyncio.sleep(60)  # the client waits for its answer (bounded: a test never hangs)
         return {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
@@ -130,19 +131,6 @@ async def _call_in_parts(app: FastAPI, key: str, body: bytes) -> tuple[int, byte
         (b"content-length", str(len(body)).encode()),
         (b"host", b"testserver"),
     ]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/v1/check",
-        "raw_path": b"/v1/check",
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    scope = check_scope(headers)
     await app(scope, receive, send)
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])

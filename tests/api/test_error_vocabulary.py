@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from bastion.api.app import create_app
 from bastion.service import Service
 from bastion.settings import Settings
+from tests.api.asgi_calls import check_scope
 
 _NOT_UTF8 = b'{"id": "x", "text": "caf\xe9"}'
 
@@ -53,20 +54,7 @@ def test_an_item_not_utf8_in_a_multipart_form_is_refused_as_in_a_json_body(clien
 async def _disconnecting_client(app: Any, api_key: str) -> list[dict[str, Any]]:
     """Call the app the way a server does when the client goes away before sending its body."""
     sent: list[dict[str, Any]] = []
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/v1/check",
-        "raw_path": b"/v1/check",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"content-type", b"application/json"), (b"authorization", f"Bearer {api_key}".encode())],
-        "client": ("127.0.0.1", 5555),
-        "server": ("127.0.0.1", 8000),
-    }
+    scope = check_scope([(b"content-type", b"application/json"), (b"authorization", f"Bearer {api_key}".encode())])
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.disconnect"}
