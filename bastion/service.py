@@ -43,7 +43,7 @@ from bastion.rules.alerts import raise_alerts, record_fires
 from bastion.settings import Settings
 from bastion.store.db import Database
 from bastion.store.group_commit import HeavyLane, MicroBatcher
-from bastion.store.stream import Receipt
+from bastion.store.stream import Delivery, Receipt
 from bastion.store.transaction import Transaction
 from bastion.symbols.matches import quarantine_overmatching_symbols, record_symbol_matches
 from bastion.text.windows import WindowLimits
@@ -62,19 +62,6 @@ class Refusal:
 
 
 Outcome = Verdict | Refusal
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """An item taken from the stream, with whose it is and the digest of its content (its redelivery key)."""
-
-    item: Item
-    platform: str
-    digest: str
-
-    @property
-    def receipt(self) -> Receipt:
-        return (self.platform, self.item.id, self.digest)
 
 
 @dataclass(frozen=True)

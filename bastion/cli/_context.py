@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from bastion.service import Service
 from bastion.settings import Settings
 from bastion.store.db import Database
+
+if TYPE_CHECKING:
+    from bastion.service import Service
 
 err = Console(stderr=True, soft_wrap=True)  # messages stay one greppable line
 
@@ -30,12 +33,16 @@ def database() -> Database:
 @cache
 def service() -> Service:
     """The service that records (creates and migrates the database)."""
+    from bastion.service import Service  # the detectors' code: only for the commands that check
+
     return Service.from_settings(settings(), database())
 
 
 @cache
 def read_only_service() -> Service:
     """The service for dry runs: writes nothing, creates no database."""
+    from bastion.service import Service
+
     return Service.read_only(settings())
 
 

@@ -33,13 +33,11 @@ from bastion.banks.entries import (
     valid_bank_name,
 )
 from bastion.banks.formats import FORMATS, decoded_lines, iter_entries, write_entries
-from bastion.banks.matches import match_retroactively
 from bastion.banks.media import entries_from_media, hash_file
 from bastion.cli._context import database, err, fail, settings
 from bastion.core import Bank, Category, ContentError, utcnow
 from bastion.store.banks import qualified_name
 from bastion.store.models.banks import BankEntryRow
-from bastion.workers.retro import match_all_pending
 
 banks_app = typer.Typer(help="Hash banks of known content (PDQ, vPDQ, MD5, SHA-256).", no_args_is_help=True)
 _ACTOR = "cli"
@@ -260,11 +258,15 @@ def match_retro(
     ] = None,
 ) -> None:
     """Match bank entries against items already seen; matches open cases. `serve` does this by itself."""
+    from bastion.workers.retro import match_all_pending  # the hash index: loaded by the commands that match
+
     config = settings()
     if days:
         config = config.model_copy(update={"retro_match_days": days})
     entries, found = match_all_pending(database(), config)
     if hours:
+        from bastion.banks.matches import match_retroactively  # the hash index: only where it is needed
+
         now = utcnow()
         with database().transaction() as tx:
             ids = tx.banks.added_since(now - timedelta(hours=hours))
@@ -282,6 +284,8 @@ def match_retro(
 
 
 def _store(name: str, entries: Iterable[NewEntry]) -> None:
+    from bastion.workers.retro import match_all_pending
+
     try:
         with database().transaction() as tx:
             added, existing = add_entries(tx, name, entries, _ACTOR)

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -18,7 +18,9 @@ from rich.table import Table
 from bastion.cli._context import err, fail, read_only_service, require_file, service, settings
 from bastion.core import Item, Verdict
 from bastion.readers import BadRow, Row, detect_format, read_items
-from bastion.service import Refusal, Service
+
+if TYPE_CHECKING:  # the service (detectors, models) is imported when a scan starts, not for --help
+    from bastion.service import Service
 
 _BATCH = 256
 
@@ -101,7 +103,7 @@ def _check_batch(svc: Service, batch: list[Row], platform: str, bad: list[BadRow
             lines.append(line)
     verdicts = []
     for line, outcome in zip(lines, svc.check(items, platform, record=record), strict=True):
-        if isinstance(outcome, Refusal):
+        if not isinstance(outcome, Verdict):  # a Refusal
             _complain(BadRow(line, outcome.problem), bad)
         else:
             verdicts.append(outcome)

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, func, select, text, tuple_
 from sqlalchemy.orm import Session
 
+from bastion.core import Item
 from bastion.store.base import UTCDateTime
 from bastion.store.dialect import is_postgresql, name_of, upsert_insert
 from bastion.store.models.stream import StreamReceiptRow
 
 Receipt = tuple[str, str, str]  # (platform, item id, content digest)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An item taken from the stream, with whose it is and the digest of its content (its redelivery key)."""
+
+    item: Item
+    platform: str
+    digest: str
+
+    @property
+    def receipt(self) -> Receipt:
+        return (self.platform, self.item.id, self.digest)
+
 
 # One row per element of three arrays, in their order: the ORM's bulk insert of a batch's receipts cost about
 # 9 ms of a stream worker's CPU per 256 (binding and reading back 1,024 parameters), this about 2.5.

@@ -27,8 +27,8 @@ from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
 from bastion.core import Item
-from bastion.service import Delivery
 from bastion.settings import Settings
+from bastion.store.stream import Delivery
 from bastion.wire import MalformedJSON, loads
 
 PLATFORM_HEADER = "Bastion-Platform"

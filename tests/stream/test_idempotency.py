@@ -6,7 +6,8 @@ import threading
 from datetime import datetime, timedelta
 
 from bastion.core import Item, utcnow
-from bastion.service import Delivery, Service
+from bastion.service import Service
+from bastion.store.stream import Delivery
 from bastion.workers.stream import content_digest, delivery_of, item_message
 
 
