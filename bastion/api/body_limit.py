@@ -27,7 +27,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit()
-        declared = _content_length(scope)
+        declared = declared_length(scope)
         if declared is not None and declared > limit:
             await _too_large(f"the body is {declared} bytes; the limit is {limit}")(scope, receive, send)
             return
@@ -72,7 +72,8 @@ class _StreamGuard:
         await self._send(message)
 
 
-def _content_length(scope: Scope) -> int | None:
+def declared_length(scope: Scope) -> int | None:
+    """The body's length as its `Content-Length` header gives it; None without one (a chunked body)."""
     for name, value in scope["headers"]:
         if name == b"content-length" and value.isdigit():
             return int(value)

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bastion.api.auth import Scope as KeyScope
 from bastion.api.auth import presented_key
+from bastion.api.body_limit import declared_length
 from bastion.api.check import READ_ON_LOOP_BYTES, item_from_fields, slowed_if_malformed
 from bastion.api.errors import BadRequest, parse_json
 from bastion.api.request_log import note_item
@@ -56,6 +57,7 @@ class CheckLane:
             item = item_from_fields(parse_json(body))  # the route's reading of a JSON body of this size
             note_item(request, item.id)
             verdict = await service.check_async(item, platform, len(body))
+            response = Response(verdict.model_dump_json(), media_type="application/json")
         except Exception as error:  # answered by the application's handler for it, as the route's would be
             handler = _handler_for(self.target, error)
             if handler is None:
@@ -63,9 +65,7 @@ class CheckLane:
             if isinstance(error, BadRequest):
                 await slowed_if_malformed(service, error)
             response = await _respond(handler, request, error)
-            await response(request.scope, request.receive, send)
-            return
-        await _send_json(send, verdict.model_dump_json().encode())
+        await response(request.scope, request.receive, send)
 
     def _platform(self, request: Request) -> str | None:
         """The key's platform, when the key is known (within the cache's time) to hold the scope."""
@@ -78,19 +78,9 @@ def _may_take(scope: Scope) -> bool:
     """A small JSON body posted to the check, by what the headers say before it is read."""
     if scope["type"] != "http" or scope["path"] != _PATH or scope["method"] != "POST":
         return False
-    length = content_type = None
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            length = value
-        elif name == b"content-type":
-            content_type = value
-    return (
-        content_type is not None
-        and content_type.startswith(b"application/json")
-        and length is not None
-        and length.isdigit()
-        and int(length) <= READ_ON_LOOP_BYTES
-    )
+    length = declared_length(scope)
+    content_type = next((value for name, value in scope["headers"] if name == b"content-type"), b"")
+    return content_type.startswith(b"application/json") and length is not None and length <= READ_ON_LOOP_BYTES
 
 
 async def _read_request(receive: Receive) -> list[Message]:
@@ -123,10 +113,3 @@ async def _respond(handler: Callable[..., Any], request: Request, error: Excepti
         return await answer
     response: Response = await run_in_threadpool(handler, request, error)
     return response
-
-
-async def _send_json(send: Send, body: bytes) -> None:
-    """The headers `Response(body, media_type="application/json")` sends, in its order."""
-    headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
