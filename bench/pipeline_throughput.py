@@ -1,6 +1,6 @@
 """End-to-end stream throughput: items/s through `bastion worker` with 1 and 2 workers, and publish→verdict latency.
 
-    .venv/bin/python bench/pipeline_throughput.py [--items 10000] [--workers 1 2] [--rate-share 0.7]
+    .venv/bin/python bench/pipeline_throughput.py [--items 10000] [--workers 1 2] [--rate-share 0.7] [--rate R]
 
 Against the PostgreSQL (BASTION_BENCH_PG, default 127.0.0.1:5432) and NATS
 (BASTION_BENCH_NATS, default 127.0.0.1:4222) of this machine, in a database
@@ -9,8 +9,9 @@ phases:
 
 1. throughput: every item published at once; items/s from the first publish
    to the last verdict on <stream>.verdicts;
-2. latency: items published at `rate-share` of that throughput for a few
-   seconds; p50/p99 from each item's publish to its verdict arriving.
+2. latency: items published at `rate-share` of that throughput (or at `--rate`
+   items/s, to compare settings or code at the same load) for a few seconds;
+   p50/p99 from each item's publish to its verdict arriving.
 
 It also prints the workers' CPU per item over the burst (from /proc, Linux).
 
@@ -117,7 +118,9 @@ class Run:
                 await nc.jetstream().delete_stream(stream)
         await nc.close()
 
-    async def measure(self, items_count: int, rate_share: float) -> tuple[float, float, float]:
+    async def measure(
+        self, items_count: int, rate_share: float, rate: float | None
+    ) -> tuple[float, float, float, float]:
         nc = await nats.connect(NATS)
         js = nc.jetstream()
         await ensure_streams(js, self.names)
@@ -138,7 +141,7 @@ class Run:
         throughput = items_count / (max(self.arrived.values()) - started)
         cpu_per_item = (self._workers_cpu_seconds() - cpu_before) / items_count
         self.arrived.clear()
-        p50, p99 = await self._paced(js, throughput * rate_share, seconds=8)
+        p50, p99 = await self._paced(js, rate or throughput * rate_share, seconds=8)
         await nc.close()
         return throughput, p50, p99, cpu_per_item
 
@@ -187,15 +190,17 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rate-share", type=float, default=0.7)
+    parser.add_argument("--rate", type=float, help="items/s for the latency phase (default: rate-share of the burst's)")
     args = parser.parse_args()
     print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     for workers in args.workers:
         with Run(workers) as run:
-            throughput, p50, p99, cpu_per_item = asyncio.run(run.measure(args.items, args.rate_share))
+            throughput, p50, p99, cpu_per_item = asyncio.run(run.measure(args.items, args.rate_share, args.rate))
         print(
             f"{workers} worker(s): {throughput:,.0f} items/s over {args.items:,} items "
             f"({cpu_per_item * 1000:.2f} ms of worker CPU per item); "
-            f"at {args.rate_share:.0%} of that rate publish→verdict p50 {p50:.0f} ms, p99 {p99:.0f} ms"
+            f"at {f'{args.rate:,.0f} items/s' if args.rate else f'{args.rate_share:.0%} of that rate'} "
+            f"publish→verdict p50 {p50:.0f} ms, p99 {p99:.0f} ms"
         )
     print(f"load after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
 

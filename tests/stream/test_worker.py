@@ -106,3 +106,17 @@ def test_a_worker_that_stalls_holding_messages_leaves_the_rest_to_the_others(dep
     deployment.wait_for(lambda: _verdicts(deployment) == 600, what="every item checked once")
     deployment.wait_for(lambda: deployment.stream_state()["unacked"] == 0, what="every message acknowledged")
     assert deployment.sql("SELECT count(*) FROM audit_log WHERE action = 'verdict'") == [(600,)]
+
+
+def test_a_backlog_is_taken_in_full_batches_and_a_lone_message_at_once(deployment: Deployment) -> None:
+    """A batch is the first message to arrive and what else is waiting: a backlog fills whole batches (one
+    transaction each, so one `decided_at`), and a message arriving at an idle worker is its own batch, checked
+    without waiting for others to fill it (nats-py's `fetch(128)` waited up to a second for them)."""
+    backlog: list[dict[str, object]] = [{"id": f"b{n}", "text": f"market day number {n}"} for n in range(300)]
+    assert deployment.publish_rows(backlog).returncode == 0
+    deployment.start_worker("--batch-size", "128")
+    deployment.wait_for(lambda: _verdicts(deployment) == 300, what="the backlog checked")
+    assert deployment.publish_rows([{"id": "lone", "text": "the harbour is quiet today"}]).returncode == 0
+    deployment.wait_for(lambda: _verdicts(deployment) == 301, what="the lone message checked")
+    batches = deployment.sql("SELECT count(*) FROM verdicts GROUP BY decided_at ORDER BY min(decided_at)")
+    assert [size for (size,) in batches] == [128, 128, 44, 1]
