@@ -152,9 +152,6 @@ class Settings(BaseSettings):
     # 256 / 512 the p99 from publish to verdict was 317-666 ms against 190-338 ms at 128 / 128, at the same
     # rate (docs/benchmarks.md, "The stream").
     worker_batch_size: int = Field(default=128, gt=0, le=4096)
-    # A batch is the first message to arrive and what else is waiting; with nothing waiting, what arrives within
-    # `batch_wait_ms` (this also bounds collecting a waiting batch: 5 ms cut one of 128 at 32).
-    worker_batch_wait_ms: float = Field(default=50.0, gt=0, le=1000)
     worker_max_in_flight: int = Field(default=128, gt=0)
     worker_max_deliveries: int = Field(default=5, gt=0)
     worker_ack_wait_seconds: float = Field(default=60.0, gt=0)

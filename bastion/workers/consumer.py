@@ -127,7 +127,7 @@ class StreamWorker:
                 if self._stopping.is_set():  # told to stop while waiting for room: take nothing more
                     break
                 try:
-                    batch = await self._take(sub)
+                    batch = await sub.fetch(self.batch_size, timeout=_FETCH_WAIT)
                 except TimeoutError:  # nothing to do (nats' own TimeoutError is one too)
                     held.release()
                     continue
@@ -139,23 +139,6 @@ class StreamWorker:
                 ahead.put_nowait(batch)
         finally:
             ahead.put_nowait(None)  # however fetching ends, the checking loop ends after what it was given
-
-    async def _take(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
-        """The first message to arrive, then what else is there or comes within `worker_batch_wait_ms`, up to
-        a batch: a backlog goes in full batches, a trickle in small ones at once.
-
-        nats-py's `fetch(n)` on a drained stream waits until n messages came or its timeout passed: at 70% of
-        the rate a batch of 128 took 250 ms to fill, and its first item waited for all of it (p50 437 ms)."""
-        batch = await sub.fetch(1, timeout=_FETCH_WAIT)
-        if self.batch_size > 1:
-            wait = self.service.settings.worker_batch_wait_ms / 1000
-            try:
-                batch += await sub.fetch(self.batch_size - 1, timeout=wait)
-            except TimeoutError:  # none came with it
-                pass
-            except nats.errors.Error as error:  # the one in hand is checked; the client reconnects by itself
-                log.warning("fetch_failed", error=str(error))
-        return batch
 
     async def _watch(self, js: JetStreamContext) -> None:
         """Keep the stream's gauges current: items waiting for a worker, and dead letters."""

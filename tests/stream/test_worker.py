@@ -109,9 +109,8 @@ def test_a_worker_that_stalls_holding_messages_leaves_the_rest_to_the_others(dep
 
 
 def test_a_backlog_is_taken_in_full_batches_and_a_lone_message_at_once(deployment: Deployment) -> None:
-    """A batch is the first message to arrive and what else is waiting: a backlog fills whole batches (one
-    transaction each, so one `decided_at`), and a message arriving at an idle worker is its own batch, checked
-    without waiting for others to fill it (nats-py's `fetch(128)` waited up to a second for them)."""
+    """A batch is what is waiting, up to its size: a backlog fills whole batches (one transaction each, so one
+    `decided_at`), and a message arriving at an idle worker is its own batch, not held for others to fill it."""
     backlog: list[dict[str, object]] = [{"id": f"b{n}", "text": f"market day number {n}"} for n in range(300)]
     assert deployment.publish_rows(backlog).returncode == 0
     deployment.start_worker("--batch-size", "128")
