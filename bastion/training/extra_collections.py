@@ -21,7 +21,11 @@ Two kinds of collection:
   measured as recall or false positives. A text the readers found `unclear`,
   or whose text no longer matches the digest they read, leaves training. The
   one figure taken on a pool is the share of it flagged with the pool left
-  out of training (`elsewhere.pool_flag_rates`).
+  out of training (`elsewhere.pool_flag_rates`). A pool row names no
+  language: it gets the one serving would identify for it, so that the
+  figure is what a platform would see (read as English, the French and
+  Spanish talk about ISIS in `about-isis-2016` went through the English
+  cascade instead of the route languages' deep tier).
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bastion.text.langid import identify_language
 from bastion.text.model import LABELS
+from bastion.text.normalise import normalise_text
 from bastion.training.judged_rows import JUDGE_BASIS, UNCLEAR, Judgement, load_judgements, text_digest
 from bastion.training.labelled import LabelledFileError, read_labelled
 
@@ -46,7 +52,9 @@ class Collection:
 
     name: str
     labels: Mapping[str, str] | None
-    lang: str  # the collection's language, where a row names none (the pools are English, some machine-translated)
+    # The collection's language, where a row names none; None: each row's language is identified as serving
+    # identifies an item's (the pools: mostly English, with French, Spanish and Indonesian among them).
+    lang: str | None
     weight: float = 1.0
 
     @property
@@ -87,8 +95,8 @@ THREATGRAM = Collection(
     {"violent_threat": "tvec", "nonviolent_threat": "hate_not_tvec", "none": "benign"},
     lang="en",
 )
-ABOUT_ISIS = Collection("about-isis-2016", None, lang="en")
-JIHADIST_POOL = Collection("jihadist-pool", None, lang="en")
+ABOUT_ISIS = Collection("about-isis-2016", None, lang=None)
+JIHADIST_POOL = Collection("jihadist-pool", None, lang=None)
 COLLECTIONS = (GERMEVAL, THREATGRAM, ABOUT_ISIS, JIHADIST_POOL)
 
 
@@ -155,7 +163,7 @@ def _row(
     row = {
         "id": str(raw.get("id", f"{collection.name}-{number}")),
         "text": raw["text"],
-        "lang": raw.get("lang") or collection.lang,
+        "lang": raw.get("lang") or collection.lang or identify_language(normalise_text(raw["text"])),
         "source": collection.name,
         "collection": collection.name,
         "weight": weight,

@@ -258,3 +258,26 @@ def test_train_measures_a_collection_the_readers_taught_by_its_own_labels_too(
     assert set(figures["by_own_label"]) == {"violent_threat", "nonviolent_threat", "none"}
     assert figures["by_reader_label"]["tvec"]["rows"] == 12
     assert "threatgram101" not in metrics["collections_held_out"]["by_collection_at_shipped_thresholds"]
+
+
+def test_a_pool_row_gets_the_language_serving_would_identify_for_it(tmp_path: Path) -> None:
+    """The pools name no language; read as English, French talk about a group went through the English cascade
+    in the figures while serving sends it to the route languages' deep tier."""
+    directory = tmp_path / "extra"
+    _write(
+        directory / "about-isis-2016.jsonl",
+        [
+            {
+                "id": "ai-fr",
+                "text": "La brigade fictive a revendiqué l'attaque, disent les journaux du matin",
+                "label": "unlabelled",
+                "lang": None,
+            },
+            {"id": "ai-en", "text": CONDEMN, "label": "unlabelled", "lang": None},
+            {"id": "ai-short", "text": "ok", "label": "unlabelled", "lang": None},
+        ],
+    )
+
+    extra = read_extra(directory, judgements={})
+
+    assert [row["lang"] for row in extra.pools["about-isis-2016"]] == ["fr", "en", "und"]
