@@ -9,9 +9,10 @@ The model is py3langid's, and so is the arithmetic (its `classify` with
 Bayes sum over them scores each language. Two things are done for less:
 the walk is compiled (numba), and the class table is held in float32 instead
 of float16 (+28 MB per process), which numpy multiplied without BLAS, a
-value at a time. Together they took identification from about 120 to 40 µs
-of CPU for a post; the language and the confidence are py3langid's, bit for
-bit (tests/text/test_langid.py).
+value at a time. Together they took identification from 67-79 to 33-50 µs
+of CPU for a short post, and from 181-212 to 72-114 µs for a text of dev
+(docs/benchmarks.md); the language and the confidence are py3langid's, bit
+for bit (tests/text/test_langid.py).
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ class Collection:
     name: str
     labels: Mapping[str, str] | None
     # The collection's language, where a row names none; None: each row's language is identified as serving
-    # identifies an item's (the pools: mostly English, with French, Spanish and Indonesian among them).
+    # identifies an item's (the pools: `about-isis-2016` is a fifth French, Spanish, Indonesian and others).
     lang: str | None
     weight: float = 1.0
 
