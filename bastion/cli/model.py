@@ -107,6 +107,14 @@ def train(
     embedding_cache: Annotated[
         Path | None, typer.Option(help="keep sentence vectors here between runs (digests and vectors, no texts)")
     ] = None,
+    language_directions: Annotated[
+        int | None,
+        typer.Option(
+            help="the deep tier learns without the encoder's N strongest language directions (0: with them; "
+            "default: language_neutral.DIRECTIONS)",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
     """Train both text tiers and write the model with its measured figures (model.json) and its card (model-card.md).
 
@@ -153,6 +161,7 @@ def train(
                 scores_out=scores,
                 hold_out=hold_out,
                 embedder=_embedder(embedding_cache),
+                **({} if language_directions is None else {"language_directions": language_directions}),
             )
         except LabelledFileError as error:
             raise fail(str(error)) from None

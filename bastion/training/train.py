@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ from bastion.text.faith_swaps import faith_neutral
 from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, features, prepare
 from bastion.training.card import write_card
 from bastion.training.context_probes import THREAT_PROBES, context_probe_summary, tvec_probe_summary
-from bastion.training.copies import WrittenRows, training_copies
+from bastion.training.copies import TrainingExtra, WrittenRows, training_copies
 from bastion.training.corpus import TVEC, Corpus, as_paths, read_corpus
 from bastion.training.elsewhere import (
     Lines,
@@ -63,6 +64,7 @@ from bastion.training.elsewhere import (
 )
 from bastion.training.figures import choose_deep_weight, evaluate_tiers
 from bastion.training.judged_rows import load_judgements
+from bastion.training.language_neutral import DIRECTIONS, LanguageSubspace, language_subspace, parallel_pairs
 from bastion.training.swap_probes import FAITH_PROBES, GROUP_PROBES, swap_probe_summary
 from bastion.training.thresholds import deep_from_for, draw_lines, flagged, route_languages, shipped_scores
 from bastion.training.tiers import fit, fit_deep, head_of, out_of_fold
@@ -84,12 +86,14 @@ def train(
     scores_out: Path | None = None,
     hold_out: Collection[str] | None = None,
     embedder: Callable[[Sequence[str]], np.ndarray] = embed,
+    language_directions: int = DIRECTIONS,
 ) -> TextModel:
     """Fit both tiers on every row, with thresholds and figures from out-of-fold predictions; `notes` (the data
     mix, the policy version) join the figures, and the model's card is written beside it (`card.write_card`).
     `pools` (`extra_collections.ExtraRows.pools`: every row of a collection no person labelled) are scored by
     models that never saw them; `scores_out` receives every row's out-of-fold score (ids, never texts);
-    `hold_out` names the only collections held out (default: each, then each source)."""
+    `hold_out` names the only collections held out (default: each, then each source); the deep tier's heads
+    learn without the encoder's `language_directions` strongest language directions (0: with them)."""
     progress(f"reading {', '.join(map(str, as_paths(data)))}")
     corpus = read_corpus(data, limit, judgements=load_judgements() if judged else None)
     if corpus.unknown_labels:
@@ -102,6 +106,11 @@ def train(
     progress(f"embedding {len(corpus.texts)} texts for the deep tier, each with its faith-swapped orbit")
     E = faith_neutral(corpus.texts, list(corpus.langs), embedder)
     copies = training_copies(corpus, embedder, written=written)
+    languages_apart = None
+    if language_directions > 0:
+        progress(f"finding the encoder's {language_directions} strongest language directions")
+        languages_apart = language_subspace(parallel_pairs(), embedder, language_directions)
+        E, copies = _without_language(E, copies, languages_apart)
     # Thresholds come from k-fold predictions, as the operating point of a
     # model trained on all of dev; cross-source folds show how far it travels.
     fold_of = np.random.default_rng(7).integers(0, folds, len(corpus.texts))
@@ -117,6 +126,7 @@ def train(
         "data": {path.name: _digest(path) for path in as_paths(data)},
         "rows_by_source": {str(s): int((corpus.sources == s).sum()) for s in sorted(set(corpus.sources))},
         "pseudo_threshold": pseudo_threshold,
+        "deep_without_language": languages_apart.note() if languages_apart else None,
         **(notes or {}),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "deep_weight_tried": recall_by_weight,
@@ -143,6 +153,8 @@ def train(
     fast = _as_saved(head_of(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1]))
     needs_deep = deep_weight > 0 or route is not None  # a route needs its deep tier even at share 0
     deep = head_of(fit_deep(E, corpus, everything, copies), E.shape[1]) if needs_deep else None
+    if deep is not None and languages_apart is not None:
+        deep = languages_apart.without_language(deep)  # exact: it reads raw vectors when serving
     version = model_version(fast, deep, deep_from, thresholds, deep_weight, route, faith_neutral=True)
     model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight, route, faith_neutral=True)
     for name in pools.keys() - pool_scores.keys():  # no fold held it out: unseen by all if nothing was taught from it
@@ -169,6 +181,17 @@ def _features_of(
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     texts = [prepare(str(row["text"])) for row in rows]
     return features(texts), faith_neutral(texts, [row.get("lang") for row in rows], embedder)
+
+
+def _without_language(
+    E: np.ndarray, copies: list[TrainingExtra], subspace: LanguageSubspace
+) -> tuple[np.ndarray, list[TrainingExtra]]:
+    """The deep tier's training vectors, and the written sentences', with no component along the
+    language directions: every head fitted on them has no weight there."""
+    return subspace.without(E), [
+        replace(extra, E=subspace.without(extra.E)) if isinstance(extra, WrittenRows) and extra.E is not None else extra
+        for extra in copies
+    ]
 
 
 def _judged_by_label(corpus: Corpus) -> dict[str, int]:
