@@ -185,6 +185,10 @@ class TextModel:
     # trained since 2026-12-07 learnt it; older models learnt, and are read on, the text's own vector.
     faith_neutral: bool = False
     encoder: EncoderKind = "numpy"  # the deep tier's (Settings.deep_tier_encoder); not saved with the model
+    # The head that judges the route's languages: one that learnt without the directions in which the encoder
+    # tells languages apart (`bastion.training.language_neutral`), so a text is not judged by its language.
+    # None: the deep head judges them too, as in models trained before 2026-12-07.
+    route_deep: LinearHead | None = None
 
     @property
     def _route(self) -> DeepRoute | None:
@@ -218,6 +222,9 @@ class TextModel:
                 else self._embed(texts)
             )
             deep[unsure] = self.deep.probabilities(vectors)
+            routed = alone[unsure]
+            if self.route_deep is not None and routed.any():
+                deep[unsure[routed]] = self.route_deep.probabilities(vectors[routed])
         p_tvec = p_fast if self.deep is None else cascade(p_fast, deep[:, 0], self.deep_from, self.deep_weight, alone)
         mixed = np.where(went_deep[:, None], (1 - self.deep_weight) * fast + self.deep_weight * deep, fast)
         mixed = np.where(alone[:, None], deep, mixed)
@@ -255,6 +262,8 @@ class TextModel:
         arrays: dict[str, Any] = {"fast_coef": self.fast.coef.astype(np.float16), "fast_intercept": self.fast.intercept}
         if self.deep is not None:
             arrays |= {"deep_coef": self.deep.coef, "deep_intercept": self.deep.intercept}
+        if self.route_deep is not None:
+            arrays |= {"route_coef": self.route_deep.coef, "route_intercept": self.route_deep.intercept}
         np.savez_compressed(directory / "weights.npz", allow_pickle=False, **arrays)
         meta = {
             "version": self.version,
@@ -286,6 +295,11 @@ class TextModel:
                 if "deep_coef" in weights
                 else None
             )
+            route_deep = (
+                LinearHead(weights["route_coef"].astype(np.float32), weights["route_intercept"].astype(np.float32))
+                if "route_coef" in weights
+                else None
+            )
         return cls(
             fast,
             deep,
@@ -296,4 +310,5 @@ class TextModel:
             float(meta.get("deep_weight", 0.5)),
             DeepRoute.from_json(meta["deep_route"]) if meta.get("deep_route") else None,
             faith_neutral=bool(meta.get("deep_faith_neutral", False)),
+            route_deep=route_deep,
         )

@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from bastion.text.model import LABELS, DeepRoute, cascade, line_for
+from bastion.text.model import LABELS, DeepRoute, line_for
 from bastion.training.copies import TrainingExtra
 from bastion.training.corpus import TVEC, Corpus
 from bastion.training.figures import evaluate_tiers, metrics
-from bastion.training.thresholds import flagged, shipped_scores
-from bastion.training.tiers import Predictions, out_of_fold
+from bastion.training.language_neutral import LanguageSubspace
+from bastion.training.thresholds import flagged, served, shipped_scores
+from bastion.training.tiers import Predictions, TierScores, out_of_fold
 
 MIN_ROWS = 30  # fewer rows of a label in a collection say nothing about its rate
 
@@ -40,6 +41,7 @@ def held_out_elsewhere(
     outside: Mapping[str, tuple[sparse.csr_matrix, np.ndarray]],
     source_folds: bool = True,
     hold_out: Collection[str] | None = None,
+    language: LanguageSubspace | None = None,
 ) -> Iterator[tuple[str, Predictions]]:
     """Leave-one-collection-out predictions (with `outside` texts scored by their collection's fold),
     then leave-one-source-out, fitting only the folds the collections did not already fit; with
@@ -48,21 +50,27 @@ def held_out_elsewhere(
         only = set(hold_out)
         yield (
             "collections_held_out",
-            out_of_fold(X, E, corpus, corpus.collections, pseudo_threshold, progress, copies, outside, only),
+            out_of_fold(X, E, corpus, corpus.collections, pseudo_threshold, progress, copies, outside, only, language),
         )
         return
-    by_collection = out_of_fold(X, E, corpus, corpus.collections, pseudo_threshold, progress, copies, outside)
+    by_collection = out_of_fold(
+        X, E, corpus, corpus.collections, pseudo_threshold, progress, copies, outside, language=language
+    )
     yield "leave_one_collection_out", by_collection
     if not source_folds:
         return
     shared = [c for c in set(corpus.collections) if len(set(corpus.sources[corpus.collections == c])) > 1]
     split = np.isin(corpus.collections, shared)
     own = set(corpus.sources[split])
-    by_source = out_of_fold(X, E, corpus, corpus.sources, pseudo_threshold, progress, copies, only=own)
+    by_source = out_of_fold(
+        X, E, corpus, corpus.sources, pseudo_threshold, progress, copies, only=own, language=language
+    )
     yield (
         "leave_one_source_out",
         Predictions(
-            np.where(split, by_source.fast, by_collection.fast), np.where(split, by_source.deep, by_collection.deep)
+            np.where(split, by_source.fast, by_collection.fast),
+            np.where(split, by_source.deep, by_collection.deep),
+            route=np.where(split, by_source.route_deep, by_collection.route_deep),
         ),
     )
 
@@ -119,7 +127,7 @@ def collection_figures(hit: np.ndarray, corpus: Corpus) -> dict[str, dict[str, A
 
 def pool_flag_rates(
     pools: Mapping[str, Sequence[dict[str, Any]]],
-    scored: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    scored: Mapping[str, TierScores],
     deep_from: float,
     deep_weight: float,
     thresholds: dict[str, float],
@@ -129,11 +137,11 @@ def pool_flag_rates(
     it, by the offline readers' label (`unread`: no label, unclear, or a changed text) and, for a
     person-labelled collection taught by the readers, by its annotators' own label."""
     figures = {}
-    for name, (fast, deep) in scored.items():
+    for name, (fast, deep, route_deep) in scored.items():
         rows = pools[name]
         langs = [str(row["lang"]) for row in rows]
         alone = None if route is None else np.isin(langs, sorted(route.languages))
-        score = cascade(fast, deep, deep_from, deep_weight, alone)
+        score = served(fast, deep, route_deep, deep_from, deep_weight, alone)
         hit = score >= np.array([line_for(lang, thresholds, route) for lang in langs])
         readers = np.array([row["label"] or "unread" for row in rows])
         not_tvec = (readers != LABELS[TVEC]) & (readers != "unread")
@@ -165,7 +173,7 @@ def write_scores(
     corpus: Corpus,
     scores: Mapping[str, np.ndarray],
     pools: Mapping[str, Sequence[dict[str, Any]]],
-    pool_scores: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    pool_scores: Mapping[str, TierScores],
 ) -> None:
     """Every row's score as shipped, per way of holding it out (JSON lines of ids and labels, never texts),
     to read a collection's score distribution; pool rows carry each tier's score with the pool left out."""
@@ -173,7 +181,11 @@ def write_scores(
         for i, row_id in enumerate(corpus.ids):
             entry = {"id": row_id, "collection": str(corpus.collections[i]), "label": LABELS[corpus.labels[i]]}
             out.write(json.dumps(entry | {name: round(float(s[i]), 5) for name, s in scores.items()}) + "\n")
-        for name, (fast, deep) in pool_scores.items():
-            for row, p_fast, p_deep in zip(pools[name], fast, deep, strict=True):
-                tiers = {"pool_out_fast": round(float(p_fast), 5), "pool_out_deep": round(float(p_deep), 5)}
+        for name, (fast, deep, route) in pool_scores.items():
+            for row, p_fast, p_deep, p_route in zip(pools[name], fast, deep, route, strict=True):
+                tiers = {
+                    "pool_out_fast": round(float(p_fast), 5),
+                    "pool_out_deep": round(float(p_deep), 5),
+                    "pool_out_route": round(float(p_route), 5),
+                }
                 out.write(json.dumps({"id": row["id"], "collection": name, "label": row["label"]} | tiers) + "\n")

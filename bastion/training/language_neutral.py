@@ -1,26 +1,29 @@
-"""The directions in which the deep tier's encoder tells languages apart, kept out of its head.
+"""The directions in which the deep tier's encoder tells languages apart, kept out of the route's head.
 
-The encoder puts a sentence and its translation near each other, not on each
-other. A head trained mostly on English learns directions that separate
+The encoder puts a sentence and its translation near each other, not on
+each other. A head trained mostly on English learns directions that separate
 English news from English TVEC, and some of them are where French or
 Spanish text lies whatever it says: the packaged model's deep tier flagged
 41% of French and Spanish talk about ISIS and 7% of the English (docs/
-model-card.md). A detector that judges a text by its language judges who
-wrote it. So the head learns from vectors with those directions taken out.
+model-card.md). Where the deep tier judges a language alone (the route:
+languages with no judged TVEC to learn from), a head that judges a text by
+its language judges who wrote it.
 
 `parallel/<lang>.yaml` holds English sentences and their translations,
 written for Bastion. The differences between a translation's vector and its
 English original's are the encoder's language, not the text's meaning; their
-top principal directions span what the head never sees. A head trained on
-vectors with no component there has no weight there either, and
-`without_language` makes that exact, so the shipped model reads raw vectors
-at run time, at no cost, with nothing new to load.
+top principal directions span what the route's head never sees. A head
+trained on vectors with no component there has no weight there either, and
+`without_language` makes that exact, so it reads raw vectors at run time, at
+no cost. The cascade's head keeps the directions: in English and Arabic, which
+have judged TVEC and hard negatives of their own, it needs them
+(`tiers.fit_deep_heads`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +31,11 @@ import yaml
 
 from bastion.text.faith_swaps import faith_neutral
 from bastion.text.model import LinearHead, prepare
+from bastion.training.copies import TrainingExtra, WrittenRows
 from bastion.training.labelled import LabelledFileError
 
 PARALLEL = Path(__file__).resolve().parents[1] / "data" / "text" / "parallel"
-DIRECTIONS = 64  # of the encoder's 512: the measured trade is in docs/model-card.md
+DIRECTIONS = 128  # of the encoder's 512: the measured trade is in docs/model-card.md
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,13 @@ class LanguageSubspace:
         """The head with no weight along the directions: on raw vectors it scores what it scored on
         projected ones."""
         return LinearHead(self.without(head.coef), head.intercept, head.trained_one_vs_rest)
+
+    def without_in(self, copies: Sequence[TrainingExtra]) -> list[TrainingExtra]:
+        """The training copies with the written sentences' vectors taken out of the directions too."""
+        return [
+            replace(extra, E=self.without(extra.E)) if isinstance(extra, WrittenRows) and extra.E is not None else extra
+            for extra in copies
+        ]
 
     def note(self) -> dict[str, object]:
         return {"directions": len(self.basis), "pairs": self.pairs, "languages": list(self.languages)}

@@ -136,16 +136,29 @@ def draw_lines(
     if not languages:
         return thresholds_by_language(combined, corpus, own_line_without=NOT_DRAWING_OWN_LINE), None
     routed = np.isin(corpus.langs, sorted(languages))
-    route = DeepRoute(languages, route_thresholds(predictions.deep, corpus, languages))
+    route = DeepRoute(languages, route_thresholds(predictions.route_deep, corpus, languages))
     return thresholds_by_language(combined, corpus, ~routed, NOT_DRAWING_OWN_LINE), route
 
 
 def shipped_scores(
     predictions: Predictions, corpus: Corpus, deep_from: float, deep_weight: float, route: DeepRoute | None
 ) -> np.ndarray:
-    """Every row's score as the packaged model gives it: the deep tier alone in route languages."""
+    """Every row's score as the packaged model gives it: the deep tier's route head alone in route languages."""
     alone = None if route is None else np.isin(corpus.langs, sorted(route.languages))
-    return cascade(predictions.fast, predictions.deep, deep_from, deep_weight, alone)
+    return served(predictions.fast, predictions.deep, predictions.route_deep, deep_from, deep_weight, alone)
+
+
+def served(
+    p_fast: np.ndarray,
+    p_deep: np.ndarray,
+    p_route: np.ndarray,
+    deep_from: float,
+    deep_weight: float,
+    alone: np.ndarray | None,
+) -> np.ndarray:
+    """The cascade's score, and the route head's where a text is judged by it alone (`TextModel.score`)."""
+    deep = p_deep if alone is None else np.where(alone, p_route, p_deep)
+    return cascade(p_fast, deep, deep_from, deep_weight, alone)
 
 
 def flagged(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -15,6 +16,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from bastion.text.model import LABELS, LinearHead
 from bastion.training.copies import TrainingExtra, WrittenRows
 from bastion.training.corpus import TVEC, Corpus
+from bastion.training.language_neutral import LanguageSubspace
 
 JUDGED_WEIGHT = 0.5  # the judge and dev's annotators draw the line apart (model card): half a person's say
 
@@ -102,14 +104,55 @@ def head_of(model: SGDClassifier | LogisticRegression, dimensions: int) -> Linea
     return LinearHead(coef, intercept, trained_one_vs_rest=isinstance(model, SGDClassifier))
 
 
-@dataclass(frozen=True)
-class Predictions:
-    """Out-of-fold P(tvec) from each tier for every row; `outside`, for texts outside the corpus (a pool's
-    every row), P(tvec) from the models of the fold that held out their collection."""
+class TierScores(NamedTuple):
+    """P(tvec) from each tier for texts outside the corpus: the fast tier, the deep tier's cascade head and its
+    route head."""
 
     fast: np.ndarray
     deep: np.ndarray
-    outside: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    route: np.ndarray
+
+
+@dataclass(frozen=True)
+class DeepHeads:
+    """The deep tier's two heads, fitted on the same rows: the cascade's on each text's vector, the route's on
+    the vector without the encoder's language directions (the cascade's own head where none are left out)."""
+
+    cascade: LinearHead
+    route: LinearHead
+
+
+def fit_deep_heads(
+    E: np.ndarray,
+    corpus: Corpus,
+    rows: np.ndarray,
+    copies: Sequence[TrainingExtra] = (),
+    language: LanguageSubspace | None = None,
+) -> DeepHeads:
+    """Why two: English and Arabic have judged TVEC and hard negatives of their own, and the cascade's head
+    uses what the encoder says about their language to tell them apart (without it, English recall fell 5
+    points); the route's languages have neither, so there the language can only stand in for the text."""
+    cascade = head_of(fit_deep(E, corpus, rows, copies), E.shape[1])
+    if language is None:
+        return DeepHeads(cascade, cascade)
+    without = fit_deep(language.without(E), corpus, rows, language.without_in(copies))
+    return DeepHeads(cascade, language.without_language(head_of(without, E.shape[1])))
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Out-of-fold P(tvec) from each tier for every row (`route`: the deep tier's route head, None where it is
+    the cascade's); `outside`, for texts outside the corpus (a pool's every row), P(tvec) from the models of the
+    fold that held out their collection."""
+
+    fast: np.ndarray
+    deep: np.ndarray
+    outside: dict[str, TierScores] = field(default_factory=dict)
+    route: np.ndarray | None = None
+
+    @property
+    def route_deep(self) -> np.ndarray:
+        return self.deep if self.route is None else self.route
 
 
 def out_of_fold(
@@ -122,20 +165,26 @@ def out_of_fold(
     copies: Sequence[TrainingExtra] = (),
     outside: Mapping[str, tuple[sparse.csr_matrix, np.ndarray]] | None = None,
     only: Collection[str] | None = None,
+    language: LanguageSubspace | None = None,
 ) -> Predictions:
     """P(tvec) for every row from models that never saw the row's group (fold, source or collection);
     `only` limits the folds to these groups (other rows score 0), `outside` names texts to score with
-    the models of the fold holding out their group."""
-    fast, deep = np.zeros(len(corpus.texts)), np.zeros(len(corpus.texts))
-    scored: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    the models of the fold holding out their group; `language`, the directions the route's head leaves out."""
+    fast, deep, route = np.zeros(len(corpus.texts)), np.zeros(len(corpus.texts)), np.zeros(len(corpus.texts))
+    scored: dict[str, TierScores] = {}
     for group in sorted(set(groups) if only is None else set(groups) & set(only)):
         held_out = groups == group
         progress(f"fold: holding out {group} ({held_out.sum()} rows)")
         fast_head = head_of(fit(X, corpus, ~held_out, pseudo_threshold, copies=copies), X.shape[1])
-        deep_head = head_of(fit_deep(E, corpus, ~held_out, copies), E.shape[1])
+        heads = fit_deep_heads(E, corpus, ~held_out, copies, language)
         fast[held_out] = fast_head.probabilities(X[held_out])[:, TVEC]
-        deep[held_out] = deep_head.probabilities(E[held_out])[:, TVEC]
+        deep[held_out] = heads.cascade.probabilities(E[held_out])[:, TVEC]
+        route[held_out] = heads.route.probabilities(E[held_out])[:, TVEC]
         if outside and group in outside:
             X_out, E_out = outside[group]
-            scored[group] = (fast_head.probabilities(X_out)[:, TVEC], deep_head.probabilities(E_out)[:, TVEC])
-    return Predictions(fast, deep, scored)
+            scored[group] = TierScores(
+                fast_head.probabilities(X_out)[:, TVEC],
+                heads.cascade.probabilities(E_out)[:, TVEC],
+                heads.route.probabilities(E_out)[:, TVEC],
+            )
+    return Predictions(fast, deep, scored, route if language is not None else None)

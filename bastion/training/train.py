@@ -25,7 +25,12 @@ and chatter. Training on them teaches "conflict news is terrorism". So:
    TVEC and non-TVEC in the same words, in more languages than dev judges,
    so that stance, not one collection's vocabulary, separates them. They are
    in every model trained, held out from none, and no figure is measured on
-   them. Off by default: the trade it makes is in docs/model-card.md.
+   them. Off by default: the trade it makes is in docs/model-card.md;
+5. the deep tier has two heads: the cascade's, and the route's, which judges
+   the languages without judged TVEC of their own and learns without the
+   directions in which the encoder tells languages apart
+   (`bastion.training.language_neutral`), so there a text is judged by what it
+   says, not by the language it says it in.
 
 Thresholds are set per language for 1% false positives on k-fold predictions
 of dev (`bastion.training.thresholds`). Cross-source figures (each source,
@@ -39,7 +44,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,7 +56,7 @@ from bastion.text.faith_swaps import faith_neutral
 from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, features, prepare
 from bastion.training.card import write_card
 from bastion.training.context_probes import THREAT_PROBES, context_probe_summary, tvec_probe_summary
-from bastion.training.copies import TrainingExtra, WrittenRows, training_copies
+from bastion.training.copies import WrittenRows, training_copies
 from bastion.training.corpus import TVEC, Corpus, as_paths, read_corpus
 from bastion.training.elsewhere import (
     Lines,
@@ -64,10 +68,10 @@ from bastion.training.elsewhere import (
 )
 from bastion.training.figures import choose_deep_weight, evaluate_tiers
 from bastion.training.judged_rows import load_judgements
-from bastion.training.language_neutral import DIRECTIONS, LanguageSubspace, language_subspace, parallel_pairs
+from bastion.training.language_neutral import DIRECTIONS, language_subspace, parallel_pairs
 from bastion.training.swap_probes import FAITH_PROBES, GROUP_PROBES, swap_probe_summary
 from bastion.training.thresholds import deep_from_for, draw_lines, flagged, route_languages, shipped_scores
-from bastion.training.tiers import fit, fit_deep, head_of, out_of_fold
+from bastion.training.tiers import TierScores, fit, fit_deep_heads, head_of, out_of_fold
 
 
 def train(
@@ -92,8 +96,8 @@ def train(
     mix, the policy version) join the figures, and the model's card is written beside it (`card.write_card`).
     `pools` (`extra_collections.ExtraRows.pools`: every row of a collection no person labelled) are scored by
     models that never saw them; `scores_out` receives every row's out-of-fold score (ids, never texts);
-    `hold_out` names the only collections held out (default: each, then each source); the deep tier's heads
-    learn without the encoder's `language_directions` strongest language directions (0: with them)."""
+    `hold_out` names the only collections held out (default: each, then each source); the deep tier's route head
+    learns without the encoder's `language_directions` strongest language directions (0: no head of its own)."""
     progress(f"reading {', '.join(map(str, as_paths(data)))}")
     corpus = read_corpus(data, limit, judgements=load_judgements() if judged else None)
     if corpus.unknown_labels:
@@ -106,15 +110,14 @@ def train(
     progress(f"embedding {len(corpus.texts)} texts for the deep tier, each with its faith-swapped orbit")
     E = faith_neutral(corpus.texts, list(corpus.langs), embedder)
     copies = training_copies(corpus, embedder, written=written)
-    languages_apart = None
+    language = None
     if language_directions > 0:
         progress(f"finding the encoder's {language_directions} strongest language directions")
-        languages_apart = language_subspace(parallel_pairs(), embedder, language_directions)
-        E, copies = _without_language(E, copies, languages_apart)
+        language = language_subspace(parallel_pairs(), embedder, language_directions)
     # Thresholds come from k-fold predictions, as the operating point of a
     # model trained on all of dev; cross-source folds show how far it travels.
     fold_of = np.random.default_rng(7).integers(0, folds, len(corpus.texts))
-    in_dev = out_of_fold(X, E, corpus, fold_of, pseudo_threshold, progress, copies)
+    in_dev = out_of_fold(X, E, corpus, fold_of, pseudo_threshold, progress, copies, language=language)
     deep_from = deep_from_for(in_dev.fast, corpus)
     deep_weight, recall_by_weight = choose_deep_weight(in_dev, corpus, deep_from)
     languages = route_languages(corpus)
@@ -126,7 +129,7 @@ def train(
         "data": {path.name: _digest(path) for path in as_paths(data)},
         "rows_by_source": {str(s): int((corpus.sources == s).sum()) for s in sorted(set(corpus.sources))},
         "pseudo_threshold": pseudo_threshold,
-        "deep_without_language": languages_apart.note() if languages_apart else None,
+        "route_without_language": language.note() if language else None,
         **(notes or {}),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "deep_weight_tried": recall_by_weight,
@@ -139,11 +142,11 @@ def train(
     pools = pools or {}
     outside = {name: _features_of(rows, embedder) for name, rows in pools.items()}
     scores = {f"{folds}_fold": in_dev_scores}
-    pool_scores: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    pool_scores: dict[str, TierScores] = {}
     if cross_source:
         lines = Lines(deep_from, deep_weight, thresholds, route, languages)
         folds_elsewhere = held_out_elsewhere(
-            X, E, corpus, pseudo_threshold, progress, copies, outside, source_folds, hold_out
+            X, E, corpus, pseudo_threshold, progress, copies, outside, source_folds, hold_out, language
         )
         for name, elsewhere in folds_elsewhere:
             report[name], scores[name] = figures_elsewhere(elsewhere, corpus, lines, hold_out)
@@ -152,17 +155,34 @@ def train(
     everything = np.ones(len(corpus.texts), dtype=bool)
     fast = _as_saved(head_of(fit(X, corpus, everything, pseudo_threshold, copies=copies), X.shape[1]))
     needs_deep = deep_weight > 0 or route is not None  # a route needs its deep tier even at share 0
-    deep = head_of(fit_deep(E, corpus, everything, copies), E.shape[1]) if needs_deep else None
-    if deep is not None and languages_apart is not None:
-        deep = languages_apart.without_language(deep)  # exact: it reads raw vectors when serving
-    version = model_version(fast, deep, deep_from, thresholds, deep_weight, route, faith_neutral=True)
-    model = TextModel(fast, deep, deep_from, thresholds, version, report, deep_weight, route, faith_neutral=True)
+    heads = fit_deep_heads(E, corpus, everything, copies, language) if needs_deep else None
+    deep = heads.cascade if heads else None
+    route_deep = heads.route if heads and language else None
+    version = model_version(
+        fast, deep, deep_from, thresholds, deep_weight, route, faith_neutral=True, route_deep=route_deep
+    )
+    model = TextModel(
+        fast,
+        deep,
+        deep_from,
+        thresholds,
+        version,
+        report,
+        deep_weight,
+        route,
+        faith_neutral=True,
+        route_deep=route_deep,
+    )
     for name in pools.keys() - pool_scores.keys():  # no fold held it out: unseen by all if nothing was taught from it
         if any(row["label"] is not None for row in pools[name]):
             continue  # taught and never held out: no figure (`--hold-out` it to measure it)
         X_pool, E_pool = outside[name]
-        p_deep = deep.probabilities(E_pool)[:, TVEC] if deep else np.zeros(X_pool.shape[0])
-        pool_scores[name] = (fast.probabilities(X_pool)[:, TVEC], p_deep)
+        p_deep, p_route = (
+            (heads.cascade.probabilities(E_pool)[:, TVEC], heads.route.probabilities(E_pool)[:, TVEC])
+            if heads
+            else (np.zeros(X_pool.shape[0]),) * 2
+        )
+        pool_scores[name] = TierScores(fast.probabilities(X_pool)[:, TVEC], p_deep, p_route)
     report["pools_left_out"] = pool_flag_rates(pools, pool_scores, deep_from, deep_weight, thresholds, route)
     report["faith_probes"] = swap_probe_summary(model, FAITH_PROBES)
     report["group_probes"] = swap_probe_summary(model, GROUP_PROBES)
@@ -183,17 +203,6 @@ def _features_of(
     return features(texts), faith_neutral(texts, [row.get("lang") for row in rows], embedder)
 
 
-def _without_language(
-    E: np.ndarray, copies: list[TrainingExtra], subspace: LanguageSubspace
-) -> tuple[np.ndarray, list[TrainingExtra]]:
-    """The deep tier's training vectors, and the written sentences', with no component along the
-    language directions: every head fitted on them has no weight there."""
-    return subspace.without(E), [
-        replace(extra, E=subspace.without(extra.E)) if isinstance(extra, WrittenRows) and extra.E is not None else extra
-        for extra in copies
-    ]
-
-
 def _judged_by_label(corpus: Corpus) -> dict[str, int]:
     judged = corpus.by_judge
     return {LABELS[i]: int((judged & (corpus.labels == i)).sum()) for i in sorted(set(corpus.labels[judged]))}
@@ -207,6 +216,7 @@ def model_version(
     deep_weight: float,
     route: DeepRoute | None = None,
     faith_neutral: bool = False,
+    route_deep: LinearHead | None = None,
 ) -> str:
     """Named by everything that decides a verdict: the weights as saved, how the deep tier reads a text,
     and where the lines are drawn (a loaded model gives the same name)."""
@@ -218,7 +228,13 @@ def model_version(
     if route is not None:
         lines["deep_route"] = route.as_json()
     decisions = json.dumps(lines, sort_keys=True)
-    weights = fast.coef.astype(np.float16).tobytes() + (deep.coef.tobytes() if deep else b"")
+    weights = b"".join(
+        [
+            fast.coef.astype(np.float16).tobytes(),
+            deep.coef.tobytes() if deep else b"",
+            route_deep.coef.tobytes() if route_deep else b"",
+        ]
+    )
     return f"text-{datetime.now(UTC):%Y%m%d}-{hashlib.sha256(weights + decisions.encode()).hexdigest()[:8]}"
 
 

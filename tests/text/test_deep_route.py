@@ -37,6 +37,28 @@ def test_a_route_language_is_scored_by_the_deep_tier_alone(routed: TextModel) ->
     assert routed.threshold_for("en") == routed.thresholds["en"]
 
 
+def test_the_route_head_judges_the_route_and_the_cascade_head_the_rest(routed: TextModel, tmp_path: Path) -> None:
+    """A route head of its own (one that learnt without the encoder's language directions) scores route
+    languages; every other text the deep tier reads keeps the cascade's head; both survive saving."""
+    assert routed.deep is not None
+    flipped = dataclasses.replace(routed.deep, coef=-routed.deep.coef, intercept=-routed.deep.intercept)
+    two_heads = dataclasses.replace(routed, route_deep=flipped, deep_from=0.0)  # every text reaches the deep tier
+    texts = [prepare(FRENCH)] * 2
+
+    one_head = routed.score(texts, ["fr", "en"])
+    as_french, as_english = two_heads.score(texts, ["fr", "en"])
+
+    assert as_french.p_deep is not None and one_head[0].p_deep is not None
+    assert as_french.p_deep != pytest.approx(one_head[0].p_deep), "the route head scored the French text"
+    assert as_english.p_deep == pytest.approx(routed.deep.probabilities(routed._embed(texts[:1]))[0, 0], abs=1e-5)
+    two_heads.save(tmp_path)
+    reloaded = TextModel.load(tmp_path)
+    assert reloaded.route_deep is not None
+    assert [s.p_tvec for s in reloaded.score(texts, ["fr", "en"])] == pytest.approx(
+        [s.p_tvec for s in two_heads.score(texts, ["fr", "en"])]
+    )
+
+
 def test_a_model_without_a_share_in_the_cascade_keeps_its_route(packaged: TextModel) -> None:
     """At share 0 the deep tier judges its route languages alone and is never consulted elsewhere."""
     route = DeepRoute(frozenset({"fr"}), {"*": 0.5})

@@ -86,9 +86,12 @@ def test_the_directions_are_where_translations_differ() -> None:
     assert set(np.abs(found.basis).argmax(axis=1)) == {2, 5}
 
 
-def test_the_trained_deep_tier_has_no_weight_along_the_language_directions(fictional_model: TextModel) -> None:
-    assert fictional_model.metrics["deep_without_language"]["directions"] == DIRECTIONS
-    assert fictional_model.deep is not None
+def test_the_route_head_has_no_weight_along_the_language_directions_and_the_cascade_head_keeps_them(
+    fictional_model: TextModel,
+) -> None:
+    assert fictional_model.metrics["route_without_language"]["directions"] == DIRECTIONS
+    assert fictional_model.deep is not None and fictional_model.route_deep is not None
     found = language_subspace(parallel_pairs(), embed, DIRECTIONS)
-    along = fictional_model.deep.coef @ found.basis.T
-    assert np.abs(along).max() <= 1e-5 * np.abs(fictional_model.deep.coef).max()
+    route, cascade = fictional_model.route_deep.coef, fictional_model.deep.coef
+    assert np.abs(route @ found.basis.T).max() <= 1e-5 * np.abs(route).max()
+    assert np.abs(cascade @ found.basis.T).max() > 0.01 * np.abs(cascade).max()

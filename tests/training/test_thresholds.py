@@ -94,14 +94,21 @@ def test_the_route_is_drawn_when_the_cascade_leaves_the_deep_tier_out() -> None:
 
 def test_the_packaged_model_is_named_by_its_weights_and_thresholds() -> None:
     model = TextModel.load()
+    lines = (model.fast, model.deep, model.deep_from, model.thresholds, model.deep_weight, model.route)
+    how_read = {"faith_neutral": model.faith_neutral, "route_deep": model.route_deep}
 
-    named = model_version(model.fast, model.deep, model.deep_from, model.thresholds, model.deep_weight, model.route)
+    named = model_version(*lines, **how_read)
 
     assert model.version.rsplit("-", 1)[1] == named.rsplit("-", 1)[1]
     moved = dict(model.thresholds) | {"*": model.thresholds["*"] + 0.01}
-    assert model_version(model.fast, model.deep, model.deep_from, moved, model.deep_weight, model.route) != named
-    lines = (model.fast, model.deep, model.deep_from, model.thresholds, model.deep_weight, model.route)
-    assert model_version(*lines, faith_neutral=not model.faith_neutral) != named
+    assert (
+        model_version(model.fast, model.deep, model.deep_from, moved, model.deep_weight, model.route, **how_read)
+        != named
+    )
+    assert model_version(*lines, **(how_read | {"faith_neutral": not model.faith_neutral})) != named
+    assert model.deep is not None
+    other_route_head = model.deep if model.route_deep is None else None
+    assert model_version(*lines, **(how_read | {"route_deep": other_route_head})) != named
 
 
 def test_a_language_without_its_own_line_is_judged_at_its_scripts_line() -> None:
