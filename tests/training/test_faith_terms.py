@@ -129,11 +129,11 @@ def test_an_orbit_holds_its_text_and_is_never_longer_than_its_limit(text: str, l
 def test_a_model_that_reads_faith_neutral_scores_a_text_and_its_swap_alike_and_older_models_read_as_trained() -> None:
     packaged = TextModel.load()
     texts = [prepare(f"Que {name} protège les enfants du quartier.") for name in ("Allah", "Dieu")]
-    neutral = replace(packaged, faith_neutral=True)
+    own_vectors = replace(packaged, faith_neutral=False)  # how a model trained before 2026-12-07 reads
 
     as_trained = [score.p_deep for score in packaged.score(texts, ["fr", "fr"])]
-    read_neutral = [score.p_deep for score in neutral.score(texts, ["fr", "fr"])]
+    read_own = [score.p_deep for score in own_vectors.score(texts, ["fr", "fr"])]
 
-    assert not packaged.faith_neutral, "the packaged model learnt each text's own vector"
-    assert as_trained[0] != as_trained[1]
-    assert read_neutral[0] == read_neutral[1]
+    assert packaged.faith_neutral, "the packaged model learnt each text's faith-neutral vector"
+    assert as_trained[0] == as_trained[1]
+    assert read_own[0] != read_own[1]
