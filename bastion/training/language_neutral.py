@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -90,9 +91,17 @@ def language_subspace(
     pairs: Sequence[ParallelPair], embedder: Callable[[Sequence[str]], np.ndarray], directions: int = DIRECTIONS
 ) -> LanguageSubspace:
     """The top `directions` principal directions of (translation − English), each text read as the deep
-    tier reads it (prepared, faith-neutral). Uncentred: the mean offset of a language is a direction too."""
+    tier reads it (prepared, faith-neutral). Uncentred: the mean offset of a language is a direction too.
+    Found once per process for the same pairs, embedder and count: embedding the pairs takes seconds."""
     if not pairs:
         raise LabelledFileError("no parallel sentences to find the encoder's language directions from")
+    return _found(tuple(pairs), embedder, directions)
+
+
+@lru_cache(maxsize=4)
+def _found(
+    pairs: tuple[ParallelPair, ...], embedder: Callable[[Sequence[str]], np.ndarray], directions: int
+) -> LanguageSubspace:
     english = faith_neutral([prepare(p.english) for p in pairs], ["en"] * len(pairs), embedder)
     translated = faith_neutral([prepare(p.translation) for p in pairs], [p.lang for p in pairs], embedder)
     _, _, directions_by_weight = np.linalg.svd(translated - english, full_matrices=False)
