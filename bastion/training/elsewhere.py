@@ -70,7 +70,7 @@ def held_out_elsewhere(
         Predictions(
             np.where(split, by_source.fast, by_collection.fast),
             np.where(split, by_source.deep, by_collection.deep),
-            route=np.where(split, by_source.route_deep, by_collection.route_deep),
+            np.where(split, by_source.route, by_collection.route),
         ),
     )
 

@@ -136,7 +136,7 @@ def draw_lines(
     if not languages:
         return thresholds_by_language(combined, corpus, own_line_without=NOT_DRAWING_OWN_LINE), None
     routed = np.isin(corpus.langs, sorted(languages))
-    route = DeepRoute(languages, route_thresholds(predictions.route_deep, corpus, languages))
+    route = DeepRoute(languages, route_thresholds(predictions.route, corpus, languages))
     return thresholds_by_language(combined, corpus, ~routed, NOT_DRAWING_OWN_LINE), route
 
 
@@ -145,7 +145,7 @@ def shipped_scores(
 ) -> np.ndarray:
     """Every row's score as the packaged model gives it: the deep tier's route head alone in route languages."""
     alone = None if route is None else np.isin(corpus.langs, sorted(route.languages))
-    return served(predictions.fast, predictions.deep, predictions.route_deep, deep_from, deep_weight, alone)
+    return served(predictions.fast, predictions.deep, predictions.route, deep_from, deep_weight, alone)
 
 
 def served(

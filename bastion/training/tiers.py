@@ -139,20 +139,25 @@ def fit_deep_heads(
     return DeepHeads(cascade, language.without_language(head_of(without, E.shape[1])))
 
 
+def tier_scores(fast: LinearHead, heads: DeepHeads | None, X: sparse.csr_matrix, E: np.ndarray) -> TierScores:
+    """P(tvec) from the fast tier and each deep head (zeros where there is no deep tier)."""
+    if heads is None:
+        return TierScores(fast.probabilities(X)[:, TVEC], *(np.zeros(X.shape[0]),) * 2)
+    return TierScores(
+        fast.probabilities(X)[:, TVEC], heads.cascade.probabilities(E)[:, TVEC], heads.route.probabilities(E)[:, TVEC]
+    )
+
+
 @dataclass(frozen=True)
 class Predictions:
-    """Out-of-fold P(tvec) from each tier for every row (`route`: the deep tier's route head, None where it is
-    the cascade's); `outside`, for texts outside the corpus (a pool's every row), P(tvec) from the models of the
-    fold that held out their collection."""
+    """Out-of-fold P(tvec) from each tier for every row (`route`: the deep tier's route head, the cascade's own
+    where no language directions are left out); `outside`, for texts outside the corpus (a pool's every row),
+    P(tvec) from the models of the fold that held out their collection."""
 
     fast: np.ndarray
     deep: np.ndarray
+    route: np.ndarray
     outside: dict[str, TierScores] = field(default_factory=dict)
-    route: np.ndarray | None = None
-
-    @property
-    def route_deep(self) -> np.ndarray:
-        return self.deep if self.route is None else self.route
 
 
 def out_of_fold(
@@ -177,14 +182,7 @@ def out_of_fold(
         progress(f"fold: holding out {group} ({held_out.sum()} rows)")
         fast_head = head_of(fit(X, corpus, ~held_out, pseudo_threshold, copies=copies), X.shape[1])
         heads = fit_deep_heads(E, corpus, ~held_out, copies, language)
-        fast[held_out] = fast_head.probabilities(X[held_out])[:, TVEC]
-        deep[held_out] = heads.cascade.probabilities(E[held_out])[:, TVEC]
-        route[held_out] = heads.route.probabilities(E[held_out])[:, TVEC]
+        fast[held_out], deep[held_out], route[held_out] = tier_scores(fast_head, heads, X[held_out], E[held_out])
         if outside and group in outside:
-            X_out, E_out = outside[group]
-            scored[group] = TierScores(
-                fast_head.probabilities(X_out)[:, TVEC],
-                heads.cascade.probabilities(E_out)[:, TVEC],
-                heads.route.probabilities(E_out)[:, TVEC],
-            )
-    return Predictions(fast, deep, scored, route if language is not None else None)
+            scored[group] = tier_scores(fast_head, heads, *outside[group])
+    return Predictions(fast, deep, route, scored)

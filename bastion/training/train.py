@@ -57,7 +57,7 @@ from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, feature
 from bastion.training.card import write_card
 from bastion.training.context_probes import THREAT_PROBES, context_probe_summary, tvec_probe_summary
 from bastion.training.copies import WrittenRows, training_copies
-from bastion.training.corpus import TVEC, Corpus, as_paths, read_corpus
+from bastion.training.corpus import Corpus, as_paths, read_corpus
 from bastion.training.elsewhere import (
     Lines,
     collection_figures,
@@ -71,7 +71,7 @@ from bastion.training.judged_rows import load_judgements
 from bastion.training.language_neutral import DIRECTIONS, language_subspace, parallel_pairs
 from bastion.training.swap_probes import FAITH_PROBES, GROUP_PROBES, swap_probe_summary
 from bastion.training.thresholds import deep_from_for, draw_lines, flagged, route_languages, shipped_scores
-from bastion.training.tiers import TierScores, fit, fit_deep_heads, head_of, out_of_fold
+from bastion.training.tiers import TierScores, fit, fit_deep_heads, head_of, out_of_fold, tier_scores
 
 
 def train(
@@ -176,13 +176,7 @@ def train(
     for name in pools.keys() - pool_scores.keys():  # no fold held it out: unseen by all if nothing was taught from it
         if any(row["label"] is not None for row in pools[name]):
             continue  # taught and never held out: no figure (`--hold-out` it to measure it)
-        X_pool, E_pool = outside[name]
-        p_deep, p_route = (
-            (heads.cascade.probabilities(E_pool)[:, TVEC], heads.route.probabilities(E_pool)[:, TVEC])
-            if heads
-            else (np.zeros(X_pool.shape[0]),) * 2
-        )
-        pool_scores[name] = TierScores(fast.probabilities(X_pool)[:, TVEC], p_deep, p_route)
+        pool_scores[name] = tier_scores(fast, heads, *outside[name])
     report["pools_left_out"] = pool_flag_rates(pools, pool_scores, deep_from, deep_weight, thresholds, route)
     report["faith_probes"] = swap_probe_summary(model, FAITH_PROBES)
     report["group_probes"] = swap_probe_summary(model, GROUP_PROBES)

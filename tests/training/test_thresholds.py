@@ -83,7 +83,8 @@ def test_the_route_is_drawn_when_the_cascade_leaves_the_deep_tier_out() -> None:
     """A share of 0 is chosen where the deep tier adds nothing dev can measure; its route languages are not."""
     langs = np.array(["en"] * 300 + ["fr"] * 300)
     corpus = _corpus(langs, np.array(["a"] * 300 + ["b"] * 300), ["benign"] * 600)
-    predictions = Predictions(fast=np.linspace(0, 0.3, 600), deep=np.linspace(0, 0.6, 600))
+    deep = np.linspace(0, 0.6, 600)
+    predictions = Predictions(fast=np.linspace(0, 0.3, 600), deep=deep, route=deep)  # one deep head
 
     thresholds, route = draw_lines(predictions, corpus, deep_from=0.1, deep_weight=0.0, languages=frozenset({"fr"}))
 
