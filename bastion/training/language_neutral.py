@@ -51,7 +51,12 @@ def parallel_pairs(directory: Path = PARALLEL) -> list[ParallelPair]:
     pairs = []
     for path in sorted(directory.glob("*.yaml")):
         lang = path.stem
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        try:
+            entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except yaml.YAMLError as error:
+            raise LabelledFileError(f"{path}: not YAML ({error})") from None
+        if not isinstance(entries, list):
+            raise LabelledFileError(f"{path}: a list of entries, each with the keys en and {lang}")
         for number, entry in enumerate(entries, start=1):
             if not isinstance(entry, dict) or set(entry) != {"en", lang}:
                 raise LabelledFileError(f"{path}: entry {number} has the keys en and {lang}, and no other")

@@ -44,9 +44,17 @@ def test_no_pair_repeats_itself_or_leaves_a_side_empty() -> None:
     assert len({(pair.lang, pair.translation) for pair in pairs}) == len(pairs)
 
 
-def test_a_file_with_other_keys_is_refused_by_name(tmp_path: Path) -> None:
-    (tmp_path / "fr.yaml").write_text('- en: "Good morning"\n  es: "Buenos días"\n', encoding="utf-8")
-    with pytest.raises(LabelledFileError, match=r"fr\.yaml: entry 1 has the keys en and fr"):
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ('- en: "Good morning"\n  es: "Buenos días"\n', r"fr\.yaml: entry 1 has the keys en and fr"),
+        ('- en: "Good morning\n  fr: [unclosed\n', r"fr\.yaml: not YAML"),
+        ('en: "Good morning"\nfr: "Bonjour"\n', r"fr\.yaml: a list of entries"),
+    ],
+)
+def test_a_malformed_file_is_refused_by_name(tmp_path: Path, content: str, said: str) -> None:
+    (tmp_path / "fr.yaml").write_text(content, encoding="utf-8")
+    with pytest.raises(LabelledFileError, match=said):
         parallel_pairs(tmp_path)
 
 
