@@ -6,6 +6,7 @@ bastion model shadow VERSION                      # run it beside the live model
 bastion model compare [--json]                    # both, against the decisions made since
 bastion model promote VERSION / bastion model rollback
 bastion model decisions --out FILE                # people's decisions as labelled rows
+bastion model lines [DIR] [--set en=0.46 ...]       # what each line costs; a candidate with lines moved
 """
 
 from __future__ import annotations
@@ -191,5 +192,8 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def register(app: typer.Typer) -> None:
+    from bastion.cli.model_lines import lines
+
+    model_app.command("lines")(lines)
     app.command()(judge)
     app.add_typer(model_app, name="model")

@@ -58,6 +58,7 @@ def card_text(model: TextModel) -> str:
         lines.append(
             f"| {lang} | {figures.get('n')} | {_figure(figures.get('recall'))} | {_figure(figures.get('fpr'))} |"
         )
+    lines += _line_costs(metrics) + _lines_set(metrics)
     lines += ["", "## Probes", ""]
     for name in ("faith_probes", "group_probes", "context_probes", "tvec_probes"):
         if name in metrics:
@@ -69,6 +70,47 @@ def card_text(model: TextModel) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _line_costs(metrics: dict[str, Any]) -> list[str]:
+    """Per language, out of fold: recall and false positives at the drawn line and at the others tried."""
+    costs: dict[str, Any] = metrics.get("line_costs") or {}
+    if not costs:
+        return []
+    lines = ["", "## What a line costs (out of fold; `bastion model lines` moves one)", ""]
+    for lang, spec in costs.items():
+        lines += [
+            f"{lang} ({spec['judged_tvec']} judged TVEC, {sum(spec['negatives'].values())} negatives):",
+            "",
+            "| line | recall | false positives |",
+            "|---|---|---|",
+        ]
+        for row in spec["lines"]:
+            drawn = " (drawn)" if row["drawn"] else ""
+            lines.append(f"| {row['line']}{drawn} | {_figure(row['recall'])} | {row['fpr']} |")
+        lines.append("")
+    return lines
+
+
+def _lines_set(metrics: dict[str, Any]) -> list[str]:
+    """Lines moved after training: from which model, from where to where, when and why."""
+    moves: list[dict[str, Any]] = metrics.get("lines_set") or []
+    if not moves:
+        return []
+    lines = [
+        "",
+        "## Lines moved after training",
+        "",
+        "| from model | line | from | to | when | why |",
+        "|---|---|---|---|---|---|",
+    ]
+    for move in moves:
+        for change in move["changes"]:
+            lines.append(
+                f"| {move['from_model']} | {change['line']} | {change['from']} | {change['to']} | {change['at']}"
+                f" | {change['reason']} |"
+            )
+    return lines
 
 
 def _figure(value: object) -> str:

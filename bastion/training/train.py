@@ -69,6 +69,7 @@ from bastion.training.elsewhere import (
 from bastion.training.figures import choose_deep_weight, evaluate_tiers
 from bastion.training.judged_rows import load_judgements
 from bastion.training.language_neutral import DIRECTIONS, language_subspace, parallel_pairs
+from bastion.training.line_costs import line_costs
 from bastion.training.swap_probes import FAITH_PROBES, GROUP_PROBES, swap_probe_summary
 from bastion.training.thresholds import deep_from_for, draw_lines, flagged, route_languages, shipped_scores
 from bastion.training.tiers import TierScores, fit, fit_deep_heads, head_of, out_of_fold, tier_scores
@@ -139,6 +140,7 @@ def train(
     report[f"{folds}_fold"]["by_collection_at_shipped_thresholds"] = collection_figures(  # type: ignore[index]
         flagged(in_dev_scores, corpus, thresholds, route), corpus
     )
+    report["line_costs"] = line_costs(in_dev_scores, corpus, thresholds, route)
     pools = pools or {}
     outside = {name: _features_of(rows, embedder) for name, rows in pools.items()}
     scores = {f"{folds}_fold": in_dev_scores}

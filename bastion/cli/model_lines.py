@@ -1,0 +1,109 @@
+"""`bastion model lines`: what each language's line costs, and a candidate with some lines moved.
+
+bastion model lines [DIR]                                          # the lines and what others would cost
+bastion model lines [DIR] --set en=0.46 --reason "..." --out NEW   # a candidate: register, shadow, compare, promote
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bastion.cli._context import err, fail, settings
+
+
+def lines(
+    directory: Annotated[Path | None, typer.Argument(help="a model directory (default: the configured model)")] = None,
+    set_lines: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="LANG=LINE (a language code, * or route:*); repeatable; needs --out and --reason"),
+    ] = None,
+    reason: Annotated[str, typer.Option(help="why the lines move: recorded in the new model")] = "",
+    out: Annotated[Path | None, typer.Option(help="where the model with the moved lines is written")] = None,
+) -> None:
+    """Each language's line and, out of fold on a person's labels, what a stricter or looser one would cost."""
+    from bastion.cli._context import require_file
+    from bastion.text.model import TextModel
+
+    source = directory or settings().text_model_dir
+    require_file(source / "model.json")
+    try:
+        model = TextModel.load(source)
+    except (ValueError, KeyError, OSError) as error:
+        raise fail(f"{source}: not a text model ({error})") from None
+    if not set_lines:
+        _show(model)
+        return
+    _write_relined(model, source, set_lines, reason, out)
+
+
+def _write_relined(model: Any, source: Path, specs: list[str], reason: str, out: Path | None) -> None:
+    from bastion.core import utcnow
+    from bastion.training.card import write_card
+    from bastion.training.relined import LineError, relined
+
+    if out is None:
+        raise fail("--set writes a new model: name its directory with --out (the model in use stays as it is)")
+    if out.resolve() == source.resolve():
+        raise fail("--out must be a new directory: the model in use stays as it is")
+    try:
+        moved = relined(model, _parsed(specs), reason, utcnow())
+    except LineError as error:
+        raise fail(str(error)) from None
+    moved.save(out)
+    write_card(moved, out)
+    err.print(
+        f"model {moved.version} written to {out} (from {model.version}); "
+        f"next: bastion model register {out}, then shadow and compare",
+        highlight=False,
+    )
+
+
+def _parsed(specs: list[str]) -> dict[str, float]:
+    parsed: dict[str, float] = {}
+    for spec in specs:
+        key, sep, value = spec.partition("=")
+        try:
+            parsed[key.strip()] = float(value)
+        except ValueError:
+            raise fail(f"--set {spec!r}: expected LANG=LINE, for example en=0.46") from None
+        if not sep:
+            raise fail(f"--set {spec!r}: expected LANG=LINE, for example en=0.46")
+    return parsed
+
+
+def _show(model: Any) -> None:
+    console = Console()
+    console.print(f"model {model.version}")
+    current = {key: line for key, line in model.thresholds.items()}
+    if model.route is not None:
+        current |= {f"route:{key}": line for key, line in model.route.thresholds.items()}
+    console.print("lines: " + ", ".join(f"{key} {line:.4f}" for key, line in sorted(current.items())))
+    costs: dict[str, Any] = model.metrics.get("line_costs") or {}
+    if not costs:
+        console.print("this model's training recorded no line costs (trained before they were): retrain to see them")
+        return
+    for lang, spec in costs.items():
+        labels = [label for label, n in spec["negatives"].items() if n >= 100]
+        table = Table(
+            "line",
+            "recall",
+            "false positives",
+            *labels,
+            title=f"{lang}: {spec['judged_tvec']} judged TVEC, {sum(spec['negatives'].values())} negatives",
+        )
+        for row in spec["lines"]:
+            by_label = row["fpr_by_label"]
+            table.add_row(
+                f"{row['line']:.4f}" + (" (drawn)" if row["drawn"] else ""),
+                "n/a" if row["recall"] is None else f"{row['recall']:.3f}",
+                f"{row['fpr']:.2%}",
+                *(f"{by_label[label]:.2%}" if label in by_label else "n/a" for label in labels),
+            )
+        console.print(table)
+    console.print("recall and false positives are on the training data's labels: your users' own, from the blind")
+    console.print("sample (docs/learning.md), say what a line costs on your platform")

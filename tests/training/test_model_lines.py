@@ -1,0 +1,148 @@
+"""What a line costs (recorded at training) and `bastion model lines`: a candidate with some lines moved."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from bastion.cli import app
+from bastion.text.model import LABELS, TextModel
+from bastion.training.corpus import Corpus
+from bastion.training.line_costs import line_costs
+from bastion.training.thresholds import threshold_for_fpr
+
+runner = CliRunner()
+
+
+def _corpus(negatives: int, tvec: int, lang: str = "en") -> Corpus:
+    n = negatives + tvec
+    labels = np.array(
+        [LABELS.index("news")] * (negatives // 2) + [LABELS.index("benign")] * (negatives - negatives // 2)
+    )
+    labels = np.concatenate([labels, np.full(tvec, LABELS.index("tvec"))])
+    texts = [f"fictional post {i}" for i in range(n)]
+    return Corpus(
+        texts=texts,
+        originals=texts,
+        labels=labels,
+        strong=np.ones(n, dtype=bool),
+        measured=np.ones(n, dtype=bool),
+        collections=np.array(["fiction"] * n),
+        sources=np.array(["fiction"] * n),
+        langs=np.array([lang] * n),
+        ids=[str(i) for i in range(n)],
+    )
+
+
+def test_each_line_says_what_it_catches_and_what_it_flags_wrongly() -> None:
+    corpus = _corpus(negatives=1_000, tvec=100)
+    rng = np.random.default_rng(3)
+    scores = np.concatenate([rng.beta(1, 6, 1_000), rng.beta(4, 2, 100)])
+    drawn = threshold_for_fpr(scores, corpus.negatives)
+    costs = line_costs(scores, corpus, {"*": drawn, "en": drawn}, None)["en"]
+    assert costs["judged_tvec"] == 100
+    assert costs["negatives"]["news"] == 500
+    lines = costs["lines"]
+    assert [row["line"] for row in lines] == sorted(row["line"] for row in lines)
+    assert [row["line"] for row in lines if row["drawn"]] == [round(drawn, 4)]
+    recall = [row["recall"] for row in lines]
+    fpr = [row["fpr"] for row in lines]
+    assert recall == sorted(recall, reverse=True) and recall[0] > recall[-1], "a stricter line catches less"
+    assert fpr == sorted(fpr, reverse=True) and fpr[-1] <= 0.001
+    assert set(lines[0]["fpr_by_label"]) == {"news", "benign"}
+
+
+def test_a_language_with_too_few_negatives_to_tell_has_no_costs() -> None:
+    corpus = _corpus(negatives=150, tvec=20, lang="xx")
+    scores = np.linspace(0, 1, len(corpus.texts))
+    assert line_costs(scores, corpus, {"*": 0.5, "xx": 0.6}, None) == {}
+
+
+@pytest.fixture
+def model_copy(fictional_model_dir: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(fictional_model_dir, tmp_path / "live"))
+
+
+def test_moving_a_line_writes_a_renamed_candidate_and_leaves_the_model_in_use(model_copy: Path, tmp_path: Path) -> None:
+    before = TextModel.load(model_copy)
+    raised = round(before.thresholds["*"] + (1 - before.thresholds["*"]) / 2, 4)
+    out = tmp_path / "stricter"
+    args = ["model", "lines", str(model_copy), "--set", f"*={raised}", "--set", f"en={raised}"]
+    result = runner.invoke(app, [*args, "--reason", "our users argue about the fictional brigade", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    moved = TextModel.load(out)
+    assert moved.version != before.version
+    assert moved.threshold_for("en") == raised and moved.threshold_for("so") == raised
+    assert np.array_equal(moved.fast.coef, before.fast.coef), "the same heads: only the lines moved"
+    record = json.loads((out / "model.json").read_text())["metrics"]["lines_set"]
+    assert record[0]["from_model"] == before.version
+    assert {c["line"] for c in record[0]["changes"]} == {"*", "en"}
+    assert all(c["reason"] == "our users argue about the fictional brigade" for c in record[0]["changes"])
+    assert "our users argue about the fictional brigade" in (out / "model-card.md").read_text()
+    assert TextModel.load(model_copy).version == before.version
+
+
+@pytest.mark.parametrize(
+    ("sets", "extra", "message"),
+    [
+        (["en=0.0001"], ["--reason", "r"], "under the reference line"),
+        (["*Arab=0.9"], ["--reason", "r"], "drawn from its languages' lines"),
+        (["en=high"], ["--reason", "r"], "expected LANG=LINE"),
+        (["en"], ["--reason", "r"], "expected LANG=LINE"),
+        (["en=1.5"], ["--reason", "r"], "at most 1"),
+        (["English=0.9"], ["--reason", "r"], "is not a line"),
+        (["route:fr=0.9"], ["--reason", "r"], "is not a line"),
+        (["en=0.99"], [], "say why the lines move"),
+    ],
+)
+def test_a_line_that_cannot_be_set_is_refused_with_its_reason(
+    model_copy: Path, tmp_path: Path, sets: list[str], extra: list[str], message: str
+) -> None:
+    args = ["model", "lines", str(model_copy), *[a for s in sets for a in ("--set", s)], *extra]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_moving_a_line_needs_a_new_directory(model_copy: Path) -> None:
+    args = ["model", "lines", str(model_copy), "--set", "en=0.99", "--reason", "r"]
+    assert "--out" in runner.invoke(app, args).output
+    assert "new directory" in runner.invoke(app, [*args, "--out", str(model_copy)]).output
+
+
+def test_the_costs_are_shown_per_language(model_copy: Path) -> None:
+    corpus = _corpus(negatives=1_000, tvec=100)
+    scores = np.concatenate([np.linspace(0, 0.6, 1_000), np.linspace(0.3, 1, 100)])
+    meta = json.loads((model_copy / "model.json").read_text())
+    meta["metrics"]["line_costs"] = line_costs(scores, corpus, {"*": 0.5, "en": 0.5}, None)
+    (model_copy / "model.json").write_text(json.dumps(meta))
+    result = runner.invoke(app, ["model", "lines", str(model_copy)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "en: 100 judged TVEC, 1000 negatives" in result.output
+    assert "0.5000 (drawn)" in result.output
+
+
+def test_a_model_trained_before_the_costs_says_so(model_copy: Path) -> None:
+    meta = json.loads((model_copy / "model.json").read_text())
+    meta["metrics"].pop("line_costs", None)
+    (model_copy / "model.json").write_text(json.dumps(meta))
+    result = runner.invoke(app, ["model", "lines", str(model_copy)])
+    assert result.exit_code == 0, result.output
+    assert "recorded no line costs" in result.output
+
+
+def test_a_language_the_deep_tier_judges_alone_has_its_line_set_on_the_route(model_copy: Path, tmp_path: Path) -> None:
+    before = TextModel.load(model_copy)
+    assert before.deep_only("fr")
+    out = tmp_path / "french"
+    args = ["model", "lines", str(model_copy), "--set", "fr=0.95", "--reason", "r", "--out", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    moved = TextModel.load(out)
+    assert moved.line_of("fr") == "route:fr" and moved.threshold_for("fr") == 0.95
+    assert moved.threshold_for("it") == before.threshold_for("it"), "the other route languages keep theirs"
