@@ -24,8 +24,13 @@ def lines(
     ] = None,
     reason: Annotated[str, typer.Option(help="why the lines move: recorded in the new model")] = "",
     out: Annotated[Path | None, typer.Option(help="where the model with the moved lines is written")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="measure the costs on this labelled JSONL the model never saw (`bastion model decisions`)"),
+    ] = None,
 ) -> None:
-    """Each language's line and, out of fold on a person's labels, what a stricter or looser one would cost."""
+    """Each language's line and what a stricter or looser one would cost: out of fold on the training data's
+    person labels, as recorded at training, or on labelled rows the model never saw (--data)."""
     from bastion.cli._context import require_file
     from bastion.text.model import TextModel
 
@@ -36,7 +41,7 @@ def lines(
     except (ValueError, KeyError, OSError) as error:
         raise fail(f"{source}: not a text model ({error})") from None
     if not set_lines:
-        _show(model)
+        _show(model, _measured(model, data) if data else None)
         return
     _write_relined(model, source, set_lines, reason, out)
 
@@ -76,16 +81,34 @@ def _parsed(specs: list[str]) -> dict[str, float]:
     return parsed
 
 
-def _show(model: Any) -> None:
+def _measured(model: Any, data: Path) -> dict[str, Any]:
+    from bastion.cli._context import require_file
+    from bastion.training.corpus import read_corpus
+    from bastion.training.labelled import LabelledFileError
+    from bastion.training.line_costs import costs_on
+
+    require_file(data)
+    try:
+        corpus = read_corpus(data)
+    except LabelledFileError as error:
+        raise fail(str(error)) from None
+    return costs_on(model, corpus)
+
+
+def _show(model: Any, measured: dict[str, Any] | None) -> None:
     console = Console()
     console.print(f"model {model.version}")
     current = {key: line for key, line in model.thresholds.items()}
     if model.route is not None:
         current |= {f"route:{key}": line for key, line in model.route.thresholds.items()}
     console.print("lines: " + ", ".join(f"{key} {line:.4f}" for key, line in sorted(current.items())))
-    costs: dict[str, Any] = model.metrics.get("line_costs") or {}
+    costs: dict[str, Any] = (model.metrics.get("line_costs") or {}) if measured is None else measured
+    if measured is not None and not costs:
+        console.print("no language in the data has the 200 person-labelled non-TVEC rows a rate needs")
+        return
     if not costs:
-        console.print("this model's training recorded no line costs (trained before they were): retrain to see them")
+        console.print("this model's training recorded no line costs (trained before they were): retrain, or measure")
+        console.print("them on labelled rows it never saw with --data FILE")
         return
     for lang, spec in costs.items():
         labels = [label for label, n in spec["negatives"].items() if n >= 100]
@@ -105,5 +128,6 @@ def _show(model: Any) -> None:
                 *(f"{by_label[label]:.2%}" if label in by_label else "n/a" for label in labels),
             )
         console.print(table)
-    console.print("recall and false positives are on the training data's labels: your users' own, from the blind")
-    console.print("sample (docs/learning.md), say what a line costs on your platform")
+    if measured is None:
+        console.print("recall and false positives are on the training data's labels: your users' own, from the blind")
+        console.print("sample (docs/learning.md) or --data, say what a line costs on your platform")

@@ -1,4 +1,4 @@
-"""What a line costs: for each language with a line of its own, recall and false positives at the line training
+"""What a line costs: for each language with enough labelled rows, recall and false positives at the line training
 drew and at stricter and looser ones, on out-of-fold scores and a person's labels.
 
 A line drawn at 1% of the training data's negatives says nothing about talk the data does not hold: English's
@@ -9,11 +9,14 @@ this table, recorded in model.json, is what `bastion model lines` shows it befor
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 
-from bastion.text.model import LABELS, DeepRoute, line_for
+from bastion.text.langid import identify_language
+from bastion.text.model import LABELS, DeepRoute, TextModel, line_for
+from bastion.text.normalise import normalise_text
 from bastion.training.corpus import Corpus
 from bastion.training.thresholds import MIN_NEGATIVES_FOR_THRESHOLD, threshold_for_fpr
 
@@ -25,9 +28,10 @@ MIN_LABEL_ROWS = 100  # fewer negatives of one label in a language say nothing a
 def line_costs(
     p_tvec: np.ndarray, corpus: Corpus, thresholds: dict[str, float], route: DeepRoute | None
 ) -> dict[str, dict[str, Any]]:
-    """Per language with its own line: the rows it is measured on, and one entry per candidate line (ascending)."""
+    """Per language with enough negatives to tell: the rows it is measured on, and one entry per candidate line
+    (ascending), the line it is judged at among them."""
     costs: dict[str, dict[str, Any]] = {}
-    for lang in _languages_with_own_line(thresholds, route):
+    for lang in sorted(set(corpus.langs) - {"und"}):
         in_lang = corpus.langs == lang
         negative, positive = corpus.negatives & in_lang, corpus.judged_tvec & in_lang
         if negative.sum() < MIN_NEGATIVES_FOR_THRESHOLD:
@@ -42,10 +46,17 @@ def line_costs(
     return costs
 
 
-def _languages_with_own_line(thresholds: dict[str, float], route: DeepRoute | None) -> list[str]:
-    """Languages, not the reference ("*") nor a script's line ("*Arab"), which are derived from them."""
-    keys = set(thresholds) | (set(route.thresholds) if route else set())
-    return sorted(key for key in keys if not key.startswith("*"))
+def costs_on(model: TextModel, corpus: Corpus) -> dict[str, dict[str, Any]]:
+    """The model's line costs on labelled rows it never saw (a platform's exported decisions, a held-out set),
+    each row read as serving reads it: in its own language, or the one identified when it names none."""
+    langs = np.array(
+        [
+            identify_language(normalise_text(text)) if lang == "und" else lang
+            for text, lang in zip(corpus.originals, corpus.langs, strict=True)
+        ]
+    )
+    scores = np.array([score.p_tvec for score in model.score(corpus.texts, list(langs))])
+    return line_costs(scores, dataclasses.replace(corpus, langs=langs), model.thresholds, model.route)
 
 
 def _label_counts(corpus: Corpus, negative: np.ndarray) -> dict[str, int]:

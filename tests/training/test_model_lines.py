@@ -146,3 +146,38 @@ def test_a_language_the_deep_tier_judges_alone_has_its_line_set_on_the_route(mod
     moved = TextModel.load(out)
     assert moved.line_of("fr") == "route:fr" and moved.threshold_for("fr") == 0.95
     assert moved.threshold_for("it") == before.threshold_for("it"), "the other route languages keep theirs"
+
+
+def _labelled(path: Path, negatives: int, tvec: int) -> Path:
+    rows = [
+        {"text": f"the fictional harbour market opens at {i} o'clock", "label": "benign", "lang": "en"}
+        for i in range(negatives)
+    ]
+    rows += [{"text": f"join the crimson dawn brigade today brothers, cell {i}", "label": "tvec"} for i in range(tvec)]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_the_costs_can_be_measured_on_labelled_rows_the_model_never_saw(model_copy: Path, tmp_path: Path) -> None:
+    data = _labelled(tmp_path / "decisions.jsonl", negatives=240, tvec=30)
+    result = runner.invoke(app, ["model", "lines", str(model_copy), "--data", str(data)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "en: 30 judged TVEC, 240 negatives" in result.output, (
+        "a row naming no language is read in the identified one"
+    )
+    assert "(drawn)" in result.output
+
+
+def test_too_few_labelled_rows_to_measure_a_rate_are_said_to_be_too_few(model_copy: Path, tmp_path: Path) -> None:
+    data = _labelled(tmp_path / "few.jsonl", negatives=20, tvec=5)
+    result = runner.invoke(app, ["model", "lines", str(model_copy), "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "200 person-labelled non-TVEC rows" in result.output
+
+
+def test_labelled_rows_that_cannot_be_read_are_refused_by_name(model_copy: Path, tmp_path: Path) -> None:
+    data = tmp_path / "broken.jsonl"
+    data.write_text('{"text": "a fictional post", "label": "benign"}\n{not json\n', encoding="utf-8")
+    result = runner.invoke(app, ["model", "lines", str(model_copy), "--data", str(data)])
+    assert result.exit_code != 0
+    assert "broken.jsonl" in result.output and "Traceback" not in result.output
