@@ -111,6 +111,16 @@ def _card(model: TextModel) -> dict[str, Any]:
         "mix": metrics.get("mix"),
         "trained_at": metrics.get("trained_at"),
         "five_fold": five_fold.get("cascade") if isinstance(five_fold, dict) else None,
+        "lines": _lines(model),
+        "lines_set": metrics.get("lines_set"),  # lines a platform moved after training, when and why
+    }
+
+
+def _lines(model: TextModel) -> dict[str, float]:
+    """Where each language is judged, by the names verdicts give them ("en", "*", "route:*")."""
+    route = model.route.thresholds if model.route else {}
+    return {key: round(line, 4) for key, line in model.thresholds.items()} | {
+        f"route:{key}": round(line, 4) for key, line in route.items()
     }
 
 

@@ -18,6 +18,8 @@ from bastion.learning.registry import register, start_shadow
 from bastion.review.accounts import Role, create_user
 from bastion.service import Service
 from bastion.settings import Settings
+from bastion.text.model import TextModel
+from bastion.training.relined import relined
 from bastion.training.train import train
 from tests.learning.traffic import check_and_decide
 from tests.web.test_browser import serving
@@ -33,6 +35,7 @@ class Site:
     url: str
     live: str
     candidate: str
+    stricter: str  # the live model with its reference line moved by the platform
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +62,14 @@ def site(tmp_path_factory: pytest.TempPathFactory, fictional_data: Path, fiction
     with service.db.transaction() as tx:
         register(tx, data / "candidate", "test", utcnow())
         start_shadow(tx, candidate.version, "test", utcnow())
+    stricter = relined(TextModel.load(fictional_model_dir), {"*": 0.9}, "fictional review load", utcnow())
+    stricter.save(data / "stricter")
+    with service.db.transaction() as tx:
+        register(tx, data / "stricter", "test", utcnow())
     check_and_decide(service, moderator, "after")
     live = json.loads((fictional_model_dir / "model.json").read_text())["version"]
     with serving(create_app(settings, service)) as url:
-        yield Site(url, live, candidate.version)
+        yield Site(url, live, candidate.version, stricter.version)
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +121,16 @@ def test_an_admin_compares_promotes_and_rolls_back(
     figures = page.locator("#production tbody tr", has=page.get_by_role("rowheader", name="all", exact=True))
     expect(figures).to_contain_text("100%")  # precision: every flagged post was confirmed
     expect(figures).to_contain_text("75%")  # recall: 6 found, 2 missed among the 6 blind samples
+
+
+def test_an_admin_sees_which_lines_a_candidate_moved_and_why(browser: Browser, site: Site) -> None:
+    page = _login(browser, site, "root")
+    page.goto(f"{site.url}/admin/models")
+    lines = page.locator("#models tr", has_text=site.stricter).locator(".lines")
+    expect(lines).to_contain_text("* 0.9")
+    expect(lines).to_contain_text(f"moved from {site.live}")
+    expect(lines).to_contain_text("fictional review load")
+    expect(page.locator("#models tr", has_text=site.candidate).locator(".lines")).not_to_contain_text("moved")
 
 
 def test_moderators_read_the_policy_from_the_case_page(browser: Browser, site: Site) -> None:

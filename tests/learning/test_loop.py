@@ -151,3 +151,26 @@ def test_promoting_an_unknown_model_is_a_clear_error(loop: Loop) -> None:
     assert result.exit_code == 2 and "no registered model" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["model", "rollback"])
     assert result.exit_code == 2 and "configured model already serves" in result.output
+
+
+def test_a_line_the_platform_moved_is_audited_with_its_reason_and_judged_at_once_promoted(
+    loop: Loop, fictional_model_dir: Path
+) -> None:
+    live = json.loads((fictional_model_dir / "model.json").read_text())["version"]
+    stricter_dir = loop.tmp / "stricter"
+    reason = "fictional platform: too many posts about the brigade's trial sent to review"
+    _cli("model", "lines", str(fictional_model_dir), "--set", "*=0.9", "--reason", reason, "--out", str(stricter_dir))
+    stricter = json.loads((stricter_dir / "model.json").read_text())["version"]
+    _cli("model", "register", str(stricter_dir))
+    with loop.db.snapshot() as tx:
+        registered = tx.session.scalars(select(AuditRow).where(AuditRow.subject == f"text-model:{stricter}")).one()
+    card = registered.payload["card"]
+    assert card["lines"]["*"] == 0.9
+    [move] = card["lines_set"]
+    assert move["from_model"] == live and move["changes"][0]["reason"] == reason
+
+    _cli("model", "promote", stricter)
+    [verdict] = loop.service.check([Item(id="stricter-1", text="a fictional post about the football match")])
+    [signal] = [s for s in verdict.signals if s.detector == "text"]  # type: ignore[union-attr]
+    assert signal.version == stricter
+    assert signal.evidence["threshold"] == 0.9 and signal.evidence["line"] == "*"
