@@ -17,7 +17,9 @@ from bastion.cli._context import err, fail, settings
 
 
 def lines(
-    directory: Annotated[Path | None, typer.Argument(help="a model directory (default: the configured model)")] = None,
+    directory: Annotated[
+        Path | None, typer.Argument(help="a model directory (default: the live model, else the configured one)")
+    ] = None,
     set_lines: Annotated[
         list[str] | None,
         typer.Option("--set", help="LANG=LINE (a language code, * or route:*); repeatable; needs --out and --reason"),
@@ -34,7 +36,7 @@ def lines(
     from bastion.cli._context import require_file
     from bastion.text.model import TextModel
 
-    source = directory or settings().text_model_dir
+    source = directory or _serving_directory()
     require_file(source / "model.json")
     try:
         model = TextModel.load(source)
@@ -44,6 +46,16 @@ def lines(
         _show(model, _measured(model, data) if data else None)
         return
     _write_relined(model, source, set_lines, reason, out)
+
+
+def _serving_directory() -> Path:
+    """The directory of the model that judges now: the promoted one, else the configured one."""
+    from bastion.cli._context import database
+    from bastion.store.text_models import LIVE
+
+    with database().snapshot() as tx:
+        live = tx.text_models.in_state(LIVE)
+    return Path(live.path) if live is not None else settings().text_model_dir
 
 
 def _write_relined(model: Any, source: Path, specs: list[str], reason: str, out: Path | None) -> None:

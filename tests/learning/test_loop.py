@@ -169,7 +169,9 @@ def test_a_line_the_platform_moved_is_audited_with_its_reason_and_judged_at_once
     [move] = card["lines_set"]
     assert move["from_model"] == live and move["changes"][0]["reason"] == reason
 
+    assert f"model {live}" in _cli("model", "lines"), "with none promoted, the configured model's lines"
     _cli("model", "promote", stricter)
+    assert f"model {stricter}" in _cli("model", "lines"), "the promoted model's lines"
     [verdict] = loop.service.check([Item(id="stricter-1", text="a fictional post about the football match")])
     [signal] = [s for s in verdict.signals if s.detector == "text"]  # type: ignore[union-attr]
     assert signal.version == stricter
