@@ -129,12 +129,13 @@ def _show(model: Any, measured: dict[str, Any] | None) -> None:
             "recall",
             "false positives",
             *labels,
-            title=f"{lang}: {spec['judged_tvec']} judged TVEC, {sum(spec['negatives'].values())} negatives",
+            title=f"{lang}: judged at {model.threshold_for(lang):.4f}; {spec['judged_tvec']} judged TVEC, "
+            f"{sum(spec['negatives'].values())} negatives",
         )
         for row in spec["lines"]:
             by_label = row["fpr_by_label"]
             table.add_row(
-                f"{row['line']:.4f}" + (" (drawn)" if row["drawn"] else ""),
+                f"{row['line']:.4f}" + (" (drawn in training)" if row["drawn"] else ""),
                 "n/a" if row["recall"] is None else f"{row['recall']:.3f}",
                 f"{row['fpr']:.2%}",
                 *(f"{by_label[label]:.2%}" if label in by_label else "n/a" for label in labels),

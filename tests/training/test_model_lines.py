@@ -124,8 +124,9 @@ def test_the_costs_are_shown_per_language(model_copy: Path) -> None:
     (model_copy / "model.json").write_text(json.dumps(meta))
     result = runner.invoke(app, ["model", "lines", str(model_copy)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "en: 100 judged TVEC, 1000 negatives" in result.output
-    assert "0.5000 (drawn)" in result.output
+    judged_at = TextModel.load(model_copy).threshold_for("en")
+    assert f"en: judged at {judged_at:.4f}; 100 judged TVEC, 1000 negatives" in result.output
+    assert "0.5000 (drawn in training)" in result.output
 
 
 def test_a_model_trained_before_the_costs_says_so(model_copy: Path) -> None:
@@ -162,10 +163,8 @@ def test_the_costs_can_be_measured_on_labelled_rows_the_model_never_saw(model_co
     data = _labelled(tmp_path / "decisions.jsonl", negatives=240, tvec=30)
     result = runner.invoke(app, ["model", "lines", str(model_copy), "--data", str(data)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "en: 30 judged TVEC, 240 negatives" in result.output, (
-        "a row naming no language is read in the identified one"
-    )
-    assert "(drawn)" in result.output
+    assert "30 judged TVEC, 240 negatives" in result.output, "a row naming no language is read in the identified one"
+    assert "(drawn in training)" in result.output
 
 
 def test_too_few_labelled_rows_to_measure_a_rate_are_said_to_be_too_few(model_copy: Path, tmp_path: Path) -> None:
