@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from bastion.text.model import DeepRoute, TextModel
+from bastion.training.naming import model_version
 from bastion.training.thresholds import script_lines
-from bastion.training.train import model_version
 
 ROUTE_REFERENCE = "route:*"
 

@@ -42,7 +42,6 @@ them: the closest this data gets to an independent held-out set.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,7 +52,7 @@ from scipy import sparse
 
 from bastion.text.embedding import embed
 from bastion.text.faith_swaps import faith_neutral
-from bastion.text.model import LABELS, DeepRoute, LinearHead, TextModel, features, prepare
+from bastion.text.model import LABELS, LinearHead, TextModel, features, prepare
 from bastion.training.card import write_card
 from bastion.training.context_probes import THREAT_PROBES, context_probe_summary, tvec_probe_summary
 from bastion.training.copies import WrittenRows, training_copies
@@ -70,6 +69,7 @@ from bastion.training.figures import choose_deep_weight, evaluate_tiers
 from bastion.training.judged_rows import load_judgements
 from bastion.training.language_neutral import DIRECTIONS, language_subspace, parallel_pairs
 from bastion.training.line_costs import line_costs
+from bastion.training.naming import model_version
 from bastion.training.swap_probes import FAITH_PROBES, GROUP_PROBES, swap_probe_summary
 from bastion.training.thresholds import deep_from_for, draw_lines, flagged, route_languages, shipped_scores
 from bastion.training.tiers import TierScores, fit, fit_deep_heads, head_of, out_of_fold, tier_scores
@@ -202,36 +202,6 @@ def _features_of(
 def _judged_by_label(corpus: Corpus) -> dict[str, int]:
     judged = corpus.by_judge
     return {LABELS[i]: int((judged & (corpus.labels == i)).sum()) for i in sorted(set(corpus.labels[judged]))}
-
-
-def model_version(
-    fast: LinearHead,
-    deep: LinearHead | None,
-    deep_from: float,
-    thresholds: dict[str, float],
-    deep_weight: float,
-    route: DeepRoute | None = None,
-    faith_neutral: bool = False,
-    route_deep: LinearHead | None = None,
-) -> str:
-    """Named by everything that decides a verdict: the weights as saved, how the deep tier reads a text,
-    and where the lines are drawn (a loaded model gives the same name)."""
-    lines: dict[str, object] = {"deep_from": deep_from, "thresholds": thresholds, "deep_weight": deep_weight}
-    if fast.trained_one_vs_rest:
-        lines["fast_one_vs_rest"] = True
-    if faith_neutral:
-        lines["deep_faith_neutral"] = True
-    if route is not None:
-        lines["deep_route"] = route.as_json()
-    decisions = json.dumps(lines, sort_keys=True)
-    weights = b"".join(
-        [
-            fast.coef.astype(np.float16).tobytes(),
-            deep.coef.tobytes() if deep else b"",
-            route_deep.coef.tobytes() if route_deep else b"",
-        ]
-    )
-    return f"text-{datetime.now(UTC):%Y%m%d}-{hashlib.sha256(weights + decisions.encode()).hexdigest()[:8]}"
 
 
 def _digest(path: Path) -> str:
