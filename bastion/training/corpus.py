@@ -87,7 +87,7 @@ def read_corpus(
         not any(r["label"] == LABELS[TVEC] and r.get("basis", "text") in STRONG_BASES for r in rows)
         or len({r["label"] for r in rows}) < 2
     ):
-        raise LabelledFileError(f"{paths}: training needs judged TVEC rows and at least one other label")
+        raise LabelledFileError(f"{paths}: needs rows a person judged TVEC and rows of at least one other label")
     texts = [prepare(r["text"]) for r in rows]
     keys = [_same_text_key(text) for text in texts]
     judged = {key for key, r in zip(keys, rows, strict=True) if r.get("basis", "text") in STRONG_BASES}

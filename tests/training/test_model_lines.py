@@ -180,3 +180,10 @@ def test_labelled_rows_that_cannot_be_read_are_refused_by_name(model_copy: Path,
     result = runner.invoke(app, ["model", "lines", str(model_copy), "--data", str(data)])
     assert result.exit_code != 0
     assert "broken.jsonl" in result.output and "Traceback" not in result.output
+
+
+def test_labelled_rows_without_tvec_are_refused_with_what_they_lack(model_copy: Path, tmp_path: Path) -> None:
+    data = _labelled(tmp_path / "no-tvec.jsonl", negatives=240, tvec=0)
+    result = runner.invoke(app, ["model", "lines", str(model_copy), "--data", str(data)])
+    assert result.exit_code != 0
+    assert "needs rows a person judged TVEC" in result.output
