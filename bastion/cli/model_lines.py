@@ -65,14 +65,16 @@ def _write_relined(model: Any, source: Path, specs: list[str], reason: str, out:
 
     if out is None:
         raise fail("--set writes a new model: name its directory with --out (the model in use stays as it is)")
-    if out.resolve() == source.resolve():
-        raise fail("--out must be a new directory: the model in use stays as it is")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise fail(f"--out {out} is not empty: name a new directory (no model is ever written over)")
     try:
         moved = relined(model, _parsed(specs), reason, utcnow())
     except LineError as error:
         raise fail(str(error)) from None
     moved.save(out)
     write_card(moved, out)
+    for change in moved.metrics["lines_set"][-1]["changes"]:  # type: ignore[index]
+        err.print(f"{change['line']}: {change['from']} -> {change['to']}", highlight=False)
     err.print(
         f"model {moved.version} written to {out} (from {model.version}); "
         f"next: bastion model register {out}, then shadow and compare",
@@ -84,8 +86,11 @@ def _parsed(specs: list[str]) -> dict[str, float]:
     parsed: dict[str, float] = {}
     for spec in specs:
         key, sep, value = spec.partition("=")
+        key = key.strip()
+        if key in parsed:
+            raise fail(f"--set names {key} twice: give each line once")
         try:
-            parsed[key.strip()] = float(value)
+            parsed[key] = float(value)
         except ValueError:
             raise fail(f"--set {spec!r}: expected LANG=LINE, for example en=0.46") from None
         if not sep:
@@ -122,6 +127,7 @@ def _show(model: Any, measured: dict[str, Any] | None) -> None:
         console.print("this model's training recorded no line costs (trained before they were): retrain, or measure")
         console.print("them on labelled rows it never saw with --data FILE")
         return
+    marker = " (drawn in training)" if measured is None else " (judged at now)"
     for lang, spec in costs.items():
         labels = [label for label, n in spec["negatives"].items() if n >= 100]
         table = Table(
@@ -135,7 +141,7 @@ def _show(model: Any, measured: dict[str, Any] | None) -> None:
         for row in spec["lines"]:
             by_label = row["fpr_by_label"]
             table.add_row(
-                f"{row['line']:.4f}" + (" (drawn in training)" if row["drawn"] else ""),
+                f"{row['line']:.4f}" + (marker if row["drawn"] else ""),
                 "n/a" if row["recall"] is None else f"{row['recall']:.3f}",
                 f"{row['fpr']:.2%}",
                 *(f"{by_label[label]:.2%}" if label in by_label else "n/a" for label in labels),

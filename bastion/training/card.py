@@ -106,10 +106,9 @@ def _lines_set(metrics: dict[str, Any]) -> list[str]:
     ]
     for move in moves:
         for change in move["changes"]:
-            lines.append(
-                f"| {move['from_model']} | {change['line']} | {change['from']} | {change['to']} | {change['at']}"
-                f" | {change['reason']} |"
-            )
+            why = " ".join(str(change["reason"]).split()).replace("|", "\\|")  # one table cell, whatever was typed
+            moved = f"{change['line']} | {change['from']} | {change['to']}"
+            lines.append(f"| {move['from_model']} | {moved} | {change['at']} | {why} |")
     return lines
 
 

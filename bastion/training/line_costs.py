@@ -37,7 +37,8 @@ def line_costs(
         if negative.sum() < MIN_NEGATIVES_FOR_THRESHOLD:
             continue
         drawn = line_for(lang, thresholds, route)
-        candidates = sorted({drawn} | {threshold_for_fpr(p_tvec, negative, rate) for rate in FPR_STEPS})
+        stricter_and_looser = {round(threshold_for_fpr(p_tvec, negative, rate), 4) for rate in FPR_STEPS}
+        candidates = sorted({drawn} | (stricter_and_looser - {round(drawn, 4)}))
         costs[lang] = {
             "judged_tvec": int(positive.sum()),
             "negatives": _label_counts(corpus, negative),
@@ -47,8 +48,9 @@ def line_costs(
 
 
 def costs_on(model: TextModel, corpus: Corpus) -> dict[str, dict[str, Any]]:
-    """The model's line costs on labelled rows it never saw (a platform's exported decisions, a held-out set),
-    each row read as serving reads it: in its own language, or the one identified when it names none."""
+    """The model's line costs on labelled rows it never saw (a platform's exported decisions, a held-out set), at
+    the lines it judges at now: each row in its own language, or the one identified when it names none, and read
+    whole (serving reads a text over `text_window_chars` by its windows)."""
     langs = np.array(
         [
             identify_language(normalise_text(text)) if lang == "und" else lang

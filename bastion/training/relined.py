@@ -12,8 +12,9 @@ which would put the speakers of a language under more scrutiny than everyone els
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from bastion.text.model import DeepRoute, TextModel
 from bastion.training.naming import model_version
@@ -34,19 +35,20 @@ def relined(model: TextModel, lines: Mapping[str, float], reason: str, at: datet
         raise LineError("say why the lines move (--reason): it is recorded with the model")
     thresholds = {key: value for key, value in model.thresholds.items() if not key.startswith("*") or key == "*"}
     route = dict(model.route.thresholds) if model.route else {}
-    changes = []
     for key, line in lines.items():
         if not 0 < line <= 1:
             raise LineError(f"{key}={line}: a line is a score above 0 and at most 1")
         target, name = _home(model, key)
         table = route if target == "route" else thresholds
-        before = table.get(name, model.threshold_for(None if name == "*" else name))
+        if abs(table.get(name, model.threshold_for(name)) - line) < 1e-9:
+            raise LineError(f"{key} is already judged at {line}: nothing would move")
         table[name] = line
-        changes.append({"line": key, "from": round(before, 6), "to": line, "reason": reason, "at": at.isoformat()})
     thresholds |= script_lines(thresholds)
-    _no_line_under_the_reference(thresholds, "*", "")
-    _no_line_under_the_reference(route, "*", "route:")
+    _the_reference_is_the_lowest(thresholds, model.thresholds, "*", lambda key: key)
+    source_route = model.route.thresholds if model.route else {}
+    _the_reference_is_the_lowest(route, source_route, ROUTE_REFERENCE, lambda key: key)
     new_route = DeepRoute(model.route.languages, route) if model.route else None
+    moved = _changes(model, thresholds, new_route, reason, at)
     version = model_version(
         model.fast,
         model.deep,
@@ -58,7 +60,7 @@ def relined(model: TextModel, lines: Mapping[str, float], reason: str, at: datet
         model.route_deep,
     )
     earlier: list[object] = list(model.metrics.get("lines_set") or [])  # type: ignore[call-overload]
-    metrics = model.metrics | {"lines_set": [*earlier, {"from_model": model.version, "changes": changes}]}
+    metrics = model.metrics | {"lines_set": [*earlier, {"from_model": model.version, "changes": moved}]}
     return dataclasses.replace(model, thresholds=thresholds, route=new_route, version=version, metrics=metrics)
 
 
@@ -79,12 +81,46 @@ def _home(model: TextModel, key: str) -> tuple[str, str]:
     return "cascade", key
 
 
-def _no_line_under_the_reference(table: dict[str, float], reference: str, prefix: str) -> None:
-    if reference not in table:
+def _the_reference_is_the_lowest(
+    table: dict[str, float], source: dict[str, float], reference: str, as_set: Callable[[str], str]
+) -> None:
+    """Training's rule: every language without a line of its own is judged at the reference line, and no language
+    more strictly. So no language's line goes under it, and the languages that drew it (`source`: those at it
+    before) cannot all leave it: the rest would then be judged more strictly than they are."""
+    if "*" not in table:
         return
-    under = sorted(f"{prefix}{key} ({line:.4g})" for key, line in table.items() if line < table[reference])
+    own = {key: line for key, line in table.items() if not key.startswith("*")}
+    under = sorted(f"{as_set(key)} ({line:.4g})" for key, line in own.items() if line < table["*"])
     if under:
         raise LineError(
-            f"under the reference line {prefix}{reference} ({table[reference]:.4g}): {', '.join(under)}; a language's "
-            "line below the reference would scrutinise its speakers more than anyone else's (raise them too)"
+            f"under the reference line {reference} ({table['*']:.4g}): {', '.join(under)}; a language judged "
+            "more strictly than the reference would scrutinise its speakers more than anyone else's (raise them too)"
         )
+    drew = sorted(key for key, line in source.items() if not key.startswith("*") and abs(line - source["*"]) < 1e-9)
+    if drew and all(own[key] > table["*"] + 1e-9 for key in drew):
+        names = ", ".join(as_set(key) for key in drew)
+        raise LineError(
+            f"{names} drew the reference line {reference} ({table['*']:.4g}) and would leave it: every language "
+            f"without a line of its own would then be judged more strictly than {names}; move {reference} with it"
+        )
+
+
+def _changes(
+    model: TextModel, thresholds: dict[str, float], route: DeepRoute | None, reason: str, at: datetime
+) -> list[dict[str, Any]]:
+    """Every line that moved, those that follow the ones named (a script's line follows its languages') too."""
+    before = dict(model.thresholds) | {
+        f"route:{k}": v for k, v in (model.route.thresholds if model.route else {}).items()
+    }
+    after = dict(thresholds) | {f"route:{k}": v for k, v in (route.thresholds if route else {}).items()}
+    return [
+        {
+            "line": key,
+            "from": round(before[key], 6) if key in before else None,
+            "to": round(line, 6),
+            "reason": reason,
+            "at": at.isoformat(),
+        }
+        for key, line in sorted(after.items())
+        if key not in before or abs(before[key] - line) > 1e-9
+    ]

@@ -110,10 +110,62 @@ def test_a_line_that_cannot_be_set_is_refused_with_its_reason(
     assert not (tmp_path / "out").exists()
 
 
-def test_moving_a_line_needs_a_new_directory(model_copy: Path) -> None:
+def test_moving_a_line_never_writes_over_a_model(model_copy: Path, tmp_path: Path) -> None:
     args = ["model", "lines", str(model_copy), "--set", "en=0.99", "--reason", "r"]
     assert "--out" in runner.invoke(app, args).output
-    assert "new directory" in runner.invoke(app, [*args, "--out", str(model_copy)]).output
+    other = Path(shutil.copytree(model_copy, tmp_path / "other"))
+    before = (other / "model.json").read_bytes()
+    for target in (model_copy, other):
+        result = runner.invoke(app, [*args, "--out", str(target)])
+        assert result.exit_code != 0 and "not empty" in result.output
+    assert (other / "model.json").read_bytes() == before
+
+
+@pytest.fixture
+def english_reference(model_copy: Path) -> Path:
+    """The fictional model with the shipped model's shape of lines: English draws the reference, Persian (outside
+    the route, in Arabic script) has a line over it."""
+    meta = json.loads((model_copy / "model.json").read_text())
+    meta["thresholds"] = {"*": 0.3, "en": 0.3, "fa": 0.8, "*Arab": 0.8}
+    (model_copy / "model.json").write_text(json.dumps(meta))
+    return model_copy
+
+
+def _set(model: Path, out: Path, *sets: str) -> tuple[int, str]:
+    args = ["model", "lines", str(model), *[a for s in sets for a in ("--set", s)], "--reason", "r", "--out", str(out)]
+    result = runner.invoke(app, args)
+    return result.exit_code, result.output
+
+
+def test_the_language_that_drew_the_reference_line_moves_it_with_it(english_reference: Path, tmp_path: Path) -> None:
+    code, output = _set(english_reference, tmp_path / "a", "en=0.5")
+    assert code != 0 and "move * with it" in output, "the languages without a line would be judged more strictly"
+    code, output = _set(english_reference, tmp_path / "b", "en=0.5", "*=0.5")
+    assert code == 0, output
+    assert TextModel.load(tmp_path / "b").threshold_for("sv") == 0.5
+
+
+def test_a_language_over_the_reference_may_move_and_its_script_follows_on_record(
+    english_reference: Path, tmp_path: Path
+) -> None:
+    code, output = _set(english_reference, tmp_path / "a", "fa=0.5")
+    assert code == 0, output
+    moved = TextModel.load(tmp_path / "a")
+    assert moved.threshold_for("ur") == 0.5, "Urdu, with no line of its own, is judged at its script's"
+    changes = {c["line"]: (c["from"], c["to"]) for c in moved.metrics["lines_set"][-1]["changes"]}  # type: ignore[index]
+    assert changes == {"fa": (0.8, 0.5), "*Arab": (0.8, 0.5)}
+    assert "*Arab: 0.8 -> 0.5" in output
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [(["en=0.3"], "nothing would move"), (["fa=0.9", "fa=0.95"], "names fa twice")],
+)
+def test_a_move_that_moves_nothing_or_twice_is_refused(
+    english_reference: Path, tmp_path: Path, sets: list[str], message: str
+) -> None:
+    code, output = _set(english_reference, tmp_path / "out", *sets)
+    assert code != 0 and message in output
 
 
 def test_the_costs_are_shown_per_language(model_copy: Path) -> None:
@@ -164,7 +216,7 @@ def test_the_costs_can_be_measured_on_labelled_rows_the_model_never_saw(model_co
     result = runner.invoke(app, ["model", "lines", str(model_copy), "--data", str(data)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "30 judged TVEC, 240 negatives" in result.output, "a row naming no language is read in the identified one"
-    assert "(drawn in training)" in result.output
+    assert "(judged at now)" in result.output
 
 
 def test_too_few_labelled_rows_to_measure_a_rate_are_said_to_be_too_few(model_copy: Path, tmp_path: Path) -> None:
