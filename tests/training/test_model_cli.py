@@ -145,7 +145,7 @@ def test_eval_names_a_wrongly_typed_row(model_env: Path, tmp_path: Path, line: b
     ("content", "message"),
     [
         ('{"text": "fine", "label": "benign"}\n{not json\n', "bad.jsonl:2"),
-        ('{"text": "only one kind of row", "label": "benign"}\n', "needs judged TVEC rows"),
+        ('{"text": "only one kind of row", "label": "benign"}\n', "needs rows a person judged TVEC"),
     ],
 )
 def test_train_refuses_a_bad_file_with_its_reason(tmp_path: Path, content: str, message: str) -> None:
