@@ -7,13 +7,16 @@ bastion model lines [DIR] --set en=0.46 --reason "..." --out NEW   # a candidate
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bastion.cli._context import err, fail, settings
+from bastion.cli._context import database, err, fail, require_file, settings
+
+if TYPE_CHECKING:
+    from bastion.text.model import TextModel
 
 
 def lines(
@@ -33,7 +36,6 @@ def lines(
 ) -> None:
     """Each language's line and what a stricter or looser one would cost: out of fold on the training data's
     person labels, as recorded at training, or on labelled rows the model never saw (--data)."""
-    from bastion.cli._context import require_file
     from bastion.text.model import TextModel
 
     source = directory or _serving_directory()
@@ -50,7 +52,6 @@ def lines(
 
 def _serving_directory() -> Path:
     """The directory of the model that judges now: the promoted one, else the configured one."""
-    from bastion.cli._context import database
     from bastion.store.text_models import LIVE
 
     with database().snapshot() as tx:
@@ -58,7 +59,7 @@ def _serving_directory() -> Path:
     return Path(live.path) if live is not None else settings().text_model_dir
 
 
-def _write_relined(model: Any, source: Path, specs: list[str], reason: str, out: Path | None) -> None:
+def _write_relined(model: TextModel, source: Path, specs: list[str], reason: str, out: Path | None) -> None:
     from bastion.core import utcnow
     from bastion.training.card import write_card
     from bastion.training.relined import LineError, relined
@@ -98,8 +99,7 @@ def _parsed(specs: list[str]) -> dict[str, float]:
     return parsed
 
 
-def _measured(model: Any, data: Path) -> dict[str, Any]:
-    from bastion.cli._context import require_file
+def _measured(model: TextModel, data: Path) -> dict[str, Any]:
     from bastion.training.corpus import read_corpus
     from bastion.training.labelled import LabelledFileError
     from bastion.training.line_costs import costs_on
@@ -112,14 +112,15 @@ def _measured(model: Any, data: Path) -> dict[str, Any]:
     return costs_on(model, corpus)
 
 
-def _show(model: Any, measured: dict[str, Any] | None) -> None:
+def _show(model: TextModel, measured: dict[str, Any] | None) -> None:
+    from bastion.text.model import named_lines
+
     console = Console()
     console.print(f"model {model.version}")
-    current = {key: line for key, line in model.thresholds.items()}
-    if model.route is not None:
-        current |= {f"route:{key}": line for key, line in model.route.thresholds.items()}
+    current = named_lines(model.thresholds, model.route)
     console.print("lines: " + ", ".join(f"{key} {line:.4f}" for key, line in sorted(current.items())))
-    costs: dict[str, Any] = (model.metrics.get("line_costs") or {}) if measured is None else measured
+    recorded: Any = model.metrics.get("line_costs") or {}
+    costs: dict[str, Any] = recorded if measured is None else measured
     if measured is not None and not costs:
         console.print("no language in the data has the 200 person-labelled non-TVEC rows a rate needs")
         return

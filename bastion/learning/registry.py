@@ -15,7 +15,7 @@ from typing import Any
 from bastion.store.models.learning import TextModelRow
 from bastion.store.text_models import LIVE, SHADOW
 from bastion.store.transaction import Transaction
-from bastion.text.model import TextModel
+from bastion.text.model import TextModel, named_lines
 
 CANDIDATE, RETIRED, ROLLED_BACK = "candidate", "retired", "rolled_back"
 CONFIGURED = "configured"  # what serves with no model live: the configured directory
@@ -111,16 +111,8 @@ def _card(model: TextModel) -> dict[str, Any]:
         "mix": metrics.get("mix"),
         "trained_at": metrics.get("trained_at"),
         "five_fold": five_fold.get("cascade") if isinstance(five_fold, dict) else None,
-        "lines": _lines(model),
+        "lines": {key: round(line, 4) for key, line in named_lines(model.thresholds, model.route).items()},
         "lines_set": metrics.get("lines_set"),  # lines a platform moved after training, when and why
-    }
-
-
-def _lines(model: TextModel) -> dict[str, float]:
-    """Where each language is judged, by the names verdicts give them ("en", "*", "route:*")."""
-    route = model.route.thresholds if model.route else {}
-    return {key: round(line, 4) for key, line in model.thresholds.items()} | {
-        f"route:{key}": round(line, 4) for key, line in route.items()
     }
 
 

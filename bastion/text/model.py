@@ -157,6 +157,12 @@ def line_for(lang: str | None, thresholds: dict[str, float], route: DeepRoute | 
     return route.threshold_for(str(lang)) if route is not None and key.startswith("route") else thresholds[key]
 
 
+def named_lines(thresholds: dict[str, float], route: DeepRoute | None) -> dict[str, float]:
+    """Every line by the name `line_key` gives it: the cascade's ("en", "*Arab", "*") and the route's
+    ("route:fr", "route:*")."""
+    return thresholds | {f"route:{key}": line for key, line in (route.thresholds if route else {}).items()}
+
+
 def line_key(lang: str | None, thresholds: dict[str, float], route: DeepRoute | None) -> str:
     """Whose line a text in `lang` is judged at: the route's in its languages ("route:fr", "route:*"),
     elsewhere the cascade's for the language itself, else for its script (`bastion.text.scripts`:

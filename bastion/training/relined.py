@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from bastion.text.model import DeepRoute, TextModel
+from bastion.text.model import DeepRoute, TextModel, named_lines
 from bastion.training.naming import model_version
 from bastion.training.thresholds import script_lines
 
@@ -109,10 +109,7 @@ def _changes(
     model: TextModel, thresholds: dict[str, float], route: DeepRoute | None, reason: str, at: datetime
 ) -> list[dict[str, Any]]:
     """Every line that moved, those that follow the ones named (a script's line follows its languages') too."""
-    before = dict(model.thresholds) | {
-        f"route:{k}": v for k, v in (model.route.thresholds if model.route else {}).items()
-    }
-    after = dict(thresholds) | {f"route:{k}": v for k, v in (route.thresholds if route else {}).items()}
+    before, after = named_lines(model.thresholds, model.route), named_lines(thresholds, route)
     return [
         {
             "line": key,
