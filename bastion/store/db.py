@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bastion.settings import STALLED_TRANSACTION_SECONDS, Settings
@@ -19,6 +21,11 @@ from bastion.store.base import serialise_json
 from bastion.store.transaction import Transaction
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# PostgreSQL sessions are named, so that a writer ends only Bastion's own stalled sessions (`end_stalled_sessions`).
+APPLICATION_NAME = "bastion"
+_LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock wait that outlasted `lock_timeout`
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -26,6 +33,7 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
+    stalled_transaction_seconds: float = STALLED_TRANSACTION_SECONDS
 
     @classmethod
     def from_url(cls, url: str, stalled_transaction_seconds: float = STALLED_TRANSACTION_SECONDS) -> Database:
@@ -36,6 +44,7 @@ class Database:
             engine,
             sessionmaker(engine, expire_on_commit=False),
             sessionmaker(reader, expire_on_commit=False),
+            stalled_transaction_seconds,
         )
 
     @classmethod
@@ -51,9 +60,34 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A write transaction: committed when the block ends, rolled back on any error."""
-        with self._writer_lock(), self.sessions() as session, session.begin():
-            yield session
+        """A write transaction: committed when the block ends, rolled back on any error.
+
+        On PostgreSQL a lock waited for longer than the stall limit fails the transaction, and the sessions
+        found stalled are ended first, so that the caller's retry finds the lock free."""
+        try:
+            with self._writer_lock(), self.sessions() as session, session.begin():
+                yield session
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+                self.end_stalled_sessions()
+            raise
+
+    def end_stalled_sessions(self) -> list[int]:
+        """End Bastion's PostgreSQL sessions that have held a transaction open for longer than the stall limit
+        while waiting for their client, and return their process ids; their transactions roll back.
+
+        PostgreSQL's own `idle_in_transaction_session_timeout` ends a session that waits between statements, but
+        not one that waits in the middle of a statement's exchange (its parse sent, its sync not yet): a writer
+        stopped there (SIGSTOP, `docker pause`, a frozen VM) kept the audit chain's lock, and with it every other
+        writer, until it was resumed."""
+        if self.is_sqlite:
+            return []
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            ended = [row.pid for row in connection.execute(_END_STALLED, {"seconds": self.stalled_transaction_seconds})]
+        if ended:
+            log.warning("stalled_sessions_ended", pids=ended, stalled_seconds=self.stalled_transaction_seconds)
+        return ended
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -181,15 +215,26 @@ def _create_engine(url: str, writer: bool, stalled_transaction_seconds: float) -
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate if writer else _sqlite_begin)
         return engine
-    stalled = f"-c idle_in_transaction_session_timeout={round(stalled_transaction_seconds * 1000)}"
+    limit = round(stalled_transaction_seconds * 1000)
+    stalled = f"-c idle_in_transaction_session_timeout={limit} -c lock_timeout={limit}"
     return create_engine(
         url,
-        connect_args={"options": stalled},
+        connect_args={"options": stalled, "application_name": APPLICATION_NAME},
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
         json_serializer=serialise_json,
     )
+
+
+_END_STALLED = text(
+    """
+    SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity
+    WHERE datname = current_database() AND application_name = :name AND pid <> pg_backend_pid()
+      AND xact_start IS NOT NULL AND wait_event = 'ClientRead'
+      AND state_change < now() - make_interval(secs => :seconds)
+    """
+).bindparams(name=APPLICATION_NAME)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
