@@ -5,17 +5,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Mount, compile_path
 
 from bastion.core import ContentError
 from bastion.wire import MalformedJSON, loads
+
+log = structlog.get_logger(__name__)
+# What a client may do about a 503: the database is back within seconds, or a stalled writer was ended meanwhile.
+RETRY_AFTER_SECONDS = 1
 
 
 class BadRequest(Exception):
@@ -76,6 +82,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ContentError)
     async def _bad_content(_: Request, error: ContentError) -> JSONResponse:
         return problem(422, "invalid_content", str(error))
+
+    @app.exception_handler(OperationalError)
+    async def _database_away(_: Request, error: OperationalError) -> JSONResponse:
+        # A retryable condition, not a fault of the request or a bug: the platform retries the check (a retried
+        # check is a re-check of the same item, never a second item or case).
+        log.warning("database_unavailable", error=str(error.orig or error).splitlines()[0][:200])
+        response = problem(503, "database_unavailable", "the database did not answer in time; retry the request")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, _: ClientDisconnect) -> Response:

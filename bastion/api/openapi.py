@@ -2,10 +2,11 @@
 
 FastAPI writes only the success and 422 of each operation. The errors that
 come from the layers around the routes (the body limit, the JSON reader,
-authentication, scopes, lookups by id) are added here from what each
-operation is: one that reads a body can answer 400, 413 and 415; one behind
-a key 401 and 403; one that names a thing in its path 404. An integrator
-(and schemathesis) can then tell a documented refusal from a surprise.
+authentication, scopes, lookups by id, the database) are added here from
+what each operation is: one that reads a body can answer 400, 413 and 415;
+one behind a key 401, 403 and 503 (its key and its work are the database's);
+one that names a thing in its path 404. An integrator (and schemathesis) can
+then tell a documented refusal from a surprise.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _WHY = {
     "413": "the body is over `BASTION_MAX_BODY_BYTES`",
     "415": "a content type this operation does not read",
     "422": "the request is well-formed JSON but not a valid one",
+    "503": "the database did not answer in time (down, or a lock held by a stalled writer): retry after `Retry-After`",
 }
 # Operations that answer 409: creating a bank (of hashes or symbols) whose name is taken, adding an entry or a
 # symbol a bank holds already, appealing or complaining twice (or about a notice not decided); and those that
@@ -80,7 +82,7 @@ def _statuses(method: str, path: str, operation: dict[str, Any]) -> list[str]:
     if "requestBody" in operation:
         statuses += ["400", "413", "415", "422"]
     if operation.get("security"):
-        statuses += ["401", "403"]
+        statuses += ["401", "403", "503"]
     if "{" in path or (method, path) in _LOOKUPS:
         statuses += ["404", "422"]
     if any(p.get("in") == "query" for p in operation.get("parameters", [])):

@@ -29,7 +29,7 @@ from bastion.store.models.core import AuditRow
 
 GENESIS = "0" * 64
 # Any constant works: it only has to be the same for every writer.
-_PG_AUDIT_LOCK = 0x6261_7374_696F_6E
+AUDIT_LOCK_KEY = 0x6261_7374_696F_6E
 
 
 # `json.dumps` with these options builds a new encoder on every call: one, built once, writes the same text.
@@ -136,7 +136,7 @@ def append_audit_many(session: Session, entries: list[AuditEntry], at: datetime 
     if not entries:
         return []
     if is_postgresql(session):
-        session.execute(_TAKE_AUDIT_LOCK, {"key": _PG_AUDIT_LOCK})
+        session.execute(_TAKE_AUDIT_LOCK, {"key": AUDIT_LOCK_KEY})
     # The select autoflushes, so records added earlier in this transaction are part of the chain.
     head = session.execute(_HEAD).first()
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)

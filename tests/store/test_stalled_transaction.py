@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import socket
-import struct
 import threading
 import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bastion.store.db import APPLICATION_NAME, Database
 from tests.conftest import _pg_admin, _pg_url
+from tests.store.stalled_client import MidStatementClient
 
 pytestmark = pytest.mark.postgres
 _LOCK = "SELECT pg_advisory_xact_lock(42)"  # as the audit chain's lock is taken
@@ -58,8 +57,8 @@ def test_a_writer_stopped_mid_statement_is_ended_by_the_writer_it_holds_back(db:
     limit, and its retry gets through. Only Bastion's own sessions are ended."""
     with db.session() as session:
         session.execute(text("CREATE TABLE notes (note text)"))
-    stalled = MidStatementClient(db, APPLICATION_NAME, lock=True)
-    elsewhere = MidStatementClient(db, "another-application", lock=False)
+    stalled = MidStatementClient(db.engine.url, APPLICATION_NAME, _LOCK)
+    elsewhere = MidStatementClient(db.engine.url, "another-application", "SELECT 1")
     with pytest.raises(OperationalError, match="lock timeout"), db.session() as waiting:
         waiting.execute(text(_NEVER_FOR_EVER))
         waiting.execute(text(_LOCK))
@@ -93,45 +92,3 @@ def test_a_session_at_work_is_not_ended_as_stalled(db: Database) -> None:
         waiting.execute(text(_LOCK))
     worker.join(timeout=30)  # it ends on its own: its session was not ended under it (that would raise there)
     assert not worker.is_alive()
-
-
-class MidStatementClient:
-    """A PostgreSQL client that opens a transaction (taking the lock, with `lock`), sends a statement's parse and
-    stops before its sync, as a writer stopped (SIGSTOP) while sending a statement does: the server then waits on
-    it, and its idle-in-transaction timeout does not apply. Spoken on a socket: a driver never stops half-way."""
-
-    def __init__(self, db: Database, application: str, lock: bool) -> None:
-        url = make_url(db.engine.url)
-        self._socket = socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=30)
-        fields = {"user": url.username or "postgres", "database": url.database or "", "application_name": application}
-        startup = struct.pack("!I", 196608) + b"".join(f"{k}\0{v}\0".encode() for k, v in fields.items()) + b"\0"
-        self._socket.sendall(struct.pack("!I", len(startup) + 4) + startup)
-        self._until_ready()
-        self._query("BEGIN")
-        self._query(_LOCK if lock else "SELECT 1")
-        self._socket.sendall(_message(b"P", b"\0SELECT 1\0\0\0"))  # a parse; its sync never follows
-
-    def ended_by_server(self) -> bool:
-        """Whether the server ends the session: it says why, then closes the connection."""
-        received = b""
-        while chunk := self._socket.recv(65536):
-            received += chunk
-        return b"terminating connection due to administrator command" in received
-
-    def close(self) -> None:
-        self._socket.close()
-
-    def _query(self, sql: str) -> None:
-        self._socket.sendall(_message(b"Q", sql.encode() + b"\0"))
-        self._until_ready()
-
-    def _until_ready(self) -> None:
-        received = b""
-        while b"Z\0\0\0\x05" not in received:  # ReadyForQuery, idle or in a transaction
-            chunk = self._socket.recv(65536)
-            assert chunk, "the server closed the connection"
-            received += chunk
-
-
-def _message(kind: bytes, body: bytes) -> bytes:
-    return kind + struct.pack("!I", len(body) + 4) + body
