@@ -88,7 +88,9 @@ def install(app: FastAPI) -> None:
         # A retryable condition, not a fault of the request or a bug: the platform retries the check (a retried
         # check is a re-check of the same item, never a second item or case).
         log.warning("database_unavailable", error=str(error.orig or error).splitlines()[0][:200])
-        response = problem(503, "database_unavailable", "the database did not answer in time; retry the request")
+        response = problem(
+            503, "database_unavailable", "the database could not take the request (away, busy or full); retry it"
+        )
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 

@@ -34,7 +34,7 @@ _WHY = {
     "413": "the body is over `BASTION_MAX_BODY_BYTES`",
     "415": "a content type this operation does not read",
     "422": "the request is well-formed JSON but not a valid one",
-    "503": "the database did not answer in time (down, or a lock held by a stalled writer): retry after `Retry-After`",
+    "503": "the database could not take the request (away, busy, full, or a lock held by a stalled writer): retry",
 }
 # Operations that answer 409: creating a bank (of hashes or symbols) whose name is taken, adding an entry or a
 # symbol a bank holds already, appealing or complaining twice (or about a notice not decided); and those that
