@@ -48,7 +48,7 @@ def _database_findings(s: Settings) -> list[Finding]:
     if not s.database_url and not (Path(s.data_dir) / "bastion.db").is_file():
         words = f"no database yet in {s.data_dir}; the first `bastion serve`, `scan` or `worker` creates it"
         return [Finding("database", "warning", words)]
-    db = Database.from_url(s.resolved_database_url)
+    db = Database.from_url(s.resolved_database_url, s.database_stalled_transaction_seconds)
     try:
         where = db.engine.url.render_as_string(hide_password=True)
         if not db.ping():
@@ -67,6 +67,8 @@ def _database_findings(s: Settings) -> list[Finding]:
             )
             found.append(Finding("migrations", "warning", words + "; the next `bastion serve` or `worker` migrates it"))
         found.append(_bank_finding(db))
+        if not db.is_sqlite:
+            found.append(_stalled_finding(db))
         if current == newest:
             found.append(_receipt_finding(db, s))
         return found
@@ -86,6 +88,23 @@ def _bank_finding(db: Database) -> Finding:
     entries = sum(count for _, count in enabled)
     words = f"{len(enabled)} of {len(banks)} banks enabled, {entries:,} live entries"
     return Finding("banks", "ok" if enabled else "warning", words)
+
+
+def _stalled_finding(db: Database) -> Finding:
+    """A writer stopped inside its transaction holds its locks (the audit chain's among them) for every other."""
+    stalled = db.stalled_sessions()
+    limit = db.stalled_transaction_seconds
+    if not stalled:
+        return Finding(
+            "writers", "ok", f"no Bastion session has waited on its client inside a transaction over {limit:g} s"
+        )
+    listed = ", ".join(f"pid {pid} for {seconds:,.0f} s" for pid, seconds in stalled)
+    words = (
+        f"{len(stalled)} Bastion session(s) waiting on their client inside a transaction ({listed}): a writer stopped "
+        "(SIGSTOP, `docker pause`, a frozen host) holds its locks; resume or stop it. The next writer that waits "
+        "for its lock as long ends it"
+    )
+    return Finding("writers", "warning", words)
 
 
 def _receipt_finding(db: Database, s: Settings) -> Finding:

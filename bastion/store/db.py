@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Row, TextClause, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -72,22 +72,29 @@ class Database:
                 self.end_stalled_sessions()
             raise
 
+    def stalled_sessions(self) -> list[tuple[int, float]]:
+        """Bastion's PostgreSQL sessions that have held a transaction open for longer than the stall limit while
+        waiting for their client, as (process id, seconds waited): writers stopped mid-transaction."""
+        return [(row.pid, row.seconds) for row in self._on_stalled(_LIST_STALLED)]
+
     def end_stalled_sessions(self) -> list[int]:
-        """End Bastion's PostgreSQL sessions that have held a transaction open for longer than the stall limit
-        while waiting for their client, and return their process ids; their transactions roll back.
+        """End the stalled sessions (`stalled_sessions`) and return their process ids; their transactions roll back.
 
         PostgreSQL's own `idle_in_transaction_session_timeout` ends a session that waits between statements, but
         not one that waits in the middle of a statement's exchange (its parse sent, its sync not yet): a writer
         stopped there (SIGSTOP, `docker pause`, a frozen VM) kept the audit chain's lock, and with it every other
         writer, until it was resumed."""
+        ended = [row.pid for row in self._on_stalled(_END_STALLED)]
+        if ended:
+            log.warning("stalled_sessions_ended", pids=ended, stalled_seconds=self.stalled_transaction_seconds)
+        return ended
+
+    def _on_stalled(self, statement: TextClause) -> list[Row[Any]]:
         if self.is_sqlite:
             return []
         with self.engine.connect() as connection:
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-            ended = [row.pid for row in connection.execute(_END_STALLED, {"seconds": self.stalled_transaction_seconds})]
-        if ended:
-            log.warning("stalled_sessions_ended", pids=ended, stalled_seconds=self.stalled_transaction_seconds)
-        return ended
+            return list(connection.execute(statement, {"seconds": self.stalled_transaction_seconds}))
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -227,14 +234,18 @@ def _create_engine(url: str, writer: bool, stalled_transaction_seconds: float) -
     )
 
 
-_END_STALLED = text(
-    """
-    SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity
+# Waiting on its client (ClientRead) inside a transaction since before the stall limit: between statements, or in
+# the middle of one's exchange. A session at work waits on something else (I/O, a lock, the CPU), never its client.
+_STALLED = """
+    FROM pg_stat_activity
     WHERE datname = current_database() AND application_name = :name AND pid <> pg_backend_pid()
       AND xact_start IS NOT NULL AND wait_event = 'ClientRead'
       AND state_change < now() - make_interval(secs => :seconds)
-    """
-).bindparams(name=APPLICATION_NAME)
+"""
+_LIST_STALLED = text(f"SELECT pid, extract(epoch FROM now() - state_change) AS seconds {_STALLED}").bindparams(
+    name=APPLICATION_NAME
+)
+_END_STALLED = text(f"SELECT pid, pg_terminate_backend(pid) {_STALLED}").bindparams(name=APPLICATION_NAME)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bastion.core import utcnow
-from bastion.store.db import Database
+from bastion.store.db import APPLICATION_NAME, Database
+from tests.store.stalled_client import MidStatementClient
 
 
 def _doctor(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -66,3 +69,24 @@ def test_stream_receipts_past_retention_are_a_warning_naming_the_prune(tmp_path:
 
     assert "warning  stream receipts: the oldest is 72 h old (retention 24 h)" in result.stdout
     assert "schedule `bastion stream prune-receipts` nightly" in result.stdout
+
+
+@pytest.mark.postgres
+def test_a_writer_stopped_inside_its_transaction_is_a_warning_and_is_left_alone(
+    tmp_path: Path, pg_databases: Callable[[], str]
+) -> None:
+    url = pg_databases()
+    calm = _doctor(tmp_path, BASTION_DATABASE_URL=url, BASTION_DATABASE_STALLED_TRANSACTION_SECONDS="0.5")
+    assert (
+        "ok       writers: no Bastion session has waited on its client inside a transaction over 0.5 s" in calm.stdout
+    )
+    stalled = MidStatementClient(url, APPLICATION_NAME, "SELECT pg_advisory_xact_lock(42)")
+    time.sleep(1)  # past the stall limit
+
+    result = _doctor(tmp_path, BASTION_DATABASE_URL=url, BASTION_DATABASE_STALLED_TRANSACTION_SECONDS="0.5")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning  writers: 1 Bastion session(s) waiting on their client inside a transaction (pid " in result.stdout
+    assert "resume or stop it" in result.stdout
+    assert Database.from_url(url, 0.5).stalled_sessions()  # the doctor looks and ends nothing
+    stalled.close()
