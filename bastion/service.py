@@ -41,7 +41,7 @@ from bastion.review.reports import FiledReport, ReportReason, file_report
 from bastion.rules import Policy
 from bastion.rules.alerts import raise_alerts, record_fires
 from bastion.settings import Settings
-from bastion.store.db import Database
+from bastion.store.db import Database, LockWaitTimedOut
 from bastion.store.group_commit import HeavyLane, MicroBatcher
 from bastion.store.stream import Delivery, Receipt
 from bastion.store.transaction import Transaction
@@ -104,9 +104,15 @@ class Service:
         """A service that records: the database is created and migrated, the policy in use audited."""
         context = AppContext.open(settings, db)
         service = cls(context, Pipeline.from_context(context))
-        with service.db.transaction() as tx:
-            record_policy(tx, service.pipeline.policy)
+        try:
+            service._record_policy()
+        except LockWaitTimedOut:  # a stalled writer held the audit chain, and was ended: it is free now
+            service._record_policy()
         return service
+
+    def _record_policy(self) -> None:
+        with self.db.transaction() as tx:
+            record_policy(tx, self.pipeline.policy)
 
     @classmethod
     def read_only(cls, settings: Settings) -> Service:

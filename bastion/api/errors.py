@@ -11,12 +11,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Mount, compile_path
 
 from bastion.core import ContentError
+from bastion.store.db import DatabaseUnavailable
 from bastion.wire import MalformedJSON, loads
 
 log = structlog.get_logger(__name__)
@@ -83,11 +83,11 @@ def install(app: FastAPI) -> None:
     async def _bad_content(_: Request, error: ContentError) -> JSONResponse:
         return problem(422, "invalid_content", str(error))
 
-    @app.exception_handler(OperationalError)
-    async def _database_away(_: Request, error: OperationalError) -> JSONResponse:
+    @app.exception_handler(DatabaseUnavailable)
+    async def _database_away(_: Request, error: DatabaseUnavailable) -> JSONResponse:
         # A retryable condition, not a fault of the request or a bug: the platform retries the check (a retried
         # check is a re-check of the same item, never a second item or case).
-        log.warning("database_unavailable", error=str(error.orig or error).splitlines()[0][:200])
+        log.warning("database_unavailable", error=str(error))
         response = problem(
             503, "database_unavailable", "the database could not take the request (away, busy or full); retry it"
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Engine, Row, TextClause, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bastion.settings import STALLED_TRANSACTION_SECONDS, Settings
@@ -26,6 +26,15 @@ APPLICATION_NAME = "bastion"
 _LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock wait that outlasted `lock_timeout`
 
 log = structlog.get_logger(__name__)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not take a unit of work (away, busy, full, or a session it ended): nothing of it was
+    committed, or its commit was cut off. Retrying is the answer; a check retried is a re-check, never a copy."""
+
+
+class LockWaitTimedOut(DatabaseUnavailable):
+    """A lock stayed held for longer than the stall limit; the sessions found stalled holding locks were ended."""
 
 
 @dataclass
@@ -62,14 +71,18 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back on any error.
 
-        On PostgreSQL a lock waited for longer than the stall limit fails the transaction, and the sessions
-        found stalled are ended first, so that the caller's retry finds the lock free."""
+        Raises `DatabaseUnavailable` when the database cannot take it. On PostgreSQL a lock waited for longer than
+        the stall limit fails the transaction (`LockWaitTimedOut`), and the sessions found stalled are ended first,
+        so that the caller's retry finds the lock free."""
         try:
             with self._writer_lock(), self.sessions() as session, session.begin():
                 yield session
-        except OperationalError as error:
-            if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+        except DBAPIError as error:
+            if _sqlstate(error) == _LOCK_NOT_AVAILABLE:
                 self.end_stalled_sessions()
+                raise LockWaitTimedOut(_first_line(error)) from error
+            if _unavailable(error):
+                raise DatabaseUnavailable(_first_line(error)) from error
             raise
 
     def stalled_sessions(self) -> list[tuple[int, float]]:
@@ -126,9 +139,15 @@ class Database:
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
-        """A read-only transaction that never waits for writers (WAL snapshot on SQLite)."""
-        with self.read_sessions() as session, session.begin():
-            yield session
+        """A read-only transaction that never waits for writers (WAL snapshot on SQLite); raises
+        `DatabaseUnavailable` when the database cannot take it."""
+        try:
+            with self.read_sessions() as session, session.begin():
+                yield session
+        except DBAPIError as error:
+            if _unavailable(error):
+                raise DatabaseUnavailable(_first_line(error)) from error
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -246,6 +265,29 @@ _LIST_STALLED = text(f"SELECT pid, extract(epoch FROM now() - state_change) AS s
     name=APPLICATION_NAME
 )
 _END_STALLED = text(f"SELECT pid, pg_terminate_backend(pid) {_STALLED}").bindparams(name=APPLICATION_NAME)
+
+
+def _sqlstate(error: DBAPIError) -> str:
+    return str(getattr(error.orig, "sqlstate", None) or "")
+
+
+def _unavailable(error: DBAPIError) -> bool:
+    """An error of the database's state, not of the statement: the server or file away, busy, full, or the
+    session ended (by the server's idle timeout or an administrator). PostgreSQL's classes: connection exceptions
+    (08), insufficient resources (53), operator intervention (57), and the idle-in-transaction timeout (25P03);
+    SQLite raises all of its own as OperationalError ("database is locked", "disk I/O error")."""
+    state = _sqlstate(error)
+    return (
+        isinstance(error, OperationalError)
+        or error.connection_invalidated
+        or state[:2] in {"08", "53", "57"}
+        or state == "25P03"
+    )
+
+
+def _first_line(error: DBAPIError) -> str:
+    """The driver's own words (the SQL and parameters SQLAlchemy appends are not for logs or clients)."""
+    return (str(error.orig or error).strip().splitlines() or ["the database refused"])[0][:300]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

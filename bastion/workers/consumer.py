@@ -30,6 +30,7 @@ from bastion.context import settle_after_warm_up
 from bastion.core import Verdict
 from bastion.metrics import DEAD_LETTERS, STREAM_DEAD_LETTERED, STREAM_ITEMS_IN, STREAM_PENDING
 from bastion.service import Delivery, Outcome, Refusal, Service
+from bastion.store.db import LockWaitTimedOut
 from bastion.workers.dead_letters import dead_letter, dead_letter_count
 from bastion.workers.stream import (
     MESSAGE_ID_HEADER,
@@ -173,10 +174,13 @@ class StreamWorker:
 
     async def _check(self, messages: list[Msg], deliveries: list[Delivery]) -> list[Outcome] | None:
         """The batch's outcomes once committed; None when it failed with the database reachable; [] when handed
-        back because the worker is stopping while the database is away."""
+        back because the worker is stopping while the database is away. A lock held past the stall limit is waited
+        out as an outage is: the whole batch again (its holder, when stalled, was ended), not one item at a time."""
         while True:
             try:
                 return await asyncio.to_thread(self.service.check_deliveries, deliveries)
+            except LockWaitTimedOut as error:
+                log.warning("lock_wait_timed_out", error=str(error), waiting=len(deliveries))
             except Exception as error:
                 if await asyncio.to_thread(self.service.db.ping):
                     log.warning("batch_failed", error=str(error), items=len(deliveries))

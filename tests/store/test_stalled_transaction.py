@@ -8,9 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bastion.store.db import APPLICATION_NAME, Database
+from bastion.store.db import APPLICATION_NAME, Database, DatabaseUnavailable, LockWaitTimedOut
 from tests.conftest import _pg_admin, _pg_url
 from tests.store.stalled_client import MidStatementClient
 
@@ -40,7 +39,7 @@ def test_the_server_ends_a_stalled_transaction_and_frees_its_locks(db: Database)
             other.execute(text("INSERT INTO notes VALUES ('kept')"))
         other_got_through.set()
 
-    with pytest.raises(DBAPIError), db.session() as stalled:
+    with pytest.raises(DatabaseUnavailable), db.session() as stalled:
         stalled.execute(text(_LOCK))
         stalled.execute(text("INSERT INTO notes VALUES ('lost')"))
         threading.Thread(target=other_writer, daemon=True).start()
@@ -59,7 +58,7 @@ def test_a_writer_stopped_mid_statement_is_ended_by_the_writer_it_holds_back(db:
         session.execute(text("CREATE TABLE notes (note text)"))
     stalled = MidStatementClient(db.engine.url, APPLICATION_NAME, _LOCK)
     elsewhere = MidStatementClient(db.engine.url, "another-application", "SELECT 1")
-    with pytest.raises(OperationalError, match="lock timeout"), db.session() as waiting:
+    with pytest.raises(LockWaitTimedOut, match="lock timeout"), db.session() as waiting:
         waiting.execute(text(_NEVER_FOR_EVER))
         waiting.execute(text(_LOCK))
     with db.session() as retry:
@@ -87,7 +86,7 @@ def test_a_session_at_work_is_not_ended_as_stalled(db: Database) -> None:
     worker = threading.Thread(target=long_statement)
     worker.start()
     assert started.wait(timeout=30)
-    with pytest.raises(OperationalError, match="lock timeout"), db.session() as waiting:
+    with pytest.raises(LockWaitTimedOut, match="lock timeout"), db.session() as waiting:
         waiting.execute(text(_NEVER_FOR_EVER))
         waiting.execute(text(_LOCK))
     worker.join(timeout=30)  # it ends on its own: its session was not ended under it (that would raise there)

@@ -8,6 +8,9 @@ import socket
 import httpx
 import pytest
 
+from bastion.store.audit import AUDIT_LOCK_KEY
+from bastion.store.db import APPLICATION_NAME
+from tests.store.stalled_client import MidStatementClient
 from tests.stream.conftest import Deployment
 
 pytestmark = pytest.mark.postgres
@@ -106,6 +109,26 @@ def test_a_worker_that_stalls_holding_messages_leaves_the_rest_to_the_others(dep
     deployment.wait_for(lambda: _verdicts(deployment) == 600, what="every item checked once")
     deployment.wait_for(lambda: deployment.stream_state()["unacked"] == 0, what="every message acknowledged")
     assert deployment.sql("SELECT count(*) FROM audit_log WHERE action = 'verdict'") == [(600,)]
+
+
+def test_a_writer_stopped_mid_statement_holding_the_chain_is_ended_and_the_batch_recorded_whole(
+    deployment: Deployment,
+) -> None:
+    """A session stopped between a statement's parse and its sync is beyond PostgreSQL's idle timeout: the worker
+    that waits out the stall limit for the audit chain's lock ends it, and checks its batch again, whole."""
+    url = deployment.database_url.replace("postgresql+psycopg://", "postgresql://")
+    deployment.start_worker(env={"BASTION_DATABASE_STALLED_TRANSACTION_SECONDS": "1"})
+    log = deployment.tmp_path / "worker-0.log"
+    deployment.wait_for(lambda: log.exists() and "worker_warm" in log.read_text(), what="the worker warmed up")
+    stalled = MidStatementClient(url, APPLICATION_NAME, f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")
+    rows: list[dict[str, object]] = [{"id": f"w{n}", "text": f"stall note {n} about the harbour"} for n in range(30)]
+    assert deployment.publish_rows(rows).returncode == 0
+    deployment.wait_for(lambda: _verdicts(deployment) == 30, what="the batch recorded once the lock was free")
+    assert stalled.ended_by_server()
+    logged = log.read_text()
+    assert "lock_wait_timed_out" in logged and "stalled_sessions_ended" in logged
+    assert "batch_failed" not in logged  # waited out and taken again whole, not item by item
+    assert deployment.sql("SELECT count(*) FROM audit_log WHERE action = 'verdict'") == [(30,)]
 
 
 def test_a_backlog_is_taken_in_full_batches_and_a_lone_message_at_once(deployment: Deployment) -> None:
