@@ -106,7 +106,7 @@ class Service:
         service = cls(context, Pipeline.from_context(context))
         try:
             service._record_policy()
-        except LockWaitTimedOut:  # a stalled writer held the audit chain, and was ended: it is free now
+        except LockWaitTimedOut:  # a stalled writer holding the audit chain was ended meanwhile: try once more
             service._record_policy()
         return service
 

@@ -84,7 +84,7 @@ def install(app: FastAPI) -> None:
         return problem(422, "invalid_content", str(error))
 
     @app.exception_handler(DatabaseUnavailable)
-    async def _database_away(_: Request, error: DatabaseUnavailable) -> JSONResponse:
+    async def _database_unavailable(_: Request, error: DatabaseUnavailable) -> JSONResponse:
         # A retryable condition, not a fault of the request or a bug: the platform retries the check (a retried
         # check is a re-check of the same item, never a second item or case).
         log.warning("database_unavailable", error=str(error))

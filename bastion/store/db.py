@@ -13,7 +13,8 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Engine, Row, TextClause, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bastion.settings import STALLED_TRANSACTION_SECONDS, Settings
@@ -24,6 +25,7 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 # PostgreSQL sessions are named, so that a writer ends only Bastion's own stalled sessions (`end_stalled_sessions`).
 APPLICATION_NAME = "bastion"
 _LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock wait that outlasted `lock_timeout`
+_SQLITE_UNAVAILABLE = {5, 6, 10, 13, 14}  # SQLITE_BUSY, _LOCKED, _IOERR, _FULL, _CANTOPEN
 
 log = structlog.get_logger(__name__)
 
@@ -34,7 +36,8 @@ class DatabaseUnavailable(RuntimeError):
 
 
 class LockWaitTimedOut(DatabaseUnavailable):
-    """A lock stayed held for longer than the stall limit; the sessions found stalled holding locks were ended."""
+    """A lock stayed held for longer than the stall limit; Bastion's sessions found stalled (`end_stalled_sessions`)
+    were ended meanwhile, the holder among them when a stalled writer held it."""
 
 
 @dataclass
@@ -73,17 +76,39 @@ class Database:
 
         Raises `DatabaseUnavailable` when the database cannot take it. On PostgreSQL a lock waited for longer than
         the stall limit fails the transaction (`LockWaitTimedOut`), and the sessions found stalled are ended first,
-        so that the caller's retry finds the lock free."""
+        so that the caller's retry finds the lock free when a stalled writer held it."""
+        with (
+            self._unavailable_raised(ending_stalled=True),
+            self._writer_lock(),
+            self.sessions() as session,
+            session.begin(),
+        ):
+            yield session
+
+    @contextmanager
+    def _unavailable_raised(self, ending_stalled: bool) -> Iterator[None]:
+        """The database's refusals as Bastion's own (`DatabaseUnavailable`): what a retry may cure, told from the
+        statement's own errors (a constraint, a missing table), which pass unchanged."""
         try:
-            with self._writer_lock(), self.sessions() as session, session.begin():
-                yield session
+            yield
+        except PoolTimeout as error:  # every connection taken, by requests queued behind a held lock most likely
+            raise DatabaseUnavailable(str(error).splitlines()[0]) from error
         except DBAPIError as error:
             if _sqlstate(error) == _LOCK_NOT_AVAILABLE:
-                self.end_stalled_sessions()
+                if ending_stalled:
+                    self._end_stalled_quietly()
                 raise LockWaitTimedOut(_first_line(error)) from error
             if _unavailable(error):
                 raise DatabaseUnavailable(_first_line(error)) from error
             raise
+
+    def _end_stalled_quietly(self) -> None:
+        """Ending stalled sessions is a courtesy to the retry: when it fails (a role without `pg_signal_backend`,
+        no connection left), the lock timeout is still what the caller must hear."""
+        try:
+            self.end_stalled_sessions()
+        except (DBAPIError, PoolTimeout) as error:
+            log.warning("stalled_sessions_not_ended", error=str(error).splitlines()[0])
 
     def stalled_sessions(self) -> list[tuple[int, float]]:
         """Bastion's PostgreSQL sessions that have held a transaction open for longer than the stall limit while
@@ -141,13 +166,8 @@ class Database:
     def reader(self) -> Iterator[Session]:
         """A read-only transaction that never waits for writers (WAL snapshot on SQLite); raises
         `DatabaseUnavailable` when the database cannot take it."""
-        try:
-            with self.read_sessions() as session, session.begin():
-                yield session
-        except DBAPIError as error:
-            if _unavailable(error):
-                raise DatabaseUnavailable(_first_line(error)) from error
-            raise
+        with self._unavailable_raised(ending_stalled=False), self.read_sessions() as session, session.begin():
+            yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -166,6 +186,8 @@ class Database:
                 raw.execute("PRAGMA foreign_keys=OFF")
             try:
                 with connection.begin():
+                    if not self.is_sqlite:  # a schema change waits behind whatever holds its tables, as it always did
+                        connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
                     config = alembic_config(self.engine.url.render_as_string(hide_password=False))
                     config.attributes["connection"] = connection
                     command.upgrade(config, "heads")
@@ -261,7 +283,7 @@ _STALLED = """
       AND xact_start IS NOT NULL AND wait_event = 'ClientRead'
       AND state_change < now() - make_interval(secs => :seconds)
 """
-_LIST_STALLED = text(f"SELECT pid, extract(epoch FROM now() - state_change) AS seconds {_STALLED}").bindparams(
+_LIST_STALLED = text(f"SELECT pid, extract(epoch FROM now() - state_change)::float8 AS seconds {_STALLED}").bindparams(
     name=APPLICATION_NAME
 )
 _END_STALLED = text(f"SELECT pid, pg_terminate_backend(pid) {_STALLED}").bindparams(name=APPLICATION_NAME)
@@ -272,17 +294,17 @@ def _sqlstate(error: DBAPIError) -> str:
 
 
 def _unavailable(error: DBAPIError) -> bool:
-    """An error of the database's state, not of the statement: the server or file away, busy, full, or the
-    session ended (by the server's idle timeout or an administrator). PostgreSQL's classes: connection exceptions
-    (08), insufficient resources (53), operator intervention (57), and the idle-in-transaction timeout (25P03);
-    SQLite raises all of its own as OperationalError ("database is locked", "disk I/O error")."""
+    """An error of the database's state, not of the statement: the server or file away, busy or full, or the
+    session ended (by the server's idle timeout or an administrator). PostgreSQL's by SQLSTATE class: connection
+    exceptions (08), insufficient resources (53), operator intervention (57), transaction rollbacks such as a
+    deadlock (40), and the idle-in-transaction timeout (25P03); SQLite's by its own result code."""
+    if error.connection_invalidated:
+        return True
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_UNAVAILABLE  # extended codes keep the primary one in their low byte
     state = _sqlstate(error)
-    return (
-        isinstance(error, OperationalError)
-        or error.connection_invalidated
-        or state[:2] in {"08", "53", "57"}
-        or state == "25P03"
-    )
+    return state[:2] in {"08", "40", "53", "57"} or state == "25P03"
 
 
 def _first_line(error: DBAPIError) -> str:

@@ -30,7 +30,7 @@ from bastion.context import settle_after_warm_up
 from bastion.core import Verdict
 from bastion.metrics import DEAD_LETTERS, STREAM_DEAD_LETTERED, STREAM_ITEMS_IN, STREAM_PENDING
 from bastion.service import Delivery, Outcome, Refusal, Service
-from bastion.store.db import LockWaitTimedOut
+from bastion.store.db import DatabaseUnavailable
 from bastion.workers.dead_letters import dead_letter, dead_letter_count
 from bastion.workers.stream import (
     MESSAGE_ID_HEADER,
@@ -174,13 +174,14 @@ class StreamWorker:
 
     async def _check(self, messages: list[Msg], deliveries: list[Delivery]) -> list[Outcome] | None:
         """The batch's outcomes once committed; None when it failed with the database reachable; [] when handed
-        back because the worker is stopping while the database is away. A lock held past the stall limit is waited
-        out as an outage is: the whole batch again (its holder, when stalled, was ended), not one item at a time."""
+        back because the worker is stopping while the database is away. A refusal of the database's (a lock held
+        past the stall limit, whose holder was ended when stalled; the server away or full) is waited out as an
+        outage is: the whole batch again, not one item at a time."""
         while True:
             try:
                 return await asyncio.to_thread(self.service.check_deliveries, deliveries)
-            except LockWaitTimedOut as error:
-                log.warning("lock_wait_timed_out", error=str(error), waiting=len(deliveries))
+            except DatabaseUnavailable as error:  # a lock held past the stall limit, the server away or full
+                log.warning("database_unavailable", error=str(error), waiting=len(deliveries))
             except Exception as error:
                 if await asyncio.to_thread(self.service.db.ping):
                     log.warning("batch_failed", error=str(error), items=len(deliveries))
@@ -204,8 +205,9 @@ class StreamWorker:
                 outcomes = await asyncio.to_thread(self.service.check_deliveries, [delivery])
             except Exception as error:
                 attempts = msg.metadata.num_delivered or 1
-                reachable = await asyncio.to_thread(self.service.db.ping)
-                if reachable and attempts >= settings.worker_max_deliveries:
+                # The database's refusal is never the message's fault: an outage is never dead-lettered.
+                outage = isinstance(error, DatabaseUnavailable) or not await asyncio.to_thread(self.service.db.ping)
+                if not outage and attempts >= settings.worker_max_deliveries:
                     await self._dead_letter(js, msg, f"{type(error).__name__}: {error}", attempts)
                 else:
                     self.counts.retried += 1

@@ -81,12 +81,16 @@ def test_a_writer_stopped_inside_its_transaction_is_a_warning_and_is_left_alone(
         "ok       writers: no Bastion session has waited on its client inside a transaction over 0.5 s" in calm.stdout
     )
     stalled = MidStatementClient(url, APPLICATION_NAME, "SELECT pg_advisory_xact_lock(42)")
-    time.sleep(1)  # past the stall limit
+    db = Database.from_url(url, 0.5)
+    deadline = time.monotonic() + 30
+    while not db.stalled_sessions():  # a deadline, not a sleep: stalled once past the limit
+        assert time.monotonic() < deadline, "the stopped session never counted as stalled"
 
     result = _doctor(tmp_path, BASTION_DATABASE_URL=url, BASTION_DATABASE_STALLED_TRANSACTION_SECONDS="0.5")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "warning  writers: 1 Bastion session(s) waiting on their client inside a transaction (pid " in result.stdout
     assert "resume or stop it" in result.stdout
-    assert Database.from_url(url, 0.5).stalled_sessions()  # the doctor looks and ends nothing
+    assert db.stalled_sessions()  # the doctor looks and ends nothing
     stalled.close()
+    db.dispose()

@@ -15,7 +15,7 @@ from tests.store.stalled_client import MidStatementClient
 
 pytestmark = pytest.mark.postgres
 _LOCK = "SELECT pg_advisory_xact_lock(42)"  # as the audit chain's lock is taken
-_NEVER_FOR_EVER = "SET LOCAL statement_timeout = '20s'"  # a wait without end fails the test, never hangs it
+_BOUNDED_WAIT = "SET LOCAL statement_timeout = '20s'"  # a wait without end fails the test, never hangs it
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_a_writer_stopped_mid_statement_is_ended_by_the_writer_it_holds_back(db:
     stalled = MidStatementClient(db.engine.url, APPLICATION_NAME, _LOCK)
     elsewhere = MidStatementClient(db.engine.url, "another-application", "SELECT 1")
     with pytest.raises(LockWaitTimedOut, match="lock timeout"), db.session() as waiting:
-        waiting.execute(text(_NEVER_FOR_EVER))
+        waiting.execute(text(_BOUNDED_WAIT))
         waiting.execute(text(_LOCK))
     with db.session() as retry:
         retry.execute(text(_LOCK))
@@ -87,7 +87,7 @@ def test_a_session_at_work_is_not_ended_as_stalled(db: Database) -> None:
     worker.start()
     assert started.wait(timeout=30)
     with pytest.raises(LockWaitTimedOut, match="lock timeout"), db.session() as waiting:
-        waiting.execute(text(_NEVER_FOR_EVER))
+        waiting.execute(text(_BOUNDED_WAIT))
         waiting.execute(text(_LOCK))
     worker.join(timeout=30)  # it ends on its own: its session was not ended under it (that would raise there)
     assert not worker.is_alive()

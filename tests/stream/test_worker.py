@@ -126,7 +126,7 @@ def test_a_writer_stopped_mid_statement_holding_the_chain_is_ended_and_the_batch
     deployment.wait_for(lambda: _verdicts(deployment) == 30, what="the batch recorded once the lock was free")
     assert stalled.ended_by_server()
     logged = log.read_text()
-    assert "lock_wait_timed_out" in logged and "stalled_sessions_ended" in logged
+    assert "lock timeout" in logged and "stalled_sessions_ended" in logged
     assert "batch_failed" not in logged  # waited out and taken again whole, not item by item
     assert deployment.sql("SELECT count(*) FROM audit_log WHERE action = 'verdict'") == [(30,)]
 
