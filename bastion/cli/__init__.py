@@ -26,8 +26,9 @@ from bastion.cli import (
     users,
 )
 from bastion.cli import symbols as symbols_cli
-from bastion.cli._context import database, err, settings
+from bastion.cli._context import database, err, fail, settings
 from bastion.cli.scan import scan
+from bastion.store.db import DatabaseUnavailable
 
 app = typer.Typer(
     name="bastion",
@@ -112,4 +113,8 @@ symbols_cli.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except DatabaseUnavailable as error:  # the database's refusal, in a line: the operator retries, or looks why
+        refusal = fail(f"the database could not take it: {error}; retry, or run `bastion doctor`", 1)
+        raise SystemExit(refusal.exit_code) from None

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bastion.core import utcnow
+from bastion.store.audit import AUDIT_LOCK_KEY
 from bastion.store.db import APPLICATION_NAME, Database
 from tests.store.stalled_client import MidStatementClient
 
@@ -94,3 +95,26 @@ def test_a_writer_stopped_inside_its_transaction_is_a_warning_and_is_left_alone(
     assert db.stalled_sessions()  # the doctor looks and ends nothing
     stalled.close()
     db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_command_held_back_by_a_stalled_writer_says_so_in_a_line(
+    tmp_path: Path, pg_databases: Callable[[], str]
+) -> None:
+    url = pg_databases()
+    stalled = MidStatementClient(url, APPLICATION_NAME, f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")
+    env = {**os.environ, "BASTION_DATABASE_URL": url, "BASTION_DATABASE_STALLED_TRANSACTION_SECONDS": "0.5"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bastion", "keys", "create", "--platform", "forum"],
+        capture_output=True,
+        text=True,
+        env={**env, "BASTION_DATA_DIR": str(tmp_path / "data")},
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 1
+    assert "error: the database could not take it: canceling statement due to lock timeout" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert stalled.ended_by_server()  # and the next run finds the chain free
