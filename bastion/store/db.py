@@ -92,7 +92,7 @@ class Database:
         try:
             yield
         except PoolTimeout as error:  # every connection taken, by requests queued behind a held lock most likely
-            raise DatabaseUnavailable(str(error).splitlines()[0]) from error
+            raise DatabaseUnavailable(_first_line(error)) from error
         except DBAPIError as error:
             if _sqlstate(error) == _LOCK_NOT_AVAILABLE:
                 if ending_stalled:
@@ -108,7 +108,7 @@ class Database:
         try:
             self.end_stalled_sessions()
         except (DBAPIError, PoolTimeout) as error:
-            log.warning("stalled_sessions_not_ended", error=str(error).splitlines()[0])
+            log.warning("stalled_sessions_not_ended", error=_first_line(error))
 
     def stalled_sessions(self) -> list[tuple[int, float]]:
         """Bastion's PostgreSQL sessions that have held a transaction open for longer than the stall limit while
@@ -307,9 +307,9 @@ def _unavailable(error: DBAPIError) -> bool:
     return state[:2] in {"08", "40", "53", "57"} or state == "25P03"
 
 
-def _first_line(error: DBAPIError) -> str:
+def _first_line(error: Exception) -> str:
     """The driver's own words (the SQL and parameters SQLAlchemy appends are not for logs or clients)."""
-    return (str(error.orig or error).strip().splitlines() or ["the database refused"])[0][:300]
+    return (str(getattr(error, "orig", None) or error).strip().splitlines() or ["the database refused"])[0][:300]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

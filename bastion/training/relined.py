@@ -12,7 +12,7 @@ which would put the speakers of a language under more scrutiny than everyone els
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -44,9 +44,8 @@ def relined(model: TextModel, lines: Mapping[str, float], reason: str, at: datet
             raise LineError(f"{key} is already judged at {line}: nothing would move")
         table[name] = line
     thresholds |= script_lines(thresholds)
-    _the_reference_is_the_lowest(thresholds, model.thresholds, "*", lambda key: key)
-    source_route = model.route.thresholds if model.route else {}
-    _the_reference_is_the_lowest(route, source_route, ROUTE_REFERENCE, lambda key: key)
+    _the_reference_is_the_lowest(thresholds, model.thresholds, "*")
+    _the_reference_is_the_lowest(route, model.route.thresholds if model.route else {}, ROUTE_REFERENCE)
     new_route = DeepRoute(model.route.languages, route) if model.route else None
     moved = _changes(model, thresholds, new_route, reason, at)
     version = model_version(
@@ -81,16 +80,14 @@ def _home(model: TextModel, key: str) -> tuple[str, str]:
     return "cascade", key
 
 
-def _the_reference_is_the_lowest(
-    table: dict[str, float], source: dict[str, float], reference: str, as_set: Callable[[str], str]
-) -> None:
+def _the_reference_is_the_lowest(table: dict[str, float], source: dict[str, float], reference: str) -> None:
     """Training's rule: every language without a line of its own is judged at the reference line, and no language
     more strictly. So no language's line goes under it, and the languages that drew it (`source`: those at it
     before) cannot all leave it: the rest would then be judged more strictly than they are."""
     if "*" not in table:
         return
     own = {key: line for key, line in table.items() if not key.startswith("*")}
-    under = sorted(f"{as_set(key)} ({line:.4g})" for key, line in own.items() if line < table["*"])
+    under = sorted(f"{key} ({line:.4g})" for key, line in own.items() if line < table["*"])
     if under:
         raise LineError(
             f"under the reference line {reference} ({table['*']:.4g}): {', '.join(under)}; a language judged "
@@ -98,7 +95,7 @@ def _the_reference_is_the_lowest(
         )
     drew = sorted(key for key, line in source.items() if not key.startswith("*") and abs(line - source["*"]) < 1e-9)
     if drew and all(own[key] > table["*"] + 1e-9 for key in drew):
-        names = ", ".join(as_set(key) for key in drew)
+        names = ", ".join(drew)
         raise LineError(
             f"{names} drew the reference line {reference} ({table['*']:.4g}) and would leave it: every language "
             f"without a line of its own would then be judged more strictly than {names}; move {reference} with it"

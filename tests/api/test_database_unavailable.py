@@ -54,3 +54,18 @@ def test_the_schema_says_a_keyed_operation_may_answer_503(pg_client: TestClient)
     schema = pg_client.get("/openapi.json").json()
     assert "503" in schema["paths"]["/v1/check"]["post"]["responses"]
     assert "503" not in schema["paths"]["/healthz"]["get"]["responses"]
+
+
+def test_a_service_starting_behind_a_stalled_writer_starts(tmp_path: Path, pg_databases: Callable[[], str]) -> None:
+    """Starting audits the policy in use, which takes the chain: the first wait ends the stalled writer, the second
+    attempt finds the chain free, and the service starts instead of failing."""
+    url = pg_databases()
+    stalled = MidStatementClient(url, APPLICATION_NAME, f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")
+    settings = Settings(data_dir=tmp_path / "data", database_url=url, database_stalled_transaction_seconds=0.5)
+
+    service = Service.from_settings(settings)
+
+    assert stalled.ended_by_server()
+    with service.db.snapshot() as tx:
+        assert tx.audit.has("policy.activate", f"policy:{service.pipeline.policy.version}")
+    service.db.dispose()
