@@ -1,8 +1,6 @@
-"""Fingerprints of a removed actor, and matching a new profile against them as a possible respawn.
+"""What an account shows, and the comparisons a respawn is recognised by (`bastion.actors.respawn`): names with
+look-alike letters and suffixes folded, bios by MinHash, avatars and banners by PDQ distance.
 
-A respawn needs several independent fingerprints (name pattern, bio text,
-avatar, banner): one alone never matches, because common names and shared
-phrases (a religious greeting in a bio) are everywhere among ordinary users.
 Nothing here reads who a person is; only what the account shows.
 """
 
@@ -11,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 # Look-alike letters folded to one skeleton (a small confusables table: Cyrillic, Greek, digits as letters).
@@ -20,8 +18,6 @@ _SEPARATORS = re.compile(r"[\s._\-]+")
 _TRAILING_DIGITS = re.compile(r"\d+$")
 _SHINGLE = 4
 _PERMUTATIONS = 64
-_BIO_SIMILAR = 0.5
-_PDQ_CLOSE = 31
 
 
 @lru_cache(maxsize=65536)
@@ -68,31 +64,3 @@ class Profile:
     bio: str = ""
     avatar_pdq: str | None = None
     banner_pdq: str | None = None
-
-
-@dataclass(frozen=True)
-class RespawnMatch:
-    fingerprints: list[str] = field(default_factory=list)  # the independent fingerprints that agreed, explained
-
-    @property
-    def is_respawn(self) -> bool:
-        return len(self.fingerprints) >= 2
-
-
-def match_profile(removed: Profile, candidate: Profile) -> RespawnMatch:
-    """Which of the removed actor's fingerprints the candidate shares; two or more make a possible respawn."""
-    agreed: list[str] = []
-    names = {name_skeleton(n) for n in (removed.name, removed.handle) if n}
-    if names & {name_skeleton(n) for n in (candidate.name, candidate.handle) if n}:
-        agreed.append("name pattern (suffix, case and look-alike letters folded)")
-    if removed.bio and candidate.bio:
-        similarity = minhash_similarity(bio_minhash(removed.bio), bio_minhash(candidate.bio))
-        if similarity >= _BIO_SIMILAR:
-            agreed.append(f"bio text (MinHash similarity {similarity:.2f})")
-    for label, old, new in (
-        ("avatar", removed.avatar_pdq, candidate.avatar_pdq),
-        ("banner", removed.banner_pdq, candidate.banner_pdq),
-    ):
-        if old and new and (distance := pdq_distance(old, new)) <= _PDQ_CLOSE:
-            agreed.append(f"{label} image (PDQ distance {distance})")
-    return RespawnMatch(agreed)

@@ -47,10 +47,6 @@ def _as_codes(raw: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(raw).view(np.uint64).reshape(-1, 4)
 
 
-def _mask(bits: tuple[int, ...]) -> int:
-    return sum(1 << bit for bit in bits)
-
-
 @dataclass(frozen=True)
 class _Shape:
     """How a hash is cut into substrings, and the probes of each for a number of flipped bits."""

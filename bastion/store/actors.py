@@ -208,14 +208,6 @@ class ActorRepository:
         )
         return sorted((kind, value) for kind, value in rows)
 
-    def item_marks(self, platform: str, item_id: str) -> list[tuple[str, str]]:
-        rows = self._session.execute(
-            select(PostedMarkRow.kind, PostedMarkRow.value)
-            .where(PostedMarkRow.platform == platform, PostedMarkRow.item_id == item_id)
-            .distinct()
-        )
-        return sorted((kind, value) for kind, value in rows)
-
     def _actors_for(self, platform: str, seen: Sequence[SeenActor], now: datetime) -> dict[tuple[str, str], ActorRow]:
         keys = {(one.kind, one.external_id) for one in seen}
         query = select(ActorRow).where(

@@ -138,15 +138,6 @@ class LearningRepository:
                 )
         return found
 
-    def shadow_count(self, model_version: str) -> int:
-        return len(
-            list(
-                self._session.scalars(
-                    select(ShadowVerdictRow.id).where(ShadowVerdictRow.model_version == model_version)
-                )
-            )
-        )
-
     def verdict_counts(self, since: datetime) -> list[tuple[str, str | None, int]]:
         """Items checked since `since` by verdict action and detected language: (action, lang, count)."""
         lang = VerdictRow.body["lang"].as_string()

@@ -156,16 +156,3 @@ class OrderRepository:
             items_reinstated=sum(1 for t in targets if t.reinstated_at is not None),
             by_member_state=dict(sorted(Counter(o.issuing_state for o in orders).items())),
         )
-
-    def ordered_items(self, since: datetime, until: datetime) -> set[tuple[str, str]]:
-        """(platform, item id) of every item an order received in [since, until) disabled: removed "by order"."""
-        query = (
-            select(OrderTargetRow.platform, OrderTargetRow.item_id)
-            .join(OrderRow, OrderRow.id == OrderTargetRow.order_id)
-            .where(
-                OrderRow.received_at >= since,
-                OrderRow.received_at < until,
-                OrderTargetRow.disabled_at.is_not(None),
-            )
-        )
-        return {(platform, item_id) for platform, item_id in self._session.execute(query) if item_id}

@@ -28,9 +28,3 @@ class ThreatRepository:
     def referrals(self, threat_id: int) -> list[ReferralRow]:
         query = select(ReferralRow).where(ReferralRow.threat_id == threat_id).order_by(ReferralRow.id)
         return list(self._session.scalars(query))
-
-    def marked_cases(self, case_ids: list[int]) -> set[int]:
-        """Which of these cases are marked as a threat to life (for the queue's label)."""
-        if not case_ids:
-            return set()
-        return set(self._session.scalars(select(ThreatRow.case_id).where(ThreatRow.case_id.in_(case_ids))))

@@ -6,7 +6,6 @@ several deployments and test runs share one NATS server without meeting:
     <S>            stream of items to check   subject <S>.items     (work queue: gone once acknowledged)
     <S>_VERDICTS   stream of verdicts          subject <S>.verdicts
     <S>_DLQ        dead letters                subject <S>.dlq
-    <S>.changes    (plain subject) banks, lists or models changed: reload now
 
 A message's body is one item as JSON (the item contract of the README); the
 header `Bastion-Platform` says whose item it is (default `local`).
@@ -64,10 +63,6 @@ class StreamNames:
     @property
     def dead_letters_subject(self) -> str:
         return f"{self.stream}.dlq"
-
-    @property
-    def changes_subject(self) -> str:
-        return f"{self.stream}.changes"
 
     @property
     def durable(self) -> str:
