@@ -77,7 +77,7 @@ def train(
         typer.Option(
             "--extra-collections/--no-extra-collections",
             help="also learn from the extra/ collections beside --data (mapping and why it is off by default: "
-            "docs/model-card.md)",
+            "docs/model-experiments.md)",
         ),
     ] = False,
     collection_weight: Annotated[

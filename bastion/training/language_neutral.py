@@ -5,7 +5,7 @@ each other. A head trained mostly on English learns directions that separate
 English news from English TVEC, and some of them are where French or
 Spanish text lies whatever it says: the packaged model's deep tier flagged
 41% of French and Spanish talk about ISIS and 7% of the English (docs/
-model-card.md). Where the deep tier judges a language alone (the route:
+model-experiments.md). Where the deep tier judges a language alone (the route:
 languages with no judged TVEC to learn from), a head that judges a text by
 its language judges who wrote it.
 
@@ -36,7 +36,7 @@ from bastion.training.copies import TrainingExtra, WrittenRows
 from bastion.training.labelled import LabelledFileError
 
 PARALLEL = Path(__file__).resolve().parents[1] / "data" / "text" / "parallel"
-DIRECTIONS = 128  # of the encoder's 512: the measured trade is in docs/model-card.md
+DIRECTIONS = 128  # of the encoder's 512: the measured trade is in docs/model-experiments.md
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ and chatter. Training on them teaches "conflict news is terrorism". So:
    TVEC and non-TVEC in the same words, in more languages than dev judges,
    so that stance, not one collection's vocabulary, separates them. They are
    in every model trained, held out from none, and no figure is measured on
-   them. Off by default: the trade it makes is in docs/model-card.md;
+   them. Off by default: the trade it makes is in docs/model-experiments.md;
 5. the deep tier has two heads: the cascade's, and the route's, which judges
    the languages without judged TVEC of their own and learns without the
    directions in which the encoder tells languages apart

@@ -119,7 +119,7 @@ def test_a_model_in_shadow_reads_a_long_text_by_its_windows_as_the_live_detector
 def test_a_post_inside_a_long_paragraph_is_found_by_its_window(packaged: TextModel) -> None:
     """The window that scores highest holds the post, far above the text read whole. Whether it crosses the
     line depends on how much of the paragraph shares its window: glued posts are the windows' weak case
-    (docs/model-card.md, "Long texts are read in windows"); under `text-20261207-d7e32468` this one scores
+    (docs/model-experiments.md, "Long texts are read in windows"); under `text-20261207-d7e32468` this one scores
     0.23, under its line."""
     half = len(NEWSLETTER) // 2
     text = f"{NEWSLETTER[:half]} {POST} {NEWSLETTER[half:]}".replace("\n", " ")
