@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     # PostgreSQL ends a session that sends nothing inside its transaction for this long, and so frees its locks:
     # a writer stopped mid-transaction (SIGSTOP, a frozen VM) held the audit chain's lock, and every other writer
     # waited for it without end. Its transaction is rolled back; what it was recording is recorded on the retry.
+    # On SQLite, whose writer lock no one can take from a stopped process, a writer waits this long for it at most.
     database_stalled_transaction_seconds: float = Field(default=STALLED_TRANSACTION_SECONDS, gt=0)
     max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_text_chars: int = Field(default=100_000, gt=0)

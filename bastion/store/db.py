@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bastion.settings import STALLED_TRANSACTION_SECONDS, Settings
 from bastion.store.base import serialise_json
 from bastion.store.transaction import Transaction
+from bastion.store.writer_lock import WriterLockTimedOut, writer_lock
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # PostgreSQL sessions are named, so that a writer ends only Bastion's own stalled sessions (`end_stalled_sessions`).
@@ -49,7 +49,8 @@ class Database:
 
     @classmethod
     def from_url(cls, url: str, stalled_transaction_seconds: float = STALLED_TRANSACTION_SECONDS) -> Database:
-        """`stalled_transaction_seconds`: PostgreSQL only (`Settings.database_stalled_transaction_seconds`)."""
+        """`stalled_transaction_seconds` (`Settings.database_stalled_transaction_seconds`): how long a writer waits for
+        a lock another holds, on either database, and how long PostgreSQL lets a session sit idle in a transaction."""
         engine = _create_engine(url, True, stalled_transaction_seconds)
         reader = _create_engine(url, False, stalled_transaction_seconds) if url.startswith("sqlite") else engine
         return cls(
@@ -93,6 +94,8 @@ class Database:
             yield
         except PoolTimeout as error:  # every connection taken, by requests queued behind a held lock most likely
             raise DatabaseUnavailable(_first_line(error)) from error
+        except WriterLockTimedOut as error:
+            raise LockWaitTimedOut(str(error)) from error
         except DBAPIError as error:
             if _sqlstate(error) == _LOCK_NOT_AVAILABLE:
                 if ending_stalled:
@@ -148,19 +151,14 @@ class Database:
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
-        # SQLite admits one writer; processes that find it busy poll with
-        # growing sleeps (seconds of tail latency under load). A file lock
-        # queues them in the kernel instead, and wakes the next one at once.
+        """SQLite's writers one at a time, queued by the kernel (`bastion.store.writer_lock`); LockWaitTimedOut
+        when another held the lock for longer than the stall limit."""
         path = self.engine.url.database
         if not self.is_sqlite or not path or path == ":memory:":
             yield
             return
-        with os.fdopen(os.open(f"{path}.writer-lock", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with writer_lock(f"{path}.writer-lock", self.stalled_transaction_seconds):
+            yield
 
     @contextmanager
     def reader(self) -> Iterator[Session]:

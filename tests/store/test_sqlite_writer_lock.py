@@ -1,0 +1,85 @@
+"""A SQLite writer stopped inside its transaction must not hold every other writer back for ever."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bastion.store.db import Database, LockWaitTimedOut
+from tests.store.writer_lock_holder import stopped_writer
+
+_LIMIT = 0.3  # seconds a writer waits for the lock
+_NEVER = 20.0  # a wait longer than this is a hang: the test fails instead of hanging the suite
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database.from_url(f"sqlite:///{tmp_path}/bastion.db", stalled_transaction_seconds=_LIMIT)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+def append_record(db: Database, subject: str) -> BaseException | None:
+    """Append one audit record on another thread; what it raised, or None. Fails the test if it never returns."""
+    outcome: list[BaseException | None] = []
+
+    def write() -> None:
+        try:
+            with db.transaction() as tx:
+                tx.audit.append(action="note", subject=subject, actor="test")
+            outcome.append(None)
+        except BaseException as error:  # handed to the test to judge
+            outcome.append(error)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(_NEVER)
+    assert not writer.is_alive(), "the writer is still waiting for the lock"
+    return outcome[0]
+
+
+def lock_files_open(db: Database) -> int:
+    target = os.path.realpath(f"{db.engine.url.database}.writer-lock")
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}") == target
+        except OSError:
+            continue  # closed meanwhile
+    return count
+
+
+def test_a_writer_held_back_past_the_limit_is_told_and_the_next_one_goes_through(db: Database) -> None:
+    with stopped_writer(db):
+        error = append_record(db, "note:held")
+    assert isinstance(error, LockWaitTimedOut)
+    assert "writer lock" in str(error)
+    assert append_record(db, "note:after") is None
+    with db.snapshot() as tx:
+        assert not tx.audit.has("note", "note:held")  # nothing of the refused writer's transaction was kept
+        assert tx.audit.has("note", "note:after")
+
+
+def test_the_wait_given_up_lets_the_lock_and_its_file_go_once_the_lock_is_free(db: Database) -> None:
+    with stopped_writer(db):
+        assert isinstance(append_record(db, "note:held"), LockWaitTimedOut)
+        assert lock_files_open(db) == 2  # the stopped writer's, and the abandoned wait's, still queued
+    deadline = time.monotonic() + _NEVER
+    while lock_files_open(db) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert lock_files_open(db) == 0
+    assert append_record(db, "note:after") is None
+
+
+def test_a_writer_queued_behind_a_short_transaction_waits_its_turn(db: Database) -> None:
+    with stopped_writer(db) as resume:
+        threading.Timer(_LIMIT / 3, resume).start()  # the holder finishes well within the limit
+        assert append_record(db, "note:queued") is None
+    with db.snapshot() as tx:
+        assert tx.audit.has("note", "note:queued")
