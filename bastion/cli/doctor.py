@@ -67,8 +67,7 @@ def _database_findings(s: Settings) -> list[Finding]:
             )
             found.append(Finding("migrations", "warning", words + "; the next `bastion serve` or `worker` migrates it"))
         found.append(_bank_finding(db))
-        if not db.is_sqlite:
-            found.append(_stalled_finding(db))
+        found.append(_stopped_writer_finding(db) if db.is_sqlite else _stalled_finding(db))
         if current == newest:
             found.append(_receipt_finding(db, s))
         return found
@@ -103,6 +102,18 @@ def _stalled_finding(db: Database) -> Finding:
         f"{len(stalled)} Bastion session(s) waiting on their client inside a transaction ({listed}): a writer stopped "
         "(SIGSTOP, `docker pause`, a frozen host) holds its locks; resume or stop it. The next writer that waits "
         "for its lock as long ends it"
+    )
+    return Finding("writers", "warning", words)
+
+
+def _stopped_writer_finding(db: Database) -> Finding:
+    """On SQLite, a writer stopped inside its transaction holds the one writer lock for every other process."""
+    stopped = db.stopped_writers()
+    if not stopped:
+        return Finding("writers", "ok", "no stopped process holds the SQLite writer lock")
+    words = (
+        f"the SQLite writer lock is held by stopped process(es) {', '.join(map(str, stopped))} (SIGSTOP, a debugger): "
+        f"every write waits {db.stalled_transaction_seconds:g} s and fails; resume or stop it"
     )
     return Finding("writers", "warning", words)
 

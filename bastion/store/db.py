@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bastion.settings import STALLED_TRANSACTION_SECONDS, Settings
 from bastion.store.base import serialise_json
 from bastion.store.transaction import Transaction
-from bastion.store.writer_lock import WriterLockTimedOut, writer_lock
+from bastion.store.writer_lock import WriterLockTimedOut, stopped_holders, writer_lock
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # PostgreSQL sessions are named, so that a writer ends only Bastion's own stalled sessions (`end_stalled_sessions`).
@@ -117,6 +117,14 @@ class Database:
         """Bastion's PostgreSQL sessions that have held a transaction open for longer than the stall limit while
         waiting for their client, as (process id, seconds waited): writers stopped mid-transaction."""
         return [(row.pid, row.seconds) for row in self._on_stalled(_LIST_STALLED)]
+
+    def stopped_writers(self) -> list[int]:
+        """SQLite: the processes holding the writer lock while stopped (SIGSTOP, a debugger); every writer waits for
+        them, and gives up after the stall limit (`bastion.store.writer_lock`). PostgreSQL: see `stalled_sessions`."""
+        path = self.engine.url.database
+        if not self.is_sqlite or not path or path == ":memory:":
+            return []
+        return stopped_holders(f"{path}.writer-lock")
 
     def end_stalled_sessions(self) -> list[int]:
         """End the stalled sessions (`stalled_sessions`) and return their process ids; their transactions roll back.

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 
 # Threads that wait in the kernel for callers that found the lock taken; one stays blocked for each caller that
 # gave up, until the lock is let go. More callers than threads queue here, and give up after the limit all the same.
@@ -83,3 +84,28 @@ class _Wait:
             os.close(self._fd)
             raise self._error
         return True
+
+
+def stopped_holders(path: str) -> list[int]:
+    """The processes holding the lock file at `path` that are stopped (SIGSTOP, a debugger): every writer waits for
+    them. Read from Linux's /proc; elsewhere, or for a file not there, none."""
+    try:
+        status = os.stat(path)
+        locks = Path("/proc/locks").read_text()
+    except OSError:
+        return []
+    device = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+    holders = {
+        int(fields[4])
+        for fields in (line.split() for line in locks.splitlines() if "->" not in line)  # "->": a waiter, not a holder
+        if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == device
+    }
+    return sorted(pid for pid in holders if _state(pid) in {"T", "t"})
+
+
+def _state(pid: int) -> str:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rpartition(")")[2].split()[0]  # after the command name, which may hold spaces and parentheses

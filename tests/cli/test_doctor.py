@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -118,3 +119,39 @@ def test_a_command_held_back_by_a_stalled_writer_says_so_in_a_line(
     assert "error: the database could not take it: canceling statement due to lock timeout" in result.stderr
     assert "Traceback" not in result.stderr
     assert stalled.ended_by_server()  # and the next run finds the chain free
+
+
+def test_a_stopped_process_holding_the_sqlite_writer_lock_is_a_warning_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    db_file = tmp_path / "data" / "bastion.db"
+    db = Database.from_url(f"sqlite:///{db_file}")
+    db.migrate()
+    db.dispose()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_THEN_WAIT, f"{db_file}.writer-lock"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        running = _doctor(tmp_path)
+        assert "ok       writers: no stopped process holds the SQLite writer lock" in running.stdout  # at work
+        os.kill(holder.pid, signal.SIGSTOP)
+
+        stopped = _doctor(tmp_path, BASTION_DATABASE_STALLED_TRANSACTION_SECONDS="0.5")
+
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        assert f"warning  writers: the SQLite writer lock is held by stopped process(es) {holder.pid}" in stopped.stdout
+        assert "every write waits 0.5 s and fails; resume or stop it" in stopped.stdout
+    finally:
+        os.kill(holder.pid, signal.SIGCONT)
+        holder.kill()
+        holder.wait()
+
+
+# A writer that took the lock and keeps it: prints "held", then waits to be stopped or killed.
+_HOLD_THEN_WAIT = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(600)
+"""
