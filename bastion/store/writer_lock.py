@@ -20,7 +20,25 @@ from pathlib import Path
 
 # Threads that wait in the kernel for callers that found the lock taken; one stays blocked for each caller that
 # gave up, until the lock is let go. More callers than threads queue here, and give up after the limit all the same.
-_WAITERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="bastion-writer-lock")
+_waiters: ThreadPoolExecutor | None = None
+_waiters_made = threading.Lock()
+
+
+def _waiter_threads() -> ThreadPoolExecutor:
+    global _waiters
+    with _waiters_made:
+        if _waiters is None:
+            _waiters = ThreadPoolExecutor(max_workers=16, thread_name_prefix="bastion-writer-lock")
+        return _waiters
+
+
+def _forget_waiter_threads() -> None:
+    """A forked child has none of its parent's threads: a pool it inherited would take work and never run it."""
+    global _waiters, _waiters_made
+    _waiters, _waiters_made = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_waiter_threads)
 
 
 class WriterLockTimedOut(TimeoutError):
@@ -47,7 +65,11 @@ def _take(fd: int, limit: float) -> bool:
     except BlockingIOError:
         pass  # taken: the usual case under load, whose wait is short
     wait = _Wait(fd)
-    _WAITERS.submit(wait.take)
+    try:
+        _waiter_threads().submit(wait.take)
+    except RuntimeError:  # the interpreter is shutting down: no thread will take the file
+        os.close(fd)
+        raise
     return wait.outcome(limit)
 
 

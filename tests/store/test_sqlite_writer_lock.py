@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bastion.store.db import Database, LockWaitTimedOut
+from bastion.store.writer_lock import WriterLockTimedOut, writer_lock
 from tests.store.writer_lock_holder import stopped_writer
 
 _LIMIT = 0.3  # seconds a writer waits for the lock
@@ -83,3 +85,25 @@ def test_a_writer_queued_behind_a_short_transaction_waits_its_turn(db: Database)
         assert append_record(db, "note:queued") is None
     with db.snapshot() as tx:
         assert tx.audit.has("note", "note:queued")
+
+
+def _wait_behind_a_short_holder(path: str) -> bool:
+    """Take the lock at `path` behind another open of it that lets go soon: True when the wait got it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    threading.Timer(0.05, lambda: (fcntl.flock(fd, fcntl.LOCK_UN), os.close(fd))).start()
+    try:
+        with writer_lock(path, _NEVER / 2):
+            return True
+    except WriterLockTimedOut:
+        return False
+
+
+def test_a_forked_process_waits_for_the_lock_on_threads_of_its_own(tmp_path: Path) -> None:
+    path = str(tmp_path / "forked.writer-lock")
+    assert _wait_behind_a_short_holder(path)  # the parent's waiter threads exist now
+    child = os.fork()
+    if child == 0:  # the child: a pool copied from the parent would queue the wait and never run it
+        os._exit(0 if _wait_behind_a_short_holder(path) else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
