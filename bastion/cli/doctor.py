@@ -110,7 +110,7 @@ def _stopped_writer_finding(db: Database) -> Finding:
     """On SQLite, a writer stopped inside its transaction holds the one writer lock for every other process."""
     stopped = db.stopped_writers()
     if not stopped:
-        return Finding("writers", "ok", "no stopped process holds the SQLite writer lock")
+        return Finding("writers", "ok", "no stopped process found holding the SQLite writer lock")
     words = (
         f"the SQLite writer lock is held by stopped process(es) {', '.join(map(str, stopped))} (SIGSTOP, a debugger): "
         f"every write waits {db.stalled_transaction_seconds:g} s and fails; resume or stop it"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bastion.settings import STALLED_TRANSACTION_SECONDS, Settings
 from bastion.store.base import serialise_json
 from bastion.store.transaction import Transaction
-from bastion.store.writer_lock import WriterLockTimedOut, stopped_holders, writer_lock
+from bastion.store.writer_lock import WriterLockTimedOut, WriterLockUnavailable, stopped_holders, writer_lock
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # PostgreSQL sessions are named, so that a writer ends only Bastion's own stalled sessions (`end_stalled_sessions`).
@@ -36,8 +36,9 @@ class DatabaseUnavailable(RuntimeError):
 
 
 class LockWaitTimedOut(DatabaseUnavailable):
-    """A lock stayed held for longer than the stall limit; Bastion's sessions found stalled (`end_stalled_sessions`)
-    were ended meanwhile, the holder among them when a stalled writer held it."""
+    """A lock stayed held for longer than the stall limit. On PostgreSQL, Bastion's sessions found stalled
+    (`end_stalled_sessions`) were ended meanwhile, the holder among them when a stalled writer held it; on SQLite
+    the writer lock's holder cannot be ended, and the writers go on once it resumes or is stopped."""
 
 
 @dataclass
@@ -96,6 +97,8 @@ class Database:
             raise DatabaseUnavailable(_first_line(error)) from error
         except WriterLockTimedOut as error:
             raise LockWaitTimedOut(str(error)) from error
+        except WriterLockUnavailable as error:
+            raise DatabaseUnavailable(str(error)) from error
         except DBAPIError as error:
             if _sqlstate(error) == _LOCK_NOT_AVAILABLE:
                 if ending_stalled:

@@ -133,7 +133,7 @@ def test_a_stopped_process_holding_the_sqlite_writer_lock_is_a_warning_naming_it
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         running = _doctor(tmp_path)
-        assert "ok       writers: no stopped process holds the SQLite writer lock" in running.stdout  # at work
+        assert "ok       writers: no stopped process found holding the SQLite writer lock" in running.stdout  # at work
         os.kill(holder.pid, signal.SIGSTOP)
 
         stopped = _doctor(tmp_path, BASTION_DATABASE_STALLED_TRANSACTION_SECONDS="0.5")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -47,14 +50,7 @@ def append_record(db: Database, subject: str) -> BaseException | None:
 
 
 def lock_files_open(db: Database) -> int:
-    target = os.path.realpath(f"{db.engine.url.database}.writer-lock")
-    count = 0
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            count += os.readlink(f"/proc/self/fd/{fd}") == target
-        except OSError:
-            continue  # closed meanwhile
-    return count
+    return _files_open(f"{db.engine.url.database}.writer-lock")
 
 
 def test_a_writer_held_back_past_the_limit_is_told_and_the_next_one_goes_through(db: Database) -> None:
@@ -104,6 +100,95 @@ def test_a_forked_process_waits_for_the_lock_on_threads_of_its_own(tmp_path: Pat
     assert _wait_behind_a_short_holder(path)  # the parent's waiter threads exist now
     child = os.fork()
     if child == 0:  # the child: a pool copied from the parent would queue the wait and never run it
-        os._exit(0 if _wait_behind_a_short_holder(path) else 1)
+        code = 1
+        try:
+            code = 0 if _wait_behind_a_short_holder(path) else 1
+        finally:
+            os._exit(code)
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def _files_open(path: str) -> int:
+    target = os.path.realpath(path)
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}") == target
+        except OSError:
+            continue
+    return count
+
+
+def _free(path: str) -> bool:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing lets go of the lock taken through it
+
+
+def test_a_process_that_gave_up_on_the_lock_still_exits(tmp_path: Path) -> None:
+    """Its waiter stays blocked behind the holder: it must not keep the process from exiting."""
+    script = (
+        "import fcntl, os, sys\n"
+        "from bastion.store.writer_lock import WriterLockTimedOut, writer_lock\n"
+        "holder = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600)\n"
+        "fcntl.flock(holder, fcntl.LOCK_EX)\n"
+        "try:\n"
+        "    with writer_lock(sys.argv[1], 0.2):\n"
+        "        sys.exit(2)\n"
+        "except WriterLockTimedOut:\n"
+        "    print('gave up', flush=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "exit.writer-lock")],
+        capture_output=True,
+        text=True,
+        timeout=_NEVER,  # past it, TimeoutExpired fails the test: the process hung at exit
+    )
+    assert done.stdout.strip() == "gave up", done.stderr
+    assert done.returncode == 0
+
+
+def test_a_wait_interrupted_lets_the_lock_go_once_it_comes(tmp_path: Path) -> None:
+    path = str(tmp_path / "interrupted.writer-lock")
+    holder = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        with pytest.raises(KeyboardInterrupt), writer_lock(path, _NEVER):
+            pytest.fail("the lock was taken while another held it")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    os.close(holder)  # the holder lets go; the interrupted wait's thread takes the lock, and must let it go
+    deadline = time.monotonic() + _NEVER
+    while not _free(path):
+        assert time.monotonic() < deadline, "the interrupted wait kept the lock"
+        time.sleep(0.01)
+
+
+def test_waits_given_up_behind_a_stopped_holder_keep_few_files_open(tmp_path: Path) -> None:
+    path = str(tmp_path / "many.writer-lock")
+    holder = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        for _ in range(40):
+            with pytest.raises(WriterLockTimedOut), writer_lock(path, 0.01):
+                pytest.fail("the lock was taken while another held it")
+        assert _files_open(path) <= 1 + 16  # the holder's, and one for each waiter thread blocked behind it
+    finally:
+        os.close(holder)
+    deadline = time.monotonic() + _NEVER
+    while _files_open(path):
+        assert time.monotonic() < deadline, "waits given up kept their files after the holder let go"
+        time.sleep(0.01)
