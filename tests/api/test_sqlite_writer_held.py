@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from bastion.api.app import create_app
-from bastion.api.auth import Scope
-from bastion.service import Service
 from bastion.settings import Settings
+from bastion.store.db import Database
 from tests.store.writer_lock_holder import stopped_writer
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path / "data", database_stalled_transaction_seconds=0.3)
-    service = Service.from_settings(settings)
-    with service.db.transaction() as tx:
-        secret = tx.keys.create("test-platform", Scope).secret
-    with TestClient(create_app(settings, service)) as test_client:
-        test_client.headers["Authorization"] = f"Bearer {secret}"
-        yield test_client
-    service.db.dispose()
+def settings(tmp_path: Path) -> Settings:
+    """SQLite alone (the writer lock is SQLite's), and a check waits for it 0.3 s at most."""
+    return Settings(data_dir=tmp_path / "data", database_stalled_transaction_seconds=0.3)
 
 
-def test_a_check_behind_a_stopped_writer_is_a_503_and_its_retry_goes_through(client: TestClient) -> None:
-    db = client.app.state.service.db  # type: ignore[attr-defined]
+def test_a_check_behind_a_stopped_writer_is_a_503_and_its_retry_goes_through(client: TestClient, db: Database) -> None:
     item = {"id": "held-1", "text": "The harbour market opens at nine"}
 
     answers: list[Response] = []
