@@ -124,10 +124,8 @@ class Database:
     def stopped_writers(self) -> list[int]:
         """SQLite: the processes holding the writer lock while stopped (SIGSTOP, a debugger); every writer waits for
         them, and gives up after the stall limit (`bastion.store.writer_lock`). PostgreSQL: see `stalled_sessions`."""
-        path = self.engine.url.database
-        if not self.is_sqlite or not path or path == ":memory:":
-            return []
-        return stopped_holders(f"{path}.writer-lock")
+        path = self.writer_lock_path
+        return stopped_holders(path) if path else []
 
     def end_stalled_sessions(self) -> list[int]:
         """End the stalled sessions (`stalled_sessions`) and return their process ids; their transactions roll back.
@@ -164,12 +162,18 @@ class Database:
     def _writer_lock(self) -> Iterator[None]:
         """SQLite's writers one at a time, queued by the kernel (`bastion.store.writer_lock`); LockWaitTimedOut
         when another held the lock for longer than the stall limit."""
-        path = self.engine.url.database
-        if not self.is_sqlite or not path or path == ":memory:":
+        path = self.writer_lock_path
+        if path is None:
             yield
             return
-        with writer_lock(f"{path}.writer-lock", self.stalled_transaction_seconds):
+        with writer_lock(path, self.stalled_transaction_seconds):
             yield
+
+    @property
+    def writer_lock_path(self) -> str | None:
+        """SQLite's writer lock file, beside the database; None where there is none (PostgreSQL, in memory)."""
+        path = self.engine.url.database
+        return f"{path}.writer-lock" if self.is_sqlite and path and path != ":memory:" else None
 
     @contextmanager
     def reader(self) -> Iterator[Session]:

@@ -9,14 +9,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bastion.store.db import Database, LockWaitTimedOut
 from bastion.store.writer_lock import WriterLockTimedOut, writer_lock
-from tests.store.writer_lock_holder import stopped_writer
+from tests.store.writer_lock_holder import held_lock, stopped_writer
 
 _LIMIT = 0.3  # seconds a writer waits for the lock
 _NEVER = 20.0  # a wait longer than this is a hang: the test fails instead of hanging the suite
@@ -50,7 +50,16 @@ def append_record(db: Database, subject: str) -> BaseException | None:
 
 
 def lock_files_open(db: Database) -> int:
-    return _files_open(f"{db.engine.url.database}.writer-lock")
+    assert db.writer_lock_path is not None
+    return _files_open(db.writer_lock_path)
+
+
+def eventually(condition: Callable[[], bool], failure: str) -> None:
+    """Wait for `condition`, which another thread brings about; fail with `failure` if it never comes."""
+    deadline = time.monotonic() + _NEVER
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.01)
 
 
 def test_a_writer_held_back_past_the_limit_is_told_and_the_next_one_goes_through(db: Database) -> None:
@@ -68,10 +77,7 @@ def test_the_wait_given_up_lets_the_lock_and_its_file_go_once_the_lock_is_free(d
     with stopped_writer(db):
         assert isinstance(append_record(db, "note:held"), LockWaitTimedOut)
         assert lock_files_open(db) == 2  # the stopped writer's, and the abandoned wait's, still queued
-    deadline = time.monotonic() + _NEVER
-    while lock_files_open(db) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert lock_files_open(db) == 0
+    eventually(lambda: lock_files_open(db) == 0, "the wait given up kept its file after the lock was free")
     assert append_record(db, "note:after") is None
 
 
@@ -85,14 +91,13 @@ def test_a_writer_queued_behind_a_short_transaction_waits_its_turn(db: Database)
 
 def _wait_behind_a_short_holder(path: str) -> bool:
     """Take the lock at `path` behind another open of it that lets go soon: True when the wait got it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    threading.Timer(0.05, lambda: (fcntl.flock(fd, fcntl.LOCK_UN), os.close(fd))).start()
-    try:
-        with writer_lock(path, _NEVER / 2):
-            return True
-    except WriterLockTimedOut:
-        return False
+    with held_lock(path) as let_go:
+        threading.Timer(0.05, let_go).start()
+        try:
+            with writer_lock(path, _NEVER / 2):
+                return True
+        except WriterLockTimedOut:
+            return False
 
 
 def test_a_forked_process_waits_for_the_lock_on_threads_of_its_own(tmp_path: Path) -> None:
@@ -156,39 +161,27 @@ def test_a_process_that_gave_up_on_the_lock_still_exits(tmp_path: Path) -> None:
 
 def test_a_wait_interrupted_lets_the_lock_go_once_it_comes(tmp_path: Path) -> None:
     path = str(tmp_path / "interrupted.writer-lock")
-    holder = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    fcntl.flock(holder, fcntl.LOCK_EX)
 
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGALRM, interrupt)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 0.1)
-        with pytest.raises(KeyboardInterrupt), writer_lock(path, _NEVER):
-            pytest.fail("the lock was taken while another held it")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    os.close(holder)  # the holder lets go; the interrupted wait's thread takes the lock, and must let it go
-    deadline = time.monotonic() + _NEVER
-    while not _free(path):
-        assert time.monotonic() < deadline, "the interrupted wait kept the lock"
-        time.sleep(0.01)
+    with held_lock(path):  # when it lets go, the interrupted wait's thread takes the lock, and must let it go
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0.1)
+            with pytest.raises(KeyboardInterrupt), writer_lock(path, _NEVER):
+                pytest.fail("the lock was taken while another held it")
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    eventually(lambda: _free(path), "the interrupted wait kept the lock")
 
 
 def test_waits_given_up_behind_a_stopped_holder_keep_few_files_open(tmp_path: Path) -> None:
     path = str(tmp_path / "many.writer-lock")
-    holder = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    fcntl.flock(holder, fcntl.LOCK_EX)
-    try:
+    with held_lock(path):
         for _ in range(40):
             with pytest.raises(WriterLockTimedOut), writer_lock(path, 0.01):
                 pytest.fail("the lock was taken while another held it")
         assert _files_open(path) <= 1 + 16  # the holder's, and one for each waiter thread blocked behind it
-    finally:
-        os.close(holder)
-    deadline = time.monotonic() + _NEVER
-    while _files_open(path):
-        assert time.monotonic() < deadline, "waits given up kept their files after the holder let go"
-        time.sleep(0.01)
+    eventually(lambda: _files_open(path) == 0, "waits given up kept their files after the holder let go")
